@@ -1,1 +1,131 @@
-//! placeholder
+//! Metal I/O for native targets and WebAssembly.
+//!
+//! This crate (package `mio_wasi`, library name `mio`) has the public API of
+//! [mio](https://docs.rs/mio/1) 1.x: [`Poll`], [`Registry`], [`Events`],
+//! [`Interest`], [`Token`], [`Waker`], [`event::Source`], [`net`] and, on
+//! Unix, [`unix::SourceFd`] and [`unix::pipe`]. Code written against mio
+//! compiles against it unchanged, and so does tokio.
+//!
+//! # Backends
+//!
+//! | target | selector |
+//! |---|---|
+//! | Linux, Android | epoll |
+//! | other Unix | poll(2) (kqueue for macOS/BSD is the platform default where built) |
+//! | any Unix with `--cfg mio_unsupported_force_poll_poll` | poll(2) |
+//! | `os-poll` off, or an unsupported target | none: every operation returns `Unsupported` |
+//!
+//! Readiness is edge-triggered on every backend: after an event, do I/O
+//! until it returns [`std::io::ErrorKind::WouldBlock`] before waiting again.
+//!
+//! # Features
+//!
+//! * `os-poll`: the OS selector ([`Poll::new`], [`Waker`]).
+//! * `net`: the [`net`] module.
+//! * `os-ext`: platform extras ([`unix::pipe`], [`unix::SourceFd`]); implies `os-poll`.
+//! * `log`: trace-level logging through the `log` crate.
+//!
+//! No feature is on by default.
+//!
+//! # Example
+//!
+//! ```
+//! # #[cfg(all(feature = "os-poll", feature = "net"))]
+//! # fn main() -> std::io::Result<()> {
+//! use std::io::{Read, Write};
+//! use std::time::Duration;
+//! use mio::net::{TcpListener, TcpStream};
+//! use mio::{Events, Interest, Poll, Token};
+//!
+//! const SERVER: Token = Token(0);
+//! const CLIENT: Token = Token(1);
+//!
+//! let mut poll = Poll::new()?;
+//! let mut events = Events::with_capacity(128);
+//!
+//! let mut server = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+//! poll.registry().register(&mut server, SERVER, Interest::READABLE)?;
+//!
+//! let mut client = TcpStream::connect(server.local_addr()?)?;
+//! poll.registry().register(&mut client, CLIENT, Interest::READABLE | Interest::WRITABLE)?;
+//!
+//! let mut accepted = None;
+//! let mut sent = false;
+//! let mut received = Vec::new();
+//! while received.len() < 5 {
+//!     poll.poll(&mut events, Some(Duration::from_secs(5)))?;
+//!     for event in events.iter() {
+//!         match event.token() {
+//!             SERVER => {
+//!                 if let Ok((mut stream, _)) = server.accept() {
+//!                     poll.registry().register(&mut stream, Token(2), Interest::READABLE)?;
+//!                     accepted = Some(stream);
+//!                 }
+//!             }
+//!             CLIENT if event.is_writable() && !sent => {
+//!                 client.write_all(b"hello")?;
+//!                 sent = true;
+//!             }
+//!             _ => {}
+//!         }
+//!     }
+//!     if let Some(stream) = accepted.as_mut() {
+//!         let mut buf = [0; 16];
+//!         match stream.read(&mut buf) {
+//!             Ok(n) => received.extend_from_slice(&buf[..n]),
+//!             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+//!             Err(e) => return Err(e),
+//!         }
+//!     }
+//! }
+//! assert_eq!(received, b"hello");
+//! # Ok(())
+//! # }
+//! # #[cfg(not(all(feature = "os-poll", feature = "net")))]
+//! # fn main() {}
+//! ```
+
+#![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![warn(unsafe_op_in_unsafe_fn)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[macro_use]
+mod macros;
+
+mod interest;
+mod poll;
+mod sys;
+mod token;
+
+cfg_os_poll! {
+    mod waker;
+    pub use waker::Waker;
+}
+
+pub mod event;
+
+cfg_io_source! {
+    mod io_source;
+}
+
+cfg_net! {
+    pub mod net;
+}
+
+#[doc(no_inline)]
+pub use event::Events;
+pub use interest::Interest;
+pub use poll::{Poll, Registry};
+pub use token::Token;
+
+/// Unix-only extensions.
+#[cfg(all(unix, feature = "os-ext"))]
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
+pub mod unix {
+    pub use crate::sys::sourcefd::SourceFd;
+
+    /// Unix pipes, registrable with a [`Poll`](crate::Poll).
+    pub mod pipe {
+        pub use crate::sys::pipe::{new, Receiver, Sender};
+    }
+}

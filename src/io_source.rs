@@ -1,0 +1,158 @@
+//! `IoSource`: a socket (or other handle) plus the per-source state its
+//! backend needs, with the registration bookkeeping every backend shares.
+
+use std::ops::Deref;
+use std::{fmt, io};
+
+#[cfg(debug_assertions)]
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::event::Source;
+use crate::sys::{IoSourceState, Selectable, SelectorApi};
+use crate::{Interest, Registry, Token};
+
+/// Wraps an I/O object `T` so it can be registered with a `Registry`.
+///
+/// Every operation on `T` that may return `WouldBlock` goes through
+/// [`IoSource::do_io`]: backends that emulate edge triggering (the WASI ones)
+/// use that to re-arm interest, native backends pass it straight through.
+pub(crate) struct IoSource<T> {
+    state: IoSourceState,
+    inner: T,
+    #[cfg(debug_assertions)]
+    selector_id: SelectorId,
+}
+
+impl<T> IoSource<T> {
+    pub(crate) fn new(io: T) -> IoSource<T> {
+        IoSource {
+            state: IoSourceState::new(),
+            inner: io,
+            #[cfg(debug_assertions)]
+            selector_id: SelectorId::new(),
+        }
+    }
+
+    /// Runs an I/O operation on the inner object.
+    pub(crate) fn do_io<F, R>(&self, f: F) -> io::Result<R>
+    where
+        F: FnOnce(&T) -> io::Result<R>,
+    {
+        self.state.do_io(f, &self.inner)
+    }
+
+    /// Gives back the inner object. Its registration (if any) is dropped by
+    /// the OS when the handle closes, or stays until the caller deregisters.
+    #[allow(dead_code)] // not every backend converts sources back
+    pub(crate) fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+impl<T> Deref for IoSource<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: Selectable> Source for IoSource<T> {
+    fn register(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        #[cfg(debug_assertions)]
+        self.selector_id.associate(registry)?;
+        let result = self.state.register(registry, token, interests, &self.inner);
+        #[cfg(debug_assertions)]
+        if result.is_err() {
+            self.selector_id.clear();
+        }
+        result
+    }
+
+    fn reregister(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        #[cfg(debug_assertions)]
+        self.selector_id.check_association(registry)?;
+        self.state.reregister(registry, token, interests, &self.inner)
+    }
+
+    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+        #[cfg(debug_assertions)]
+        self.selector_id.check_association(registry)?;
+        let result = self.state.deregister(registry, &self.inner);
+        #[cfg(debug_assertions)]
+        if result.is_ok() {
+            self.selector_id.clear();
+        }
+        result
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for IoSource<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+/// Which `Poll` a source is registered with (0: none). Debug builds only:
+/// catches registering one source with two `Poll`s, which the OS would
+/// silently accept on some platforms and reject on others.
+#[cfg(debug_assertions)]
+struct SelectorId {
+    id: AtomicUsize,
+}
+
+#[cfg(debug_assertions)]
+impl SelectorId {
+    const UNASSOCIATED: usize = 0;
+
+    const fn new() -> SelectorId {
+        SelectorId {
+            id: AtomicUsize::new(Self::UNASSOCIATED),
+        }
+    }
+
+    fn associate(&self, registry: &Registry) -> io::Result<()> {
+        let id = registry.selector().id();
+        match self
+            .id
+            .compare_exchange(Self::UNASSOCIATED, id, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => Ok(()),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "I/O source already registered with a `Registry`",
+            )),
+        }
+    }
+
+    fn check_association(&self, registry: &Registry) -> io::Result<()> {
+        let id = self.id.load(Ordering::Acquire);
+        if id == registry.selector().id() {
+            Ok(())
+        } else if id == Self::UNASSOCIATED {
+            Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "I/O source not registered with `Registry`",
+            ))
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "I/O source already registered with a different `Registry`",
+            ))
+        }
+    }
+
+    fn clear(&self) {
+        self.id.store(Self::UNASSOCIATED, Ordering::Release);
+    }
+}

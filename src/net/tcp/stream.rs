@@ -1,0 +1,247 @@
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::fmt;
+
+use crate::io_source::IoSource;
+use crate::{event, sys, Interest, Registry, Token};
+
+/// A non-blocking TCP stream between a local and a remote socket.
+///
+/// Created by [`TcpStream::connect`], [`TcpListener::accept`] or
+/// [`TcpStream::from_std`].
+///
+/// [`TcpListener::accept`]: crate::net::TcpListener::accept
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "os-poll")]
+/// # fn main() -> std::io::Result<()> {
+/// use std::io::Write;
+/// use std::time::Duration;
+/// use mio::net::TcpStream;
+/// use mio::{Events, Interest, Poll, Token};
+///
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let mut stream = TcpStream::connect(listener.local_addr()?)?;
+///
+/// let mut poll = Poll::new()?;
+/// let mut events = Events::with_capacity(8);
+/// poll.registry().register(&mut stream, Token(0), Interest::WRITABLE)?;
+/// poll.poll(&mut events, Some(Duration::from_secs(5)))?;
+/// // Writable: the connection is established (or failed, see take_error).
+/// if let Some(err) = stream.take_error()? {
+///     return Err(err);
+/// }
+/// stream.write_all(b"hello")?;
+/// # Ok(())
+/// # }
+/// # #[cfg(not(feature = "os-poll"))]
+/// # fn main() {}
+/// ```
+pub struct TcpStream {
+    pub(crate) inner: IoSource<sys::tcp::TcpStream>,
+}
+
+impl TcpStream {
+    /// Starts connecting to `addr` without blocking.
+    ///
+    /// The connection completes in the background: register the stream for
+    /// [`Interest::WRITABLE`], and on the writable event check
+    /// [`TcpStream::take_error`] (a failed connect reports its error there)
+    /// and [`TcpStream::peer_addr`] (which fails with `NotConnected` while
+    /// the connect is still in progress).
+    ///
+    /// # Errors
+    ///
+    /// The OS's error for creating the socket or starting the connect.
+    pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+        sys::tcp::connect(addr).map(TcpStream::from_sys)
+    }
+
+    /// Wraps a stream created with the standard library.
+    ///
+    /// The stream must already be in non-blocking mode
+    /// (`set_nonblocking(true)`); this function does not change it. A stream
+    /// whose connect is still in progress is fine.
+    pub fn from_std(stream: std::net::TcpStream) -> TcpStream {
+        TcpStream::from_sys(sys::tcp::stream_from_std(stream))
+    }
+
+    pub(crate) fn from_sys(stream: sys::tcp::TcpStream) -> TcpStream {
+        TcpStream {
+            inner: IoSource::new(stream),
+        }
+    }
+
+    /// The address of the remote peer.
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` while a connect is in progress or after it failed.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.peer_addr()
+    }
+
+    /// The local address of the socket.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+
+    /// Shuts down the read half, the write half, or both.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error (for example `NotConnected`).
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.shutdown(how)
+    }
+
+    /// Sets `TCP_NODELAY` (disables Nagle's algorithm when `true`).
+    ///
+    /// # Errors
+    ///
+    /// The OS's error; `Unsupported` where the host has no such option.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.inner.set_nodelay(nodelay)
+    }
+
+    /// Reads `TCP_NODELAY`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error; `Unsupported` where the host has no such option.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.inner.nodelay()
+    }
+
+    /// Sets `IP_TTL` (the hop limit of outgoing packets).
+    ///
+    /// # Errors
+    ///
+    /// The OS's error; `Unsupported` where the host has no such option.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.inner.set_ttl(ttl)
+    }
+
+    /// Reads `IP_TTL`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error; `Unsupported` where the host has no such option.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.inner.ttl()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), clearing it. After a
+    /// writable event on a connecting stream, `Some` means the connect failed.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error for reading the option.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.take_error()
+    }
+
+    /// Reads data without removing it from the receive queue.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` when nothing is queued; `Unsupported` on hosts that
+    /// cannot peek (WASI 0.2).
+    pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.do_io(|inner| inner.peek(buf))
+    }
+
+    /// Runs a custom I/O operation (for example a `recvmsg` on the raw
+    /// descriptor) with the same readiness bookkeeping as the built-in
+    /// reads and writes. `f` must return `WouldBlock` exactly when the
+    /// operation would block; wrapping anything else here is a bug.
+    ///
+    /// # Errors
+    ///
+    /// Whatever `f` returns.
+    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
+    where
+        F: FnOnce() -> io::Result<T>,
+    {
+        self.inner.do_io(|_| f())
+    }
+}
+
+impl Read for TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self).read(buf)
+    }
+
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        (&*self).read_vectored(bufs)
+    }
+}
+
+impl Read for &TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.do_io(|mut inner| inner.read(buf))
+    }
+
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.inner.do_io(|mut inner| inner.read_vectored(bufs))
+    }
+}
+
+impl Write for TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self).write(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        (&*self).write_vectored(bufs)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (&*self).flush()
+    }
+}
+
+impl Write for &TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.do_io(|mut inner| inner.write(buf))
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.inner.do_io(|mut inner| inner.write_vectored(bufs))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.do_io(|mut inner| inner.flush())
+    }
+}
+
+impl event::Source for TcpStream {
+    fn register(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+        self.inner.register(registry, token, interests)
+    }
+
+    fn reregister(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        self.inner.reregister(registry, token, interests)
+    }
+
+    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+        self.inner.deregister(registry)
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}

@@ -1,0 +1,508 @@
+//! poll(2) selector: the portable fallback for Unix targets with neither
+//! epoll nor kqueue, and forced anywhere with
+//! `RUSTFLAGS="--cfg mio_unsupported_force_poll_poll"`.
+//!
+//! poll(2) is level-triggered and keeps no state in the kernel, so this
+//! selector keeps the registrations itself and emulates edge triggering:
+//! once a direction is reported, it is disarmed until an I/O call through
+//! the crate's types returns `WouldBlock` (see [`IoSourceState::do_io`]) or
+//! the source is re-registered. A hung-up or failed descriptor is reported
+//! once and then parked (poll(2) ignores negative descriptors) until re-armed.
+//!
+//! The registrations live behind a mutex that the polling thread holds while
+//! it sleeps in poll(2). Another thread that wants to change them bumps
+//! `pending`, writes to an internal pipe so poll(2) returns, takes the lock
+//! while the poller waits on a condition variable, and lets it go again.
+//!
+//! `SourceFd` registrations have no `IoSourceState`: with this selector a
+//! reported direction of a `SourceFd` is re-armed by calling
+//! `Registry::reregister`.
+
+// With only `os-poll`, nothing registers sources (no `net`, no `SourceFd`).
+#![cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
+
+use std::collections::HashMap;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
+use std::time::{Duration, Instant};
+use std::{fmt, io};
+
+use crate::sys::{next_selector_id, timeout_millis, EventApi, SelectorApi};
+#[cfg(any(feature = "net", feature = "os-ext"))]
+use crate::{sys::Selectable, Registry};
+use crate::{Interest, Token};
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Event {
+    token: Token,
+    revents: libc::c_short,
+}
+
+pub(crate) type Events = Vec<Event>;
+
+#[derive(Debug)]
+pub(crate) struct Selector {
+    id: usize,
+    state: Arc<State>,
+}
+
+struct State {
+    fds: Mutex<Fds>,
+    /// Threads waiting to change `fds`; the poller lets them in first.
+    pending: AtomicUsize,
+    changes_done: Condvar,
+    /// Read end (polled at index 0) and write end of the notification pipe.
+    notify_read: OwnedFd,
+    notify_write: OwnedFd,
+    /// Set by `Waker::wake`, taken by the poller.
+    wake_pending: AtomicBool,
+}
+
+struct Fds {
+    /// `poll_fds[0]` is the notification pipe; the rest mirror `entries`.
+    poll_fds: Vec<libc::pollfd>,
+    /// `entries[i]` describes `poll_fds[i + 1]`.
+    entries: Vec<Entry>,
+    /// Registered descriptor -> index into `entries`.
+    index: HashMap<RawFd, usize>,
+    waker_token: Option<Token>,
+}
+
+struct Entry {
+    fd: RawFd,
+    token: Token,
+    interests: Interest,
+}
+
+impl fmt::Debug for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("State").finish_non_exhaustive()
+    }
+}
+
+impl SelectorApi for Selector {
+    fn new() -> io::Result<Selector> {
+        let (notify_read, notify_write) = super::super::pipe::new_raw()?;
+        let poll_fds = vec![libc::pollfd {
+            fd: notify_read.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        Ok(Selector {
+            id: next_selector_id(),
+            state: Arc::new(State {
+                fds: Mutex::new(Fds {
+                    poll_fds,
+                    entries: Vec::new(),
+                    index: HashMap::new(),
+                    waker_token: None,
+                }),
+                pending: AtomicUsize::new(0),
+                changes_done: Condvar::new(),
+                notify_read,
+                notify_write,
+                wake_pending: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    fn try_clone(&self) -> io::Result<Selector> {
+        Ok(Selector {
+            id: self.id,
+            state: Arc::clone(&self.state),
+        })
+    }
+
+    fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        events.clear();
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let mut timeout = timeout;
+        let mut fds = self.state.lock();
+        loop {
+            // Let threads that are waiting to change registrations go first.
+            while self.state.pending.load(Ordering::Acquire) != 0 {
+                fds = self
+                    .state
+                    .changes_done
+                    .wait(fds)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+
+            // SAFETY: `poll_fds` is a valid, initialised array of its length.
+            let res = syscall!(poll(
+                fds.poll_fds.as_mut_ptr(),
+                fds.poll_fds.len() as libc::nfds_t,
+                timeout_millis(timeout),
+            ));
+            match res {
+                // Timed out.
+                Ok(0) => return Ok(()),
+                Ok(_) if events.capacity() == 0 => {
+                    // Nothing can be reported: leave every descriptor (and
+                    // any wake-up) pending for a caller with a real buffer.
+                    return Ok(());
+                }
+                Ok(_) => {
+                    if fds.poll_fds[0].revents != 0 {
+                        fds.poll_fds[0].revents = 0;
+                        self.state.drain_notifications();
+                    }
+                    self.collect(&mut fds, events);
+                    if !events.is_empty() {
+                        return Ok(());
+                    }
+                    // Only an internal notification: poll again.
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+            if let Some(deadline) = deadline {
+                let now = Instant::now();
+                if now >= deadline {
+                    return Ok(());
+                }
+                timeout = Some(deadline - now);
+            }
+        }
+    }
+
+    fn id(&self) -> usize {
+        self.id
+    }
+}
+
+impl Selector {
+    pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+        if fd < 0 {
+            return Err(io::Error::from_raw_os_error(libc::EBADF));
+        }
+        self.state.change(|fds| {
+            if fds.index.contains_key(&fd) {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "I/O source already registered with this `Registry`",
+                ));
+            }
+            fds.index.insert(fd, fds.entries.len());
+            fds.entries.push(Entry {
+                fd,
+                token,
+                interests,
+            });
+            fds.poll_fds.push(libc::pollfd {
+                fd,
+                events: interests_to_poll(interests),
+                revents: 0,
+            });
+            Ok(())
+        })
+    }
+
+    pub(crate) fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+        self.state.change(|fds| {
+            let i = fds.find(fd)?;
+            fds.entries[i].token = token;
+            fds.entries[i].interests = interests;
+            fds.poll_fds[i + 1] = libc::pollfd {
+                fd,
+                events: interests_to_poll(interests),
+                revents: 0,
+            };
+            Ok(())
+        })
+    }
+
+    pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
+        self.state.change(|fds| {
+            let i = fds.find(fd)?;
+            fds.index.remove(&fd);
+            fds.entries.swap_remove(i);
+            fds.poll_fds.swap_remove(i + 1);
+            if let Some(moved) = fds.entries.get(i) {
+                fds.index.insert(moved.fd, i);
+            }
+            Ok(())
+        })
+    }
+
+    /// Re-arms the registered interests of `fd` after an I/O call on it
+    /// returned `WouldBlock`.
+    #[cfg(any(feature = "net", feature = "os-ext"))]
+    fn rearm(&self, fd: RawFd) {
+        let _ = self.state.change(|fds| {
+            if let Some(&i) = fds.index.get(&fd) {
+                let pfd = &mut fds.poll_fds[i + 1];
+                pfd.fd = fd;
+                pfd.events = interests_to_poll(fds.entries[i].interests);
+            }
+            Ok(())
+        });
+    }
+
+    /// Moves ready descriptors into `events` (up to its capacity) and
+    /// disarms what was reported. Allocates nothing.
+    fn collect(&self, fds: &mut Fds, events: &mut Events) {
+        if events.len() < events.capacity() {
+            if let Some(token) = fds.waker_token {
+                if self.state.wake_pending.swap(false, Ordering::AcqRel) {
+                    events.push(Event {
+                        token,
+                        revents: libc::POLLIN,
+                    });
+                }
+            }
+        }
+        let Fds {
+            poll_fds, entries, ..
+        } = fds;
+        for (pfd, entry) in poll_fds[1..].iter_mut().zip(entries.iter()) {
+            if pfd.revents == 0 {
+                continue;
+            }
+            if events.len() == events.capacity() {
+                // Still armed: reported by the next poll.
+                break;
+            }
+            events.push(Event {
+                token: entry.token,
+                revents: pfd.revents,
+            });
+            if pfd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+                // poll(2) reports these whatever `events` says: park the
+                // descriptor (negative fds are skipped) until re-armed.
+                pfd.fd = -1 - entry.fd;
+            } else {
+                pfd.events &= !pfd.revents;
+            }
+            pfd.revents = 0;
+        }
+    }
+
+    pub(crate) fn set_waker(&self, token: Token) -> io::Result<()> {
+        self.state.change(|fds| {
+            fds.waker_token = Some(token);
+            Ok(())
+        })
+    }
+
+    pub(crate) fn wake(&self) -> io::Result<()> {
+        self.state.wake_pending.store(true, Ordering::Release);
+        self.state.notify()
+    }
+}
+
+impl State {
+    fn lock(&self) -> MutexGuard<'_, Fds> {
+        self.fds
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the registrations. When the lock is free nobody is in
+    /// poll(2) and `f` runs at once; otherwise the poller is interrupted and
+    /// lets this thread in before it polls again.
+    fn change<R>(&self, f: impl FnOnce(&mut Fds) -> io::Result<R>) -> io::Result<R> {
+        match self.fds.try_lock() {
+            Ok(mut fds) => return f(&mut fds),
+            Err(TryLockError::Poisoned(poisoned)) => return f(&mut poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => {}
+        }
+        self.pending.fetch_add(1, Ordering::AcqRel);
+        let notified = self.notify();
+        let result = {
+            let mut fds = self.lock();
+            let result = notified.and_then(|()| f(&mut fds));
+            self.pending.fetch_sub(1, Ordering::AcqRel);
+            result
+        };
+        self.changes_done.notify_all();
+        result
+    }
+
+    /// Makes a poll(2) in progress (or the next one) return.
+    fn notify(&self) -> io::Result<()> {
+        let byte = 1u8;
+        // SAFETY: writes one byte from a valid local to the pipe we own.
+        match syscall!(write(
+            self.notify_write.as_raw_fd(),
+            (&byte as *const u8).cast(),
+            1
+        )) {
+            Ok(_) => Ok(()),
+            // A full pipe already guarantees a wake-up.
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn drain_notifications(&self) {
+        let mut buf = [0u8; 64];
+        loop {
+            // SAFETY: reads into a valid local buffer of the given length.
+            let res = syscall!(read(
+                self.notify_read.as_raw_fd(),
+                buf.as_mut_ptr().cast(),
+                buf.len()
+            ));
+            match res {
+                Ok(n) if n as usize == buf.len() => continue,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                _ => break,
+            }
+        }
+    }
+}
+
+impl Fds {
+    fn find(&self, fd: RawFd) -> io::Result<usize> {
+        self.index.get(&fd).copied().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                "I/O source not registered with this `Registry`",
+            )
+        })
+    }
+
+}
+
+fn interests_to_poll(interests: Interest) -> libc::c_short {
+    let mut kind = 0;
+    if interests.is_readable() {
+        kind |= libc::POLLIN;
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            kind |= libc::POLLRDHUP;
+        }
+    }
+    if interests.is_writable() {
+        kind |= libc::POLLOUT;
+    }
+    if interests.is_priority() {
+        kind |= libc::POLLPRI;
+    }
+    kind
+}
+
+impl EventApi for Event {
+    fn token(&self) -> Token {
+        self.token
+    }
+
+    fn is_readable(&self) -> bool {
+        self.revents & (libc::POLLIN | libc::POLLPRI) != 0
+    }
+
+    fn is_writable(&self) -> bool {
+        self.revents & libc::POLLOUT != 0
+    }
+
+    fn is_error(&self) -> bool {
+        self.revents & (libc::POLLERR | libc::POLLNVAL) != 0
+    }
+
+    fn is_read_closed(&self) -> bool {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let rdhup = self.revents & libc::POLLRDHUP != 0;
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let rdhup = false;
+        self.revents & libc::POLLHUP != 0 || rdhup
+    }
+
+    fn is_write_closed(&self) -> bool {
+        self.revents & libc::POLLHUP != 0
+            || (self.revents & libc::POLLOUT != 0 && self.revents & libc::POLLERR != 0)
+            || self.revents == libc::POLLERR
+    }
+
+    fn is_priority(&self) -> bool {
+        self.revents & libc::POLLPRI != 0
+    }
+
+    fn is_aio(&self) -> bool {
+        false
+    }
+
+    fn is_lio(&self) -> bool {
+        false
+    }
+
+    fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = [
+            (libc::POLLIN, "POLLIN"),
+            (libc::POLLPRI, "POLLPRI"),
+            (libc::POLLOUT, "POLLOUT"),
+            (libc::POLLERR, "POLLERR"),
+            (libc::POLLHUP, "POLLHUP"),
+            (libc::POLLNVAL, "POLLNVAL"),
+        ];
+        let names = names.map(|(bit, name)| (libc::c_int::from(bit), name));
+        super::debug_flags(f, libc::c_int::from(self.revents), &names, self.token.0 as u64)
+    }
+}
+
+/// Per-source state: where the source is registered, so that `WouldBlock`
+/// can re-arm it and dropping the source removes its registration before
+/// the descriptor number can be reused.
+#[cfg(any(feature = "net", feature = "os-ext"))]
+pub(crate) struct IoSourceState {
+    registration: Option<(Selector, RawFd)>,
+}
+
+#[cfg(any(feature = "net", feature = "os-ext"))]
+impl IoSourceState {
+    pub(crate) fn new() -> IoSourceState {
+        IoSourceState { registration: None }
+    }
+
+    pub(crate) fn do_io<T, F, R>(&self, f: F, io: &T) -> io::Result<R>
+    where
+        F: FnOnce(&T) -> io::Result<R>,
+    {
+        let result = f(io);
+        if let (Err(err), Some((selector, fd))) = (&result, &self.registration) {
+            if err.kind() == io::ErrorKind::WouldBlock {
+                selector.rearm(*fd);
+            }
+        }
+        result
+    }
+
+    pub(crate) fn register<T: Selectable>(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+        io: &T,
+    ) -> io::Result<()> {
+        let selector = registry.selector();
+        selector.register(io.raw_fd(), token, interests)?;
+        self.registration = Some((selector.try_clone()?, io.raw_fd()));
+        Ok(())
+    }
+
+    pub(crate) fn reregister<T: Selectable>(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+        io: &T,
+    ) -> io::Result<()> {
+        registry.selector().reregister(io.raw_fd(), token, interests)
+    }
+
+    pub(crate) fn deregister<T: Selectable>(&mut self, registry: &Registry, io: &T) -> io::Result<()> {
+        registry.selector().deregister(io.raw_fd())?;
+        self.registration = None;
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "net", feature = "os-ext"))]
+impl Drop for IoSourceState {
+    fn drop(&mut self) {
+        if let Some((selector, fd)) = self.registration.take() {
+            let _ = selector.deregister(fd);
+        }
+    }
+}
