@@ -1,0 +1,35 @@
+//! Helpers shared by the tokio test files.
+//!
+//! Each file under `tests/` is its own test binary: on WASI a failing test
+//! aborts its whole binary, so keeping the areas apart keeps one failure
+//! from hiding the results of the others.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+/// Loopback with a port picked by the OS.
+pub fn any_local() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+/// `len` bytes of a pattern that does not repeat with any short period, so
+/// that lost, duplicated or reordered chunks change the bytes.
+pub fn pattern(len: usize, seed: u32) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            // xorshift32
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        })
+        .collect()
+}
+
+/// Reports a test that cannot run on this target. Written straight to the
+/// stderr handle so the line shows even when the test harness captures
+/// output.
+pub fn skip(name: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIP {name}: {why}");
+}

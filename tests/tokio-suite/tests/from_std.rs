@@ -1,0 +1,77 @@
+//! Sockets made outside tokio and handed over with `from_std`: the route
+//! for hosts where tokio cannot create sockets itself (WASI preview 1).
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_suite::any_local;
+
+#[tokio::test]
+async fn std_listener_and_stream_through_from_std() {
+    let std_listener = std::net::TcpListener::bind(any_local()).unwrap();
+    std_listener.set_nonblocking(true).unwrap();
+    let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
+    let addr = listener.local_addr().unwrap();
+
+    let std_stream = std::net::TcpStream::connect(addr).unwrap();
+    std_stream.set_nonblocking(true).unwrap();
+    let mut client = tokio::net::TcpStream::from_std(std_stream).unwrap();
+    let (mut server, _) = listener.accept().await.unwrap();
+
+    client.write_all(b"handed over").await.unwrap();
+    let mut buf = [0; 11];
+    server.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"handed over");
+
+    // And back out again: the std stream still works, blocking.
+    let mut std_server = server.into_std().unwrap();
+    std_server.set_nonblocking(false).unwrap();
+    std::io::Write::write_all(&mut std_server, b"back").unwrap();
+    let mut reply = [0; 4];
+    client.read_exact(&mut reply).await.unwrap();
+    assert_eq!(&reply, b"back");
+}
+
+#[tokio::test]
+async fn mio_listener_into_tokio() {
+    // Made by mio (this workspace's mio_wasi), converted to std, handed to
+    // tokio.
+    let mio_listener = mio::net::TcpListener::bind(any_local()).unwrap();
+    let std_listener = into_std_listener(mio_listener);
+    let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (client, accepted) =
+        tokio::join!(tokio::net::TcpStream::connect(addr), listener.accept());
+    let mut client = client.unwrap();
+    let (mut server, _) = accepted.unwrap();
+    server.write_all(b"hi").await.unwrap();
+    let mut buf = [0; 2];
+    client.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"hi");
+}
+
+#[tokio::test]
+async fn std_udp_through_from_std() {
+    let a = std::net::UdpSocket::bind(any_local()).unwrap();
+    a.set_nonblocking(true).unwrap();
+    let a = tokio::net::UdpSocket::from_std(a).unwrap();
+    let b = tokio::net::UdpSocket::bind(any_local()).await.unwrap();
+    a.send_to(b"std", b.local_addr().unwrap()).await.unwrap();
+    let mut buf = [0; 8];
+    let (n, from) = b.recv_from(&mut buf).await.unwrap();
+    assert_eq!((&buf[..n], from), (&b"std"[..], a.local_addr().unwrap()));
+}
+
+#[cfg(any(unix, target_os = "wasi"))]
+fn into_std_listener(listener: mio::net::TcpListener) -> std::net::TcpListener {
+    use std::os::fd::{FromRawFd, IntoRawFd};
+    // SAFETY: `into_raw_fd` hands over sole ownership of an open listening
+    // socket, which the std listener then owns.
+    unsafe { std::net::TcpListener::from_raw_fd(listener.into_raw_fd()) }
+}
+
+#[cfg(windows)]
+fn into_std_listener(listener: mio::net::TcpListener) -> std::net::TcpListener {
+    use std::os::windows::io::{FromRawSocket, IntoRawSocket};
+    // SAFETY: `into_raw_socket` hands over sole ownership of an open
+    // listening socket, which the std listener then owns.
+    unsafe { std::net::TcpListener::from_raw_socket(listener.into_raw_socket()) }
+}
