@@ -54,6 +54,9 @@ pub fn run() -> Result<()> {
     );
     println!("cargo:rerun-if-changed=wit");
     println!("cargo:rerun-if-changed=build");
+    // A hand edit under generated/ is overwritten by the next regeneration
+    // (and so shows up in `git diff`).
+    println!("cargo:rerun-if-changed=generated");
     check_pins(&root)?;
 
     let out_dir = root.join("generated");
