@@ -70,7 +70,8 @@ pub fn run() -> Result<()> {
     }
 
     for file in witx_gen::generate(&root.join("wit/preview1"))? {
-        let text = rustfmt.format(&file.text).with_context(|| format!("formatting {}", file.name))?;
+        let body = rustfmt.format(&file.body).with_context(|| format!("formatting {}", file.name))?;
+        let text = format!("{}{MODULE_ATTRIBUTES}\n{body}", file.header);
         write_if_changed(&out_dir.join(file.name), &text)?;
     }
     Ok(())
@@ -135,9 +136,17 @@ fn component_bindings(root: &Path, snapshot: &ComponentSnapshot) -> Result<Strin
             "declared in the WIT named above.".to_string(),
         ],
     );
+    text.push_str(MODULE_ATTRIBUTES);
+    text.push('\n');
     text.push_str(&annotate_unsafe_blocks(&body));
     Ok(text)
 }
+
+/// Inner attributes at the top of every generated file, which is therefore
+/// included as a module (`#[path = "..."] mod name;`), not with `include!`.
+/// A backend uses only part of each file, and nothing in it is reachable from
+/// outside the crate; `cargo fmt` leaves the files as generated.
+const MODULE_ATTRIBUTES: &str = "#![allow(dead_code, unreachable_pub, missing_docs, missing_debug_implementations)]\n#![cfg_attr(rustfmt, rustfmt::skip)]\n";
 
 /// Writes the common header of every generated file.
 pub fn push_header(out: &mut String, title: &str, lines: &[String]) {

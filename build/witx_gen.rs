@@ -46,7 +46,10 @@ const PREVIEW1_MODULE: &str = "wasi_p1";
 
 pub struct GeneratedFile {
     pub name: &'static str,
-    pub text: String,
+    /// Comment header, kept out of formatting.
+    pub header: String,
+    /// Rust code, to be formatted.
+    pub body: String,
 }
 
 pub fn generate(dir: &Path) -> Result<Vec<GeneratedFile>> {
@@ -118,8 +121,8 @@ pub fn generate(dir: &Path) -> Result<Vec<GeneratedFile>> {
         ext_module.name.as_str(),
     )?;
     Ok(vec![
-        GeneratedFile { name: "wasi_p1.rs", text: p1 },
-        GeneratedFile { name: "wasmedge_sock.rs", text: ext },
+        GeneratedFile { name: "wasi_p1.rs", header: p1.0, body: p1.1 },
+        GeneratedFile { name: "wasmedge_sock.rs", header: ext.0, body: ext.1 },
     ])
 }
 
@@ -270,7 +273,7 @@ impl<'a> Emitter<'a> {
         types: &BTreeSet<String>,
         funcs: &[Rc<witx::InterfaceFunc>],
         import_module: &str,
-    ) -> Result<String> {
+    ) -> Result<(String, String)> {
         let mut body = String::new();
         for named in doc.typenames() {
             if types.contains(named.name.as_str()) {
@@ -291,8 +294,9 @@ impl<'a> Emitter<'a> {
             self.wrapper(&mut body, func)?;
         }
 
+        let mut head = String::new();
+        crate::generate::push_header(&mut head, title, header);
         let mut text = String::new();
-        crate::generate::push_header(&mut text, title, header);
         text.push_str("use core::fmt;\nuse core::mem::MaybeUninit;\n");
         let used = self.used_imports.borrow();
         if !used.is_empty() {
@@ -301,7 +305,7 @@ impl<'a> Emitter<'a> {
         }
         text.push('\n');
         text.push_str(&body);
-        Ok(text)
+        Ok((head, text))
     }
 
     /// Name of a named type in Rust, noting imports.

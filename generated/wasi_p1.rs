@@ -8,6 +8,9 @@
 // Regenerate: cargo build --features regenerate-bindings
 // Check: .ci/regen-check.sh
 
+#![allow(dead_code, unreachable_pub, missing_docs, missing_debug_implementations)]
+#![cfg_attr(rustfmt, rustfmt::skip)]
+
 use core::fmt;
 use core::mem::MaybeUninit;
 

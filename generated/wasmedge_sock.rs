@@ -7,6 +7,9 @@
 // Regenerate: cargo build --features regenerate-bindings
 // Check: .ci/regen-check.sh
 
+#![allow(dead_code, unreachable_pub, missing_docs, missing_debug_implementations)]
+#![cfg_attr(rustfmt, rustfmt::skip)]
+
 use super::wasi_p1::{
     Ciovec, Errno, Event, Fd, Iovec, Riflags, Roflags, Siflags, Size, Subscription,
 };
