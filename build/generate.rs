@@ -70,7 +70,9 @@ pub fn run() -> Result<()> {
     }
 
     for file in witx_gen::generate(&root.join("wit/preview1"))? {
-        let body = rustfmt.format(&file.body).with_context(|| format!("formatting {}", file.name))?;
+        let body = rustfmt
+            .format(&file.body)
+            .with_context(|| format!("formatting {}", file.name))?;
         let text = format!("{}{MODULE_ATTRIBUTES}\n{body}", file.header);
         write_if_changed(&out_dir.join(file.name), &text)?;
     }
@@ -101,10 +103,12 @@ fn component_bindings(root: &Path, snapshot: &ComponentSnapshot) -> Result<Strin
         format!("{}:{}/{}", package.namespace, package.name, snapshot.world)
     };
 
-    let mut opts = wit_bindgen_rust::Opts::default();
-    opts.format = true;
-    opts.runtime_path = Some("wit_bindgen::rt".to_string());
-    opts.generate_all = true;
+    let opts = wit_bindgen_rust::Opts {
+        format: true,
+        runtime_path: Some("wit_bindgen::rt".to_string()),
+        generate_all: true,
+        ..Default::default()
+    };
     let mut generator = opts.build();
     let mut files = wit_bindgen_core::Files::default();
     generator.generate(&mut resolve, world, &mut files)?;
@@ -114,7 +118,8 @@ fn component_bindings(root: &Path, snapshot: &ComponentSnapshot) -> Result<Strin
         if body.is_some() {
             bail!("wit-bindgen produced more than one file (second: {name})");
         }
-        body = Some(String::from_utf8(contents.to_vec()).context("wit-bindgen output is not UTF-8")?);
+        body =
+            Some(String::from_utf8(contents.to_vec()).context("wit-bindgen output is not UTF-8")?);
     }
     let body = body.context("wit-bindgen produced no file")?;
 
@@ -172,15 +177,16 @@ fn annotate_unsafe_blocks(src: &str) -> String {
     let mut previous = "";
     for line in src.lines() {
         let trimmed = line.trim_start();
-        let comment = if trimmed.starts_with("//") || previous.trim_start().starts_with("// SAFETY:") {
-            None
-        } else if trimmed.starts_with("unsafe impl _rt::WasmResource for ") {
-            Some(RESOURCE)
-        } else if trimmed.contains("unsafe {") || trimmed.starts_with("unsafe impl") {
-            Some(BLOCK)
-        } else {
-            None
-        };
+        let comment =
+            if trimmed.starts_with("//") || previous.trim_start().starts_with("// SAFETY:") {
+                None
+            } else if trimmed.starts_with("unsafe impl _rt::WasmResource for ") {
+                Some(RESOURCE)
+            } else if trimmed.contains("unsafe {") || trimmed.starts_with("unsafe impl") {
+                Some(BLOCK)
+            } else {
+                None
+            };
         if let Some(comment) = comment {
             out.push_str(&line[..line.len() - trimmed.len()]);
             out.push_str(comment);
@@ -211,12 +217,18 @@ fn check_pins(root: &Path) -> Result<()> {
     ];
     for (name, version) in pins {
         let wanted = format!("{name} = {{ version = \"={version}\"");
-        if !manifest.lines().any(|line| line.trim_start().starts_with(&wanted)) {
+        if !manifest
+            .lines()
+            .any(|line| line.trim_start().starts_with(&wanted))
+        {
             bail!("Cargo.toml must pin `{name}` to `={version}` (the version build/generate.rs names)");
         }
     }
     let witx = format!("witx = {{ version = \"{WITX_VERSION}");
-    if !manifest.lines().any(|line| line.trim_start().starts_with(&witx)) {
+    if !manifest
+        .lines()
+        .any(|line| line.trim_start().starts_with(&witx))
+    {
         bail!("Cargo.toml must depend on witx {WITX_VERSION}.x");
     }
     Ok(())
@@ -234,8 +246,11 @@ impl Rustfmt {
     fn new() -> Result<Rustfmt> {
         let out = PathBuf::from(std::env::var_os("OUT_DIR").context("OUT_DIR is not set")?);
         let config = out.join("generated-rustfmt.toml");
-        fs::write(&config, "edition = \"2021\"\nstyle_edition = \"2021\"\nnewline_style = \"Unix\"\n")
-            .context("writing rustfmt configuration")?;
+        fs::write(
+            &config,
+            "edition = \"2021\"\nstyle_edition = \"2021\"\nnewline_style = \"Unix\"\n",
+        )
+        .context("writing rustfmt configuration")?;
         let program = std::env::var_os("RUSTFMT")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("rustfmt"));
@@ -256,7 +271,12 @@ impl Rustfmt {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .with_context(|| format!("running {} (install it with `rustup component add rustfmt`)", self.program.display()))?;
+            .with_context(|| {
+                format!(
+                    "running {} (install it with `rustup component add rustfmt`)",
+                    self.program.display()
+                )
+            })?;
         let mut stdin = child.stdin.take().context("rustfmt stdin")?;
         let input = src.to_string();
         let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
@@ -266,7 +286,10 @@ impl Rustfmt {
             .map_err(|_| anyhow::anyhow!("rustfmt input thread panicked"))?
             .context("feeding rustfmt")?;
         if !output.status.success() {
-            bail!("rustfmt failed: {}", String::from_utf8_lossy(&output.stderr));
+            bail!(
+                "rustfmt failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
         String::from_utf8(output.stdout).context("rustfmt output is not UTF-8")
     }

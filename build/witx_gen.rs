@@ -22,7 +22,9 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::rc::Rc;
-use witx::{BuiltinType, Document, IntRepr, Layout, NamedType, RecordKind, Type, TypeRef, WasmType};
+use witx::{
+    BuiltinType, Document, IntRepr, Layout, NamedType, RecordKind, Type, TypeRef, WasmType,
+};
 
 /// The standard preview-1 functions the `poll_oneoff` backend calls, in the
 /// order they are emitted.
@@ -60,8 +62,10 @@ pub fn generate(dir: &Path) -> Result<Vec<GeneratedFile>> {
     let standard = load("wasi_snapshot_preview1.witx")?;
     let extension = load("wasmedge_sock.witx")?;
     let typenames = load("typenames.witx")?;
-    let standard_names: BTreeSet<String> =
-        typenames.typenames().map(|t| t.name.as_str().to_string()).collect();
+    let standard_names: BTreeSet<String> = typenames
+        .typenames()
+        .map(|t| t.name.as_str().to_string())
+        .collect();
 
     let std_module = single_module(&standard)?;
     let ext_module = single_module(&extension)?;
@@ -98,10 +102,17 @@ pub fn generate(dir: &Path) -> Result<Vec<GeneratedFile>> {
     let p1 = Emitter::new(None).file(
         p1_title,
         &[
-            "Interface: wit/preview1/typenames.witx and wit/preview1/wasi_snapshot_preview1.witx,".to_string(),
-            format!("vendored from {}.", crate::generate::snapshot_field(dir, "source-package")?),
+            "Interface: wit/preview1/typenames.witx and wit/preview1/wasi_snapshot_preview1.witx,"
+                .to_string(),
+            format!(
+                "vendored from {}.",
+                crate::generate::snapshot_field(dir, "source-package")?
+            ),
             format!("Functions: {}.", PREVIEW1_FUNCS.join(", ")),
-            format!("Generator: build/witx_gen.rs with witx {}.", super::WITX_VERSION),
+            format!(
+                "Generator: build/witx_gen.rs with witx {}.",
+                super::WITX_VERSION
+            ),
         ],
         &standard,
         &std_types,
@@ -111,9 +122,14 @@ pub fn generate(dir: &Path) -> Result<Vec<GeneratedFile>> {
     let ext = Emitter::new(Some(&standard_names)).file(
         "WasmEdge socket extension to WASI preview 1 (not available on other hosts)",
         &[
-            "Interface: wit/preview1/wasmedge_sock.witx (this crate's own description of the".to_string(),
-            "WasmEdge host ABI); standard types come from the sibling `wasi_p1` module.".to_string(),
-            format!("Generator: build/witx_gen.rs with witx {}.", super::WITX_VERSION),
+            "Interface: wit/preview1/wasmedge_sock.witx (this crate's own description of the"
+                .to_string(),
+            "WasmEdge host ABI); standard types come from the sibling `wasi_p1` module."
+                .to_string(),
+            format!(
+                "Generator: build/witx_gen.rs with witx {}.",
+                super::WITX_VERSION
+            ),
         ],
         &extension,
         &ext_types,
@@ -121,8 +137,16 @@ pub fn generate(dir: &Path) -> Result<Vec<GeneratedFile>> {
         ext_module.name.as_str(),
     )?;
     Ok(vec![
-        GeneratedFile { name: "wasi_p1.rs", header: p1.0, body: p1.1 },
-        GeneratedFile { name: "wasmedge_sock.rs", header: ext.0, body: ext.1 },
+        GeneratedFile {
+            name: "wasi_p1.rs",
+            header: p1.0,
+            body: p1.1,
+        },
+        GeneratedFile {
+            name: "wasmedge_sock.rs",
+            header: ext.0,
+            body: ext.1,
+        },
     ])
 }
 
@@ -151,7 +175,11 @@ fn reach(tref: &TypeRef, out: &mut BTreeSet<String>) {
         }
         TypeRef::Value(ty) => match &**ty {
             Type::Record(r) => r.members.iter().for_each(|m| reach(&m.tref, out)),
-            Type::Variant(v) => v.cases.iter().filter_map(|c| c.tref.as_ref()).for_each(|t| reach(t, out)),
+            Type::Variant(v) => v
+                .cases
+                .iter()
+                .filter_map(|c| c.tref.as_ref())
+                .for_each(|t| reach(t, out)),
             Type::List(t) | Type::Pointer(t) | Type::ConstPointer(t) => reach(t, out),
             Type::Handle(_) | Type::Builtin(_) => {}
         },
@@ -185,11 +213,11 @@ fn const_ident(name: &str) -> String {
 /// Rust identifier for a field, parameter or function.
 fn value_ident(name: &str) -> String {
     const KEYWORDS: &[&str] = &[
-        "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
-        "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
-        "self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
-        "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
-        "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+        "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn",
+        "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+        "return", "self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
+        "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final",
+        "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
     ];
     if KEYWORDS.contains(&name) {
         format!("{name}_")
@@ -261,7 +289,10 @@ struct Emitter<'a> {
 
 impl<'a> Emitter<'a> {
     fn new(imported: Option<&'a BTreeSet<String>>) -> Emitter<'a> {
-        Emitter { imported, used_imports: Default::default() }
+        Emitter {
+            imported,
+            used_imports: Default::default(),
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -301,7 +332,11 @@ impl<'a> Emitter<'a> {
         let used = self.used_imports.borrow();
         if !used.is_empty() {
             let list: Vec<String> = used.iter().map(|n| type_ident(n)).collect();
-            let _ = writeln!(text, "use super::{PREVIEW1_MODULE}::{{{}}};", list.join(", "));
+            let _ = writeln!(
+                text,
+                "use super::{PREVIEW1_MODULE}::{{{}}};",
+                list.join(", ")
+            );
         }
         text.push('\n');
         text.push_str(&body);
@@ -312,7 +347,9 @@ impl<'a> Emitter<'a> {
     fn named(&self, named: &NamedType) -> String {
         if let Some(imported) = self.imported {
             if imported.contains(named.name.as_str()) {
-                self.used_imports.borrow_mut().insert(named.name.as_str().to_string());
+                self.used_imports
+                    .borrow_mut()
+                    .insert(named.name.as_str().to_string());
             }
         }
         type_ident(named.name.as_str())
@@ -323,7 +360,10 @@ impl<'a> Emitter<'a> {
         match tref {
             TypeRef::Name(named) => {
                 if let Type::List(_) = &**named.type_() {
-                    bail!("list type `{}` cannot be stored in memory here", named.name.as_str());
+                    bail!(
+                        "list type `{}` cannot be stored in memory here",
+                        named.name.as_str()
+                    );
                 }
                 Ok(self.named(named))
             }
@@ -371,7 +411,11 @@ impl<'a> Emitter<'a> {
             Type::List(_) => {}
             Type::Pointer(_) | Type::ConstPointer(_) => {
                 push_docs(out, &named.docs);
-                let _ = writeln!(out, "pub type {ident} = {};\n", self.rust_type(&named.tref)?);
+                let _ = writeln!(
+                    out,
+                    "pub type {ident} = {};\n",
+                    self.rust_type(&named.tref)?
+                );
             }
             Type::Variant(v) if v.is_enum() => {
                 self.enum_def(out, named, &ident, v)?;
@@ -415,16 +459,28 @@ impl<'a> Emitter<'a> {
         Ok(())
     }
 
-    fn enum_def(&self, out: &mut String, named: &NamedType, ident: &str, v: &witx::Variant) -> Result<()> {
+    fn enum_def(
+        &self,
+        out: &mut String,
+        named: &NamedType,
+        ident: &str,
+        v: &witx::Variant,
+    ) -> Result<()> {
         let repr = int_repr(v.tag_repr);
         push_docs(out, &named.docs);
         out.push_str("///\n/// A newtype over the raw value, so values the host adds later stay representable.\n");
-        out.push_str("#[repr(transparent)]\n#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]\n");
+        out.push_str(
+            "#[repr(transparent)]\n#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]\n",
+        );
         let _ = writeln!(out, "pub struct {ident}(pub {repr});\n");
         let _ = writeln!(out, "impl {ident} {{");
         for (i, case) in v.cases.iter().enumerate() {
             push_docs(out, &case.docs);
-            let _ = writeln!(out, "pub const {}: {ident} = {ident}({i});", const_ident(case.name.as_str()));
+            let _ = writeln!(
+                out,
+                "pub const {}: {ident} = {ident}({i});",
+                const_ident(case.name.as_str())
+            );
         }
         out.push_str("\n/// The name of a known value, `None` for any other.\n");
         out.push_str("pub const fn name(self) -> Option<&'static str> {\nmatch self.0 {\n");
@@ -452,15 +508,24 @@ impl<'a> Emitter<'a> {
     ) -> Result<()> {
         let repr = int_repr(repr);
         push_docs(out, &named.docs);
-        out.push_str("#[repr(transparent)]\n#[derive(Copy, Clone, PartialEq, Eq, Hash, Default)]\n");
+        out.push_str(
+            "#[repr(transparent)]\n#[derive(Copy, Clone, PartialEq, Eq, Hash, Default)]\n",
+        );
         let _ = writeln!(out, "pub struct {ident}(pub {repr});\n");
         let _ = writeln!(out, "impl {ident} {{");
         for (i, m) in r.members.iter().enumerate() {
             push_docs(out, &m.docs);
-            let _ = writeln!(out, "pub const {}: {ident} = {ident}(1 << {i});", const_ident(m.name.as_str()));
+            let _ = writeln!(
+                out,
+                "pub const {}: {ident} = {ident}(1 << {i});",
+                const_ident(m.name.as_str())
+            );
         }
         out.push_str("\n/// Every named flag, with its name.\n");
-        let _ = writeln!(out, "pub const NAMED: &'static [(&'static str, {ident})] = &[");
+        let _ = writeln!(
+            out,
+            "pub const NAMED: &'static [(&'static str, {ident})] = &["
+        );
         for m in &r.members {
             let c = const_ident(m.name.as_str());
             let _ = writeln!(out, "(\"{c}\", {ident}::{c}),");
@@ -469,9 +534,15 @@ impl<'a> Emitter<'a> {
         out.push_str("\n/// No flag set.\n");
         let _ = writeln!(out, "pub const fn empty() -> {ident} {{ {ident}(0) }}");
         out.push_str("\n/// Whether every flag of `other` is set in `self`.\n");
-        let _ = writeln!(out, "pub const fn contains(self, other: {ident}) -> bool {{ self.0 & other.0 == other.0 }}");
+        let _ = writeln!(
+            out,
+            "pub const fn contains(self, other: {ident}) -> bool {{ self.0 & other.0 == other.0 }}"
+        );
         out.push_str("\n/// Whether any flag of `other` is set in `self`.\n");
-        let _ = writeln!(out, "pub const fn intersects(self, other: {ident}) -> bool {{ self.0 & other.0 != 0 }}");
+        let _ = writeln!(
+            out,
+            "pub const fn intersects(self, other: {ident}) -> bool {{ self.0 & other.0 != 0 }}"
+        );
         out.push_str("}\n\n");
         for (trait_, method, op) in [("BitOr", "bitor", "|"), ("BitAnd", "bitand", "&")] {
             let _ = writeln!(
@@ -496,14 +567,26 @@ impl<'a> Emitter<'a> {
         Ok(())
     }
 
-    fn union_def(&self, out: &mut String, named: &NamedType, ident: &str, v: &witx::Variant) -> Result<()> {
+    fn union_def(
+        &self,
+        out: &mut String,
+        named: &NamedType,
+        ident: &str,
+        v: &witx::Variant,
+    ) -> Result<()> {
         let tag = int_repr(v.tag_repr);
         let payload = format!("{ident}Payload");
         push_docs(out, &named.docs);
         out.push_str("///\n/// `tag` is the index of the case; `u` holds that case's payload.\n");
         out.push_str("#[repr(C)]\n#[derive(Copy, Clone)]\n");
-        let _ = writeln!(out, "pub struct {ident} {{\npub tag: {tag},\npub u: {payload},\n}}\n");
-        let _ = writeln!(out, "/// The payload of [`{ident}`], selected by its `tag`.");
+        let _ = writeln!(
+            out,
+            "pub struct {ident} {{\npub tag: {tag},\npub u: {payload},\n}}\n"
+        );
+        let _ = writeln!(
+            out,
+            "/// The payload of [`{ident}`], selected by its `tag`."
+        );
         out.push_str("#[repr(C)]\n#[derive(Copy, Clone)]\n");
         let _ = writeln!(out, "pub union {payload} {{");
         let mut has_payload = false;
@@ -511,7 +594,12 @@ impl<'a> Emitter<'a> {
             if let Some(t) = &case.tref {
                 has_payload = true;
                 push_docs(out, &case.docs);
-                let _ = writeln!(out, "pub {}: {},", value_ident(case.name.as_str()), self.rust_type(t)?);
+                let _ = writeln!(
+                    out,
+                    "pub {}: {},",
+                    value_ident(case.name.as_str()),
+                    self.rust_type(t)?
+                );
             }
         }
         if !has_payload {
@@ -534,7 +622,10 @@ impl<'a> Emitter<'a> {
             }
         }
         out.push_str("}\n");
-        let checks = vec![format!("core::mem::offset_of!({ident}, u) == {}", v.payload_offset())];
+        let checks = vec![format!(
+            "core::mem::offset_of!({ident}, u) == {}",
+            v.payload_offset()
+        )];
         layout_asserts(out, named, ident, &checks);
         Ok(())
     }
@@ -544,13 +635,19 @@ impl<'a> Emitter<'a> {
         let ty = tref.type_();
         if let Type::List(elem) = &**ty {
             let is_string = matches!(&**elem.type_(), Type::Builtin(BuiltinType::Char));
-            let rust = if is_string { "&str".to_string() } else { format!("&[{}]", self.rust_type(elem)?) };
+            let rust = if is_string {
+                "&str".to_string()
+            } else {
+                format!("&[{}]", self.rust_type(elem)?)
+            };
             return Ok((rust, Lowered::PtrLen(name.to_string())));
         }
         let rust = self.rust_type(tref)?;
         let lowered = match &**ty {
             Type::Builtin(BuiltinType::U64 | BuiltinType::S64) => format!("{name} as i64"),
-            Type::Builtin(BuiltinType::F32 | BuiltinType::F64) => bail!("float parameters are not supported"),
+            Type::Builtin(BuiltinType::F32 | BuiltinType::F64) => {
+                bail!("float parameters are not supported")
+            }
             Type::Builtin(_) | Type::Handle(_) => format!("{name} as i32"),
             Type::Pointer(_) | Type::ConstPointer(_) => format!("{name} as usize as i32"),
             Type::Variant(v) if v.is_enum() => format!("{name}.0 as i32"),
@@ -585,7 +682,9 @@ impl<'a> Emitter<'a> {
         }
         let Some(ok) = ok else { return Ok(Vec::new()) };
         match &**ok.type_() {
-            Type::Record(r) if r.is_tuple() => r.members.iter().map(|m| self.rust_type(&m.tref)).collect(),
+            Type::Record(r) if r.is_tuple() => {
+                r.members.iter().map(|m| self.rust_type(&m.tref)).collect()
+            }
             _ => Ok(vec![self.rust_type(ok)?]),
         }
     }
@@ -613,17 +712,29 @@ impl<'a> Emitter<'a> {
         let (params, results) = func.wasm_signature();
         let names = self.core_params(func)?;
         if names.len() != params.len() {
-            bail!("`{name}`: {} core parameters expected, {} derived", params.len(), names.len());
+            bail!(
+                "`{name}`: {} core parameters expected, {} derived",
+                params.len(),
+                names.len()
+            );
         }
-        let args: Vec<String> =
-            names.iter().zip(&params).map(|(n, t)| format!("{n}: {}", wasm_type(*t))).collect();
+        let args: Vec<String> = names
+            .iter()
+            .zip(&params)
+            .map(|(n, t)| format!("{n}: {}", wasm_type(*t)))
+            .collect();
         let ret = match results.as_slice() {
             [] => String::new(),
             [one] => format!(" -> {}", wasm_type(*one)),
             _ => bail!("`{name}`: more than one core result"),
         };
         let _ = writeln!(out, "/// Core-wasm import `{name}`.");
-        let _ = writeln!(out, "pub fn {}({}){ret};", value_ident(name), args.join(", "));
+        let _ = writeln!(
+            out,
+            "pub fn {}({}){ret};",
+            value_ident(name),
+            args.join(", ")
+        );
         Ok(())
     }
 
@@ -633,7 +744,11 @@ impl<'a> Emitter<'a> {
         let results = self.results(func)?;
 
         push_docs(out, &func.docs);
-        let documented: Vec<_> = func.params.iter().filter(|p| !p.docs.trim().is_empty()).collect();
+        let documented: Vec<_> = func
+            .params
+            .iter()
+            .filter(|p| !p.docs.trim().is_empty())
+            .collect();
         if !documented.is_empty() {
             out.push_str("///\n/// Parameters:\n");
             for p in documented {
@@ -641,7 +756,11 @@ impl<'a> Emitter<'a> {
                 let _ = writeln!(out, "/// - `{}`: {text}", value_ident(p.name.as_str()));
             }
         }
-        let result_docs = func.results[0].docs.split_whitespace().collect::<Vec<_>>().join(" ");
+        let result_docs = func.results[0]
+            .docs
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if !result_docs.is_empty() && !results.is_empty() {
             let _ = writeln!(out, "///\n/// Returns: {result_docs}");
         }
@@ -672,26 +791,42 @@ impl<'a> Emitter<'a> {
             _ => format!("({})", results.join(", ")),
         };
         let errno = self.errno_ident(func)?;
-        let _ = writeln!(out, "pub unsafe fn {fn_ident}({}) -> Result<{ok}, {errno}> {{", sig.join(", "));
+        let _ = writeln!(
+            out,
+            "pub unsafe fn {fn_ident}({}) -> Result<{ok}, {errno}> {{",
+            sig.join(", ")
+        );
         for (i, ty) in results.iter().enumerate() {
             let _ = writeln!(out, "let mut result{i} = MaybeUninit::<{ty}>::uninit();");
             args.push(format!("result{i}.as_mut_ptr() as usize as i32"));
         }
         if results.is_empty() {
-            out.push_str("// SAFETY: the caller upholds this function's contract, and every argument\n");
+            out.push_str(
+                "// SAFETY: the caller upholds this function's contract, and every argument\n",
+            );
             out.push_str("// is the core-wasm form the import's signature expects.\n");
         } else {
-            out.push_str("// SAFETY: the caller upholds this function's contract, every argument is\n");
+            out.push_str(
+                "// SAFETY: the caller upholds this function's contract, every argument is\n",
+            );
             out.push_str("// the core-wasm form the import's signature expects, and the result\n");
             out.push_str("// pointers point at writable `MaybeUninit`s of the result types.\n");
         }
-        let _ = writeln!(out, "let errno = unsafe {{ raw::{fn_ident}({}) }};", args.join(", "));
-        let _ = writeln!(out, "if errno != 0 {{\nreturn Err({errno}(errno as u16));\n}}");
+        let _ = writeln!(
+            out,
+            "let errno = unsafe {{ raw::{fn_ident}({}) }};",
+            args.join(", ")
+        );
+        let _ = writeln!(
+            out,
+            "if errno != 0 {{\nreturn Err({errno}(errno as u16));\n}}"
+        );
         match results.len() {
             0 => out.push_str("Ok(())\n"),
             n => {
                 out.push_str("// SAFETY: on success the host has written every result.\n");
-                let values: Vec<String> = (0..n).map(|i| format!("result{i}.assume_init()")).collect();
+                let values: Vec<String> =
+                    (0..n).map(|i| format!("result{i}.assume_init()")).collect();
                 if n == 1 {
                     let _ = writeln!(out, "Ok(unsafe {{ {} }})", values[0]);
                 } else {
@@ -709,7 +844,9 @@ impl<'a> Emitter<'a> {
         };
         match v.as_expected() {
             Some((_, Some(TypeRef::Name(e)))) => {
-                let Type::Variant(ev) = &**e.type_() else { bail!("`$errno` is not an enum") };
+                let Type::Variant(ev) = &**e.type_() else {
+                    bail!("`$errno` is not an enum")
+                };
                 if ev.tag_repr != IntRepr::U16 {
                     bail!("`$errno` is expected to be a u16 enum");
                 }
@@ -725,7 +862,11 @@ fn has_pointer(tref: &TypeRef) -> bool {
     match &**tref.type_() {
         Type::Pointer(_) | Type::ConstPointer(_) | Type::List(_) => true,
         Type::Record(r) => r.members.iter().any(|m| has_pointer(&m.tref)),
-        Type::Variant(v) => v.cases.iter().filter_map(|c| c.tref.as_ref()).any(has_pointer),
+        Type::Variant(v) => v
+            .cases
+            .iter()
+            .filter_map(|c| c.tref.as_ref())
+            .any(has_pointer),
         Type::Handle(_) | Type::Builtin(_) => false,
     }
 }
@@ -738,8 +879,16 @@ fn layout_asserts(out: &mut String, named: &NamedType, ident: &str, extra: &[Str
         out.push_str("\n#[cfg(target_pointer_width = \"32\")]");
     }
     let _ = writeln!(out, "\nconst _: () = {{");
-    let _ = writeln!(out, "assert!(core::mem::size_of::<{ident}>() == {});", sa.size);
-    let _ = writeln!(out, "assert!(core::mem::align_of::<{ident}>() == {});", sa.align);
+    let _ = writeln!(
+        out,
+        "assert!(core::mem::size_of::<{ident}>() == {});",
+        sa.size
+    );
+    let _ = writeln!(
+        out,
+        "assert!(core::mem::align_of::<{ident}>() == {});",
+        sa.align
+    );
     for check in extra {
         let _ = writeln!(out, "assert!({check});");
     }
