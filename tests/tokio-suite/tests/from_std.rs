@@ -38,8 +38,7 @@ async fn mio_listener_into_tokio() {
     let std_listener = into_std_listener(mio_listener);
     let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
     let addr = listener.local_addr().unwrap();
-    let (client, accepted) =
-        tokio::join!(tokio::net::TcpStream::connect(addr), listener.accept());
+    let (client, accepted) = tokio::join!(tokio::net::TcpStream::connect(addr), listener.accept());
     let mut client = client.unwrap();
     let (mut server, _) = accepted.unwrap();
     server.write_all(b"hi").await.unwrap();

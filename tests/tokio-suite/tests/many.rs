@@ -8,7 +8,10 @@ use tokio_suite::{any_local, pattern};
 const CONNECTIONS: usize = 200;
 const BYTES: usize = 8 * 1024;
 
-#[cfg_attr(not(target_os = "wasi"), tokio::test(flavor = "multi_thread", worker_threads = 2))]
+#[cfg_attr(
+    not(target_os = "wasi"),
+    tokio::test(flavor = "multi_thread", worker_threads = 2)
+)]
 #[cfg_attr(target_os = "wasi", tokio::test)]
 async fn two_hundred_concurrent_connections() {
     let listener = TcpListener::bind(any_local()).await.unwrap();

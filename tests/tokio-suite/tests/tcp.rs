@@ -20,7 +20,10 @@ async fn echo_once(listener: TcpListener) -> io::Result<u64> {
     Ok(n)
 }
 
-#[cfg_attr(not(target_os = "wasi"), tokio::test(flavor = "multi_thread", worker_threads = 2))]
+#[cfg_attr(
+    not(target_os = "wasi"),
+    tokio::test(flavor = "multi_thread", worker_threads = 2)
+)]
 #[cfg_attr(target_os = "wasi", tokio::test)]
 async fn echo_one_mebibyte() {
     let listener = TcpListener::bind(any_local()).await.unwrap();

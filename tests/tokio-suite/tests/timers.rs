@@ -55,7 +55,10 @@ async fn interval_ticks_between_slow_chunks() {
     writer.await.unwrap().unwrap();
     let expected: Vec<u8> = (0..CHUNKS).flat_map(|i| [i; 100]).collect();
     assert_eq!(received, expected);
-    assert!(ticks_while_waiting > 0, "the interval never fired while the socket was idle");
+    assert!(
+        ticks_while_waiting > 0,
+        "the interval never fired while the socket was idle"
+    );
 }
 
 #[tokio::test]
@@ -69,7 +72,10 @@ async fn read_timeout_then_data() {
     // The cancelled read must not have lost the registration: data sent now
     // still wakes the next read.
     server.write_all(b"late").await.unwrap();
-    let n = timeout(GENEROUS, client.read(&mut buf)).await.unwrap().unwrap();
+    let n = timeout(GENEROUS, client.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(&buf[..n], b"late");
 }
 
@@ -78,9 +84,14 @@ async fn udp_timeout_then_datagram() {
     let a = UdpSocket::bind(any_local()).await.unwrap();
     let b = UdpSocket::bind(any_local()).await.unwrap();
     let mut buf = [0; 16];
-    assert!(timeout(Duration::from_millis(20), b.recv_from(&mut buf)).await.is_err());
+    assert!(timeout(Duration::from_millis(20), b.recv_from(&mut buf))
+        .await
+        .is_err());
     a.send_to(b"now", b.local_addr().unwrap()).await.unwrap();
-    let (n, _) = timeout(GENEROUS, b.recv_from(&mut buf)).await.unwrap().unwrap();
+    let (n, _) = timeout(GENEROUS, b.recv_from(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(&buf[..n], b"now");
 }
 
@@ -114,9 +125,15 @@ async fn sleeping_connection_does_not_block_another() {
         r = slow.read_exact(&mut slow_reply) => { r.unwrap(); "slow" }
         r = fast.read_exact(&mut fast_reply) => { r.unwrap(); "fast" }
     };
-    assert_eq!(first, "fast", "a sleeping handler held up the other connection");
+    assert_eq!(
+        first, "fast",
+        "a sleeping handler held up the other connection"
+    );
     assert_eq!(&fast_reply, b"fast");
-    timeout(GENEROUS, slow.read_exact(&mut slow_reply)).await.unwrap().unwrap();
+    timeout(GENEROUS, slow.read_exact(&mut slow_reply))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(&slow_reply, b"slow");
     server.await.unwrap().unwrap();
 }

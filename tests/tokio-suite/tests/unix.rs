@@ -45,7 +45,10 @@ mod unix {
         });
 
         let client = UnixStream::connect(&path.0).await.unwrap();
-        assert_eq!(client.peer_addr().unwrap().as_pathname(), Some(path.0.as_path()));
+        assert_eq!(
+            client.peer_addr().unwrap().as_pathname(),
+            Some(path.0.as_path())
+        );
         let data = pattern(300 * 1024, 7);
         let (mut read, mut write) = client.into_split();
         let sent = data.clone();

