@@ -98,6 +98,12 @@ sys.exit(1 if failed else 0)
 # A hang must fail the step, not stall CI.
 TEST_TIMEOUT=900
 
+shim_tests() {
+    # By manifest path: `-p mio` is ambiguous when upstream mio is in the
+    # graph too.
+    timeout "$TEST_TIMEOUT" cargo test --manifest-path compat/mio/Cargo.toml --all-features
+}
+
 native_suite() {
     timeout "$TEST_TIMEOUT" cargo test -p tokio-suite --no-fail-fast
 }
@@ -139,6 +145,7 @@ wasip2_echo() {
 }
 
 step "mio resolution" check_resolution
+step "compat/mio re-exports" shim_tests
 step "tokio suite, native (epoll)" native_suite
 step "tokio suite, native (poll)" native_suite_poll
 step "tokio-echo, native" native_echo
