@@ -33,3 +33,19 @@ pub fn pattern(len: usize, seed: u32) -> Vec<u8> {
 pub fn skip(name: &str, why: &str) {
     let _ = writeln!(std::io::stderr(), "SKIP {name}: {why}");
 }
+
+/// The value of a socket operation that a WASI host may not offer at all.
+///
+/// On WASI, an operation the host has no equivalent for fails with
+/// `ErrorKind::Unsupported`; that is reported as a skip and gives `None`.
+/// Any other error, and `Unsupported` on other targets, fails the test.
+pub fn supported<T>(name: &str, result: std::io::Result<T>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(e) if cfg!(target_os = "wasi") && e.kind() == std::io::ErrorKind::Unsupported => {
+            skip(name, &format!("not supported by this host ({e})"));
+            None
+        }
+        Err(e) => panic!("{name}: {e}"),
+    }
+}
