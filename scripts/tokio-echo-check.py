@@ -40,9 +40,10 @@ def check(name, fn):
 
 
 class Server:
-    def __init__(self, command, extra):
+    def __init__(self, command, extra, pass_fds=()):
         self.proc = subprocess.Popen(
             command + extra,
+            pass_fds=pass_fds,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -203,12 +204,41 @@ def run_timeout_session(command):
         server.stop()
 
 
+def run_fd_session(command):
+    """A listener created here and inherited by the server (`--tcp-fd`),
+    the route tokio takes through `TcpListener::from_std`."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    address = listener.getsockname()
+    try:
+        server = Server(command, ["--tcp-fd", str(listener.fileno()), "--timeout", "120"], pass_fds=[listener.fileno()])
+    finally:
+        listener.close()
+    try:
+        def inherited_listener():
+            assert server.tcp == address, f"serves {server.tcp}, was given {address}"
+            with tcp_connect(server) as s:
+                s.sendall(b"inherited\nquit\n")
+                assert recv_exactly(s, 14) == b"inherited\nbye\n"
+            assert server.wait(IO_TIMEOUT) == 0
+
+        check("--tcp-fd serves an inherited listener", inherited_listener)
+    finally:
+        server.stop()
+
+
 def main():
     command = sys.argv[1:]
     if not command:
         print(__doc__)
         return 2
-    for session in (run_quit_session, run_timeout_session):
+    sessions = [run_quit_session, run_timeout_session]
+    # Descriptors can be inherited by a native server only (a WASI runtime
+    # pre-opens its own).
+    if os.name == "posix" and os.path.basename(command[0]) == "tokio-echo":
+        sessions.append(run_fd_session)
+    for session in sessions:
         try:
             session(command)
         except Exception as e:

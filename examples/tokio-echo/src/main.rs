@@ -1,7 +1,7 @@
 //! TCP and UDP echo server.
 //!
 //! ```text
-//! tokio-echo [--tcp ADDR] [--udp ADDR] [--timeout SECS]
+//! tokio-echo [--tcp ADDR | --tcp-fd FD] [--udp ADDR] [--timeout SECS]
 //! ```
 //!
 //! Both addresses default to `127.0.0.1:0` (a free port); the bound
@@ -14,23 +14,30 @@
 //! TCP connections get a short grace period to finish, and the process exits
 //! with status 0 after printing `shutdown: <reason>`.
 //!
-//! On WASI 0.2 build with `RUSTFLAGS="--cfg tokio_unstable"` (tokio only
-//! offers `tokio::net` there under that flag) and run with
-//! `wasmtime run -S inherit-network tokio-echo.wasm`.
+//! On WASI build with `RUSTFLAGS="--cfg tokio_unstable"` (tokio only
+//! offers `tokio::net` there under that flag). WASI 0.2:
+//! `wasmtime run -S inherit-network tokio-echo.wasm`. WASI preview 1 cannot
+//! create sockets and tokio has no UDP there: run it under a runtime that
+//! pre-opens a listening socket and pass that descriptor, `--tcp-fd 3` (it
+//! reaches tokio through `TcpListener::from_std`).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::task::JoinSet;
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
+use tokio::net::UdpSocket;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
 
 /// How long open connections may keep going once shutdown has started.
 const GRACE: Duration = Duration::from_secs(2);
 
 struct Options {
     tcp: SocketAddr,
+    /// An already listening socket to serve instead of binding `tcp`.
+    tcp_fd: Option<i32>,
     udp: SocketAddr,
     timeout: Option<Duration>,
 }
@@ -38,6 +45,7 @@ struct Options {
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
         tcp: SocketAddr::from(([127, 0, 0, 1], 0)),
+        tcp_fd: None,
         udp: SocketAddr::from(([127, 0, 0, 1], 0)),
         timeout: None,
     };
@@ -46,6 +54,7 @@ fn parse_args() -> Result<Options, String> {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
             "--tcp" => options.tcp = parse(&value("--tcp")?, "--tcp")?,
+            "--tcp-fd" => options.tcp_fd = Some(parse(&value("--tcp-fd")?, "--tcp-fd")?),
             "--udp" => options.udp = parse(&value("--udp")?, "--udp")?,
             "--timeout" => {
                 let secs: f64 = parse(&value("--timeout")?, "--timeout")?;
@@ -55,7 +64,10 @@ fn parse_args() -> Result<Options, String> {
                 );
             }
             "-h" | "--help" => {
-                return Err("usage: tokio-echo [--tcp ADDR] [--udp ADDR] [--timeout SECS]".into())
+                return Err(
+                    "usage: tokio-echo [--tcp ADDR | --tcp-fd FD] [--udp ADDR] [--timeout SECS]"
+                        .into(),
+                )
             }
             other => return Err(format!("unknown argument `{other}` (try --help)")),
         }
@@ -115,12 +127,12 @@ enum Closed {
 }
 
 async fn serve(options: Options) -> std::io::Result<&'static str> {
-    let listener = TcpListener::bind(options.tcp).await?;
+    let listener = match options.tcp_fd {
+        Some(fd) => TcpListener::from_std(listener_from_fd(fd)?)?,
+        None => bind_tcp(options.tcp).await?,
+    };
     println!("tcp listening on {}", listener.local_addr()?);
-    let udp = UdpSocket::bind(options.udp).await?;
-    println!("udp listening on {}", udp.local_addr()?);
-
-    let mut udp_task = tokio::spawn(udp_echo(udp));
+    let mut udp_task = start_udp(options.udp).await?;
     let mut connections = JoinSet::new();
     let deadline = async {
         match options.timeout {
@@ -164,6 +176,63 @@ async fn serve(options: Options) -> std::io::Result<&'static str> {
     Ok(reason)
 }
 
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
+async fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr).await
+}
+
+#[cfg(all(target_os = "wasi", target_env = "p1"))]
+async fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        format!(
+            "WASI preview 1 cannot bind {addr}: pass a listener the runtime \
+             pre-opened with --tcp-fd (usually descriptor 3)"
+        ),
+    ))
+}
+
+/// Takes over a listening socket this process was given (inherited, or
+/// pre-opened by a WASI host) and hands it to tokio via `from_std`.
+#[cfg(any(unix, target_os = "wasi"))]
+fn listener_from_fd(fd: i32) -> std::io::Result<std::net::TcpListener> {
+    use std::os::fd::FromRawFd;
+    if fd < 0 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("--tcp-fd {fd}: not a descriptor"),
+        ));
+    }
+    // SAFETY: the user names a descriptor that was handed to this process
+    // for this purpose; nothing else in the program opens or owns it, so
+    // the std listener becomes its only owner.
+    let listener = unsafe { std::net::TcpListener::from_raw_fd(fd) };
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+#[cfg(not(any(unix, target_os = "wasi")))]
+fn listener_from_fd(_fd: i32) -> std::io::Result<std::net::TcpListener> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "--tcp-fd needs a Unix or WASI target",
+    ))
+}
+
+/// Binds the UDP socket and starts echoing on it.
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
+async fn start_udp(addr: SocketAddr) -> std::io::Result<JoinHandle<std::io::Result<()>>> {
+    let udp = UdpSocket::bind(addr).await?;
+    println!("udp listening on {}", udp.local_addr()?);
+    Ok(tokio::spawn(udp_echo(udp)))
+}
+
+#[cfg(all(target_os = "wasi", target_env = "p1"))]
+async fn start_udp(_addr: SocketAddr) -> std::io::Result<JoinHandle<std::io::Result<()>>> {
+    println!("udp unavailable: tokio has no UdpSocket on WASI preview 1");
+    Ok(tokio::spawn(std::future::pending()))
+}
+
 async fn tcp_echo(stream: TcpStream, peer: SocketAddr) -> Closed {
     match echo_lines(stream).await {
         Ok(closed) => closed,
@@ -193,6 +262,7 @@ async fn echo_lines(stream: TcpStream) -> std::io::Result<Closed> {
     }
 }
 
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
 async fn udp_echo(socket: UdpSocket) -> std::io::Result<()> {
     let mut buf = vec![0; 65536];
     loop {
