@@ -398,3 +398,146 @@ impl fmt::Debug for Name {
 /// kqueue keeps the registrations in the kernel: no per-source state.
 #[cfg(any(feature = "net", feature = "os-ext"))]
 pub(crate) use super::stateless::IoSourceState;
+
+#[cfg(test)]
+mod tests {
+    use std::fs::File;
+    use std::io::{self, Read, Write};
+    use std::os::fd::AsRawFd;
+    use std::time::Duration;
+
+    use super::{Events, Selector};
+    use crate::sys::unix::pipe;
+    use crate::sys::{EventApi, SelectorApi};
+    use crate::{Interest, Token};
+
+    fn pipe_files() -> io::Result<(File, File)> {
+        let (read, write) = pipe::new_raw()?;
+        Ok((File::from(read), File::from(write)))
+    }
+
+    #[test]
+    fn receipt_errors_are_reported() -> io::Result<()> {
+        let selector = Selector::new()?;
+        // A descriptor number that is not open in this process.
+        let err = selector
+            .register(i32::MAX - 1, Token(1), Interest::READABLE)
+            .expect_err("registering a closed descriptor must fail");
+        assert_eq!(err.raw_os_error(), Some(libc::EBADF));
+        Ok(())
+    }
+
+    #[test]
+    fn read_and_write_filters_are_edge_triggered() -> io::Result<()> {
+        let selector = Selector::new()?;
+        let (mut reader, mut writer) = pipe_files()?;
+        selector.register(reader.as_raw_fd(), Token(7), Interest::READABLE)?;
+        selector.register(writer.as_raw_fd(), Token(8), Interest::WRITABLE)?;
+        let mut events = Events::with_capacity(8);
+
+        selector.select(&mut events, Some(Duration::ZERO))?;
+        assert_eq!(events.len(), 1, "only the empty pipe's write end is ready");
+        assert_eq!(events[0].token(), Token(8));
+        assert!(events[0].is_writable() && !events[0].is_readable());
+
+        writer.write_all(b"x")?;
+        selector.select(&mut events, Some(Duration::ZERO))?;
+        // The write may also re-report the write end (both filters sit on
+        // the same pipe on some kernels); the read end must be there.
+        let read = events
+            .iter()
+            .find(|e| e.token() == Token(7))
+            .expect("a readable event for the read end");
+        assert!(read.is_readable() && !read.is_writable());
+        assert!(!read.is_read_closed() && !read.is_error());
+
+        // Nothing changed since: EV_CLEAR reports nothing new.
+        selector.select(&mut events, Some(Duration::ZERO))?;
+        assert!(events.is_empty(), "{} stale events", events.len());
+
+        let mut buf = [0u8; 1];
+        reader.read_exact(&mut buf)?;
+        drop(writer);
+        selector.select(&mut events, Some(Duration::ZERO))?;
+        let closed = events
+            .iter()
+            .find(|e| e.token() == Token(7))
+            .expect("an event for the read end after the writer closed");
+        assert!(closed.is_read_closed());
+        Ok(())
+    }
+
+    #[test]
+    fn reregister_and_deregister_tolerate_missing_filters() -> io::Result<()> {
+        let selector = Selector::new()?;
+        let (reader, _writer) = pipe_files()?;
+        let fd = reader.as_raw_fd();
+        selector.register(fd, Token(1), Interest::READABLE)?;
+        // Deletes the (never added) write filter: ENOENT is ignored.
+        selector.reregister(fd, Token(2), Interest::READABLE)?;
+        selector.deregister(fd)?;
+        // Nothing left: both deletes report ENOENT, still fine.
+        selector.deregister(fd)?;
+        Ok(())
+    }
+
+    #[test]
+    fn write_interest_on_a_widowed_pipe_registers() -> io::Result<()> {
+        let selector = Selector::new()?;
+        let (reader, writer) = pipe_files()?;
+        drop(reader);
+        // macOS answers EPIPE for this filter; the registration must not fail.
+        selector.register(writer.as_raw_fd(), Token(3), Interest::WRITABLE)?;
+        Ok(())
+    }
+
+    #[test]
+    fn zero_capacity_keeps_events_queued() -> io::Result<()> {
+        let selector = Selector::new()?;
+        let (reader, mut writer) = pipe_files()?;
+        selector.register(reader.as_raw_fd(), Token(4), Interest::READABLE)?;
+        writer.write_all(b"x")?;
+
+        let mut none = Events::with_capacity(0);
+        selector.select(&mut none, Some(Duration::ZERO))?;
+        assert!(none.is_empty());
+
+        let mut events = Events::with_capacity(4);
+        selector.select(&mut events, Some(Duration::ZERO))?;
+        assert_eq!(events.len(), 1, "the event must survive the empty poll");
+        assert_eq!(events[0].token(), Token(4));
+        Ok(())
+    }
+
+    #[cfg(any(
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "netbsd"
+    ))]
+    #[test]
+    fn user_event_triggers_coalesce() -> io::Result<()> {
+        let selector = Selector::new()?;
+        if let Err(err) = selector.user_event(Token(9), false) {
+            if err.raw_os_error() == Some(libc::EINVAL) {
+                println!("SKIP user_event_triggers_coalesce: kernel has no EVFILT_USER");
+                return Ok(());
+            }
+            return Err(err);
+        }
+        let mut events = Events::with_capacity(4);
+        selector.select(&mut events, Some(Duration::ZERO))?;
+        assert!(events.is_empty(), "adding the event must not fire it");
+
+        selector.user_event(Token(9), true)?;
+        selector.user_event(Token(9), true)?;
+        selector.select(&mut events, Some(Duration::ZERO))?;
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].token(), Token(9));
+        assert!(events[0].is_readable() && !events[0].is_aio() && !events[0].is_lio());
+
+        selector.select(&mut events, Some(Duration::ZERO))?;
+        assert!(events.is_empty(), "EV_CLEAR resets the event once reported");
+        Ok(())
+    }
+}
