@@ -3,9 +3,17 @@
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
+// Without `os-ext`, only the poll(2) selector and the pipe-based kqueue
+// waker (NetBSD, OpenBSD) create pipes.
 #[cfg_attr(
     all(
-        any(target_os = "linux", target_os = "android"),
+        any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "dragonfly"
+        ),
         not(mio_unsupported_force_poll_poll),
         not(feature = "os-ext")
     ),
@@ -27,8 +35,8 @@ pub(crate) fn new_raw() -> io::Result<(OwnedFd, OwnedFd)> {
         syscall!(pipe(fds.as_mut_ptr()))?;
         // SAFETY: both descriptors are new and owned by nobody else.
         let pair = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        super::net::set_nonblocking_cloexec(fds[0])?;
-        super::net::set_nonblocking_cloexec(fds[1])?;
+        super::set_nonblocking_cloexec(fds[0])?;
+        super::set_nonblocking_cloexec(fds[1])?;
         Ok(pair)
     }
 }
