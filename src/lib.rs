@@ -118,6 +118,14 @@ pub use interest::Interest;
 pub use poll::{Poll, Registry};
 pub use token::Token;
 
+/// WASI preview 1 extensions that need WasmEdge's socket extension
+/// (the `wasmedge` feature; the module then runs on WasmEdge only).
+#[cfg(all(target_os = "wasi", target_env = "p1", feature = "os-poll", feature = "wasmedge"))]
+#[cfg_attr(docsrs, doc(cfg(all(target_os = "wasi", feature = "wasmedge"))))]
+pub mod wasi {
+    pub use crate::sys::dns::lookup_host;
+}
+
 /// Unix-only extensions.
 #[cfg(all(unix, feature = "os-ext"))]
 #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
