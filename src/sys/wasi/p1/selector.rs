@@ -8,7 +8,14 @@
 //!   interests;
 //! * reporting an event for a direction disarms it;
 //! * an I/O call through the crate's types that returns `WouldBlock` re-arms
-//!   the source ([`IoSourceState::do_io`]).
+//!   the direction that would block ([`IoSourceState::do_io`]; both
+//!   directions for a `try_io` closure, whose direction is unknown).
+//!
+//! Re-arming only the blocked direction matters on hosts that complete
+//! *every* subscription of a `poll_oneoff` call once any one is ready
+//! (wasmtime's legacy preview-1 implementation does): re-arming the write
+//! side after a read would block makes such a host report the idle read
+//! side again at once, and the loop never sleeps.
 //!
 //! So an idle, always-writable socket is reported once and then not polled
 //! for writability again until a write would block: no busy loop.
@@ -457,12 +464,22 @@ impl Selector {
     }
 
     /// Re-arms the registered interests of `fd` after an I/O call on it
-    /// returned `WouldBlock`.
+    /// returned `WouldBlock`: only the direction that would block when the
+    /// socket layer noted it, both otherwise.
     #[cfg(feature = "net")]
-    fn rearm(&self, fd: RawFd) {
+    fn rearm(&self, fd: RawFd, blocked: u8) {
         let mut state = self.lock();
         if let Some(entry) = state.entries.iter_mut().find(|e| e.fd == fd) {
-            entry.arm();
+            if blocked == 0 {
+                entry.arm();
+            } else {
+                if blocked & host::BLOCKED_READ != 0 {
+                    entry.read_armed = entry.interests.is_readable();
+                }
+                if blocked & host::BLOCKED_WRITE != 0 {
+                    entry.write_armed = entry.interests.is_writable();
+                }
+            }
         }
     }
 
@@ -493,10 +510,13 @@ impl IoSourceState {
     where
         F: FnOnce(&T) -> io::Result<R>,
     {
+        // Directions noted by earlier calls outside `do_io` do not count.
+        host::take_blocked();
         let result = f(io);
+        let blocked = host::take_blocked();
         if let (Err(err), Some((selector, fd))) = (&result, &self.registration) {
             if err.kind() == io::ErrorKind::WouldBlock {
-                selector.rearm(*fd);
+                selector.rearm(*fd, blocked);
             }
         }
         result
