@@ -162,6 +162,17 @@ wasmedge_suite() {
     run_peer udp --name udp-v4 -- "$we" "$m" udp-echo 127.0.0.1:0 3
     run_peer udp --name udp-v6 -- "$we" "$m" udp-echo '[::1]:0' 3
     run_peer echo --name echo -- "$we" "$T_WE/wasi_p1_echo.wasm" --listen 127.0.0.1:0
+    # The backend's unit tests (address conversion, the recv_from port fix):
+    # the test binary imports WasmEdge functions, so it runs there only.
+    if CARGO_TARGET_WASM32_WASIP1_RUNNER="$we" cargo test --quiet --target wasm32-wasip1 \
+        --features os-poll,net,wasmedge --lib --target-dir "$TARGET_DIR/wasmedge" 2>&1 |
+        grep -q '^test result: ok'; then
+        echo "PASS unit-tests"
+        passed=$((passed + 1))
+    else
+        echo "FAIL unit-tests"
+        failed=$((failed + 1))
+    fi
     suite_end wasmedge
 }
 

@@ -129,6 +129,30 @@ def echo(args, cmd):
               f"runtime used {used:.2f} s CPU in {args.idle} s idle")
     print(f"  idle: {used:.3f} s CPU over {args.idle} s")
 
+    if args.pingpong:
+        # Small request/response round trips: one poll wake-up each.
+        msg = b"x" * 64
+        start_time = time.time()
+        start_cpu = cpu_seconds(proc.pid)
+        ok = True
+        for _ in range(args.pingpong):
+            sock.sendall(msg)
+            got = b""
+            while len(got) < len(msg):
+                chunk = sock.recv(len(msg) - len(got))
+                if not chunk:
+                    ok = False
+                    break
+                got += chunk
+            if not ok or got != msg:
+                ok = False
+                break
+        elapsed = time.time() - start_time
+        used = cpu_seconds(proc.pid) - start_cpu
+        res.check(f"{args.name}-pingpong", ok, "echo of a small message broke")
+        print(f"  pingpong: {args.pingpong} round trips of 64 B in {elapsed:.3f} s"
+              f" ({args.pingpong / elapsed:.0f}/s), runtime CPU {used:.3f} s")
+
     size = args.mib << 20
     data = os.urandom(1 << 20) * args.mib
     sent_hash = hashlib.sha256(data).hexdigest()
@@ -142,6 +166,7 @@ def echo(args, cmd):
             errors.append(e)
 
     start_time = time.time()
+    start_cpu = cpu_seconds(proc.pid)
     t = threading.Thread(target=sender, daemon=True)
     t.start()
     got = hashlib.sha256()
@@ -157,10 +182,15 @@ def echo(args, cmd):
         errors.append(e)
     t.join(30)
     elapsed = time.time() - start_time
+    try:
+        echo_cpu = cpu_seconds(proc.pid) - start_cpu
+    except OSError:
+        echo_cpu = float("nan")
     sock.close()
     res.check(f"{args.name}-{args.mib}MiB", not errors and received == size and got.hexdigest() == sent_hash,
               f"received {received} of {size} bytes, errors {errors}")
-    print(f"  echo: {args.mib} MiB each way in {elapsed:.2f} s ({2 * args.mib / elapsed:.1f} MiB/s total)")
+    print(f"  echo: {args.mib} MiB each way in {elapsed:.3f} s ({2 * args.mib / elapsed:.1f} MiB/s total),"
+          f" runtime CPU {echo_cpu:.3f} s")
     rc = finish(proc)
     res.check(f"{args.name}-exit", rc == 0, f"guest exit code {rc}")
     return res.failed
@@ -239,6 +269,7 @@ def main():
     p.add_argument("--mib", type=int, default=16)
     p.add_argument("--idle", type=float, default=2.0)
     p.add_argument("--count", type=int, default=3)
+    p.add_argument("--pingpong", type=int, default=0, help="small round trips before the bulk echo")
     args = p.parse_args(argv[:split])
     cmd = argv[split + 1:]
     failed = {"echo": echo, "client": client, "udp": udp}[args.mode](args, cmd)
