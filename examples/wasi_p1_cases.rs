@@ -5,7 +5,8 @@
 //! one failure (or a trap) cannot hide the others.
 //!
 //! Cases for every preview-1 host: `timeout`, `waker`, `error-event`,
-//! `no-alloc` (needs a listener at descriptor 3 or `--listen ADDR`),
+//! `no-alloc` and `peek-echo` (need a listener at descriptor 3 or
+//! `--listen ADDR`; `peek-echo` also a client, see scripts/wasip1/peer.py),
 //! `unsupported` (a build without `wasmedge`).
 //! Cases for WasmEdge (`wasmedge` feature): `client ADDR`, `refused ADDR`,
 //! `udp-echo ADDR COUNT`, `self-connect ADDR`, `dns`, `options`.
@@ -91,6 +92,7 @@ mod cases {
             "error-event" => error_event(),
             "no-alloc" => no_alloc(args),
             "unsupported" => unsupported(),
+            "peek-echo" => peek_echo(args),
             #[cfg(feature = "wasmedge")]
             "client" => wasmedge::client(args),
             #[cfg(feature = "wasmedge")]
@@ -192,6 +194,98 @@ mod cases {
         }
         let after = super::counting::ALLOCATIONS.load(Ordering::Relaxed);
         check(after == before, format!("{} allocations in 100 polls", after - before))
+    }
+
+    /// Accepts one connection and echoes it, peeking at every chunk before
+    /// reading it; checks what the host can and cannot tell about the
+    /// socket.
+    fn peek_echo(args: &[String]) -> Result {
+        use std::io::{Read, Write};
+
+        let mut listener = listener(args)?;
+        println!("LISTENING {}", if args.is_empty() { "fd3".to_string() } else {
+            listener.local_addr().map_err(e)?.to_string()
+        });
+        let mut poll = Poll::new().map_err(e)?;
+        let mut events = Events::with_capacity(8);
+        poll.registry().register(&mut listener, Token(0), Interest::READABLE).map_err(e)?;
+        let (mut stream, peer) = loop {
+            poll.poll(&mut events, Some(Duration::from_secs(30))).map_err(e)?;
+            if events.is_empty() {
+                return Err("no connection in 30 s".into());
+            }
+            match listener.accept() {
+                Ok(accepted) => break accepted,
+                Err(err) if err.kind() == ErrorKind::WouldBlock => continue,
+                Err(err) => return Err(e(err)),
+            }
+        };
+        if !cfg!(feature = "wasmedge") {
+            check(peer.ip().is_unspecified() && peer.port() == 0, format!("accept reported {peer}"))?;
+            for (what, result) in [("peer_addr", stream.peer_addr()), ("local_addr", stream.local_addr())] {
+                match result {
+                    Err(err) if err.kind() == ErrorKind::Unsupported => {}
+                    other => return Err(format!("{what}: {other:?}")),
+                }
+            }
+            match stream.take_error() {
+                Err(err) if err.kind() == ErrorKind::Unsupported => {}
+                other => return Err(format!("take_error: {other:?}")),
+            }
+        }
+        poll.registry()
+            .register(&mut stream, Token(1), Interest::READABLE | Interest::WRITABLE)
+            .map_err(e)?;
+        let mut pending: Vec<u8> = Vec::new();
+        let mut peeked = [0u8; 16];
+        let mut buf = [0u8; 16 * 1024];
+        let mut eof = false;
+        let mut peeks = 0u64;
+        while !(eof && pending.is_empty()) {
+            poll.poll(&mut events, Some(Duration::from_secs(30))).map_err(e)?;
+            if events.is_empty() {
+                return Err("stalled for 30 s".into());
+            }
+            loop {
+                let mut progress = false;
+                while !pending.is_empty() {
+                    match stream.write(&pending) {
+                        Ok(n) => {
+                            pending.drain(..n);
+                            progress = true;
+                        }
+                        Err(err) if err.kind() == ErrorKind::WouldBlock => break,
+                        Err(err) => return Err(e(err)),
+                    }
+                }
+                if !eof && pending.len() < 64 * 1024 {
+                    let seen = match stream.peek(&mut peeked) {
+                        Ok(n) => n,
+                        Err(err) if err.kind() == ErrorKind::WouldBlock => 0,
+                        Err(err) => return Err(format!("peek: {}", e(err))),
+                    };
+                    match stream.read(&mut buf) {
+                        Ok(0) => eof = true,
+                        Ok(n) => {
+                            let same = seen.min(n);
+                            check(buf[..same] == peeked[..same], "peek and read disagree")?;
+                            if seen > 0 {
+                                peeks += 1;
+                            }
+                            pending.extend_from_slice(&buf[..n]);
+                            progress = true;
+                        }
+                        Err(err) if err.kind() == ErrorKind::WouldBlock => {}
+                        Err(err) => return Err(e(err)),
+                    }
+                }
+                if !progress {
+                    break;
+                }
+            }
+        }
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        check(peeks > 0, "peek never returned data")
     }
 
     /// Without the extension, creating sockets fails with `Unsupported`

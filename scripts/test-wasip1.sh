@@ -136,6 +136,7 @@ wasmtime_suite() {
     done
     run_case no-alloc "${run[@]}" -S "tcplisten=127.0.0.1:$(free_port)" "$m" no-alloc
     run_peer echo --name echo -- "${run[@]}" -S 'tcplisten=127.0.0.1:{PORT}' "$T_STD/wasi_p1_echo.wasm"
+    run_peer echo --name peek-echo --mib 1 --idle 0.5 -- "${run[@]}" -S 'tcplisten=127.0.0.1:{PORT}' "$m" peek-echo
     suite_end wasmtime-46
 }
 
@@ -162,6 +163,7 @@ wasmedge_suite() {
     run_peer udp --name udp-v4 -- "$we" "$m" udp-echo 127.0.0.1:0 3
     run_peer udp --name udp-v6 -- "$we" "$m" udp-echo '[::1]:0' 3
     run_peer echo --name echo -- "$we" "$T_WE/wasi_p1_echo.wasm" --listen 127.0.0.1:0
+    run_peer echo --name peek-echo --mib 1 --idle 0.5 -- "$we" "$m" peek-echo --listen 127.0.0.1:0
     # The backend's unit tests (address conversion, the recv_from port fix):
     # the test binary imports WasmEdge functions, so it runs there only.
     if CARGO_TARGET_WASM32_WASIP1_RUNNER="$we" cargo test --quiet --target wasm32-wasip1 \
