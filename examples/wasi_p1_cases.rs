@@ -5,7 +5,7 @@
 //! one failure (or a trap) cannot hide the others.
 //!
 //! Cases for every preview-1 host: `timeout`, `waker`, `error-event`,
-//! `no-alloc` and `peek-echo` (need a listener at descriptor 3 or
+//! `no-alloc`, `registry` and `peek-echo` (need a listener at descriptor 3 or
 //! `--listen ADDR`; `peek-echo` also a client, see scripts/wasip1/peer.py),
 //! `unsupported` (a build without `wasmedge`).
 //! Cases for WasmEdge (`wasmedge` feature): `client ADDR`, `refused ADDR`,
@@ -93,6 +93,7 @@ mod cases {
             "no-alloc" => no_alloc(args),
             "unsupported" => unsupported(),
             "peek-echo" => peek_echo(args),
+            "registry" => registry(args),
             #[cfg(feature = "wasmedge")]
             "client" => wasmedge::client(args),
             #[cfg(feature = "wasmedge")]
@@ -194,6 +195,34 @@ mod cases {
         }
         let after = super::counting::ALLOCATIONS.load(Ordering::Relaxed);
         check(after == before, format!("{} allocations in 100 polls", after - before))
+    }
+
+    /// Registration bookkeeping: double registration and deregistering an
+    /// unregistered source fail with mio's errors; a re-registered source
+    /// reports under its new token; a deregistered one reports nothing.
+    fn registry(args: &[String]) -> Result {
+        let mut poll = Poll::new().map_err(e)?;
+        let mut events = Events::with_capacity(8);
+        let mut listener = listener(args)?;
+        let registry = poll.registry();
+        registry.register(&mut listener, Token(0), Interest::READABLE).map_err(e)?;
+        match registry.register(&mut listener, Token(1), Interest::READABLE) {
+            Err(err) if err.kind() == ErrorKind::AlreadyExists && err.to_string().contains("already registered") => {}
+            other => return Err(format!("second register: {other:?}")),
+        }
+        registry.reregister(&mut listener, Token(3), Interest::WRITABLE).map_err(e)?;
+        // A listener is never writable: nothing to report.
+        poll.poll(&mut events, Some(Duration::from_millis(20))).map_err(e)?;
+        check(events.is_empty(), format!("events for a listener registered writable: {events:?}"))?;
+        poll.registry().deregister(&mut listener).map_err(e)?;
+        match poll.registry().deregister(&mut listener) {
+            Err(err) if err.kind() == ErrorKind::NotFound && err.to_string().contains("not registered") => {}
+            other => return Err(format!("second deregister: {other:?}")),
+        }
+        // Registered again after deregistering: a fresh registration.
+        poll.registry().register(&mut listener, Token(4), Interest::READABLE).map_err(e)?;
+        poll.poll(&mut events, Some(Duration::from_millis(20))).map_err(e)?;
+        check(events.is_empty(), format!("events without a connection: {events:?}"))
     }
 
     /// Accepts one connection and echoes it, peeking at every chunk before

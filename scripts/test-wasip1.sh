@@ -135,6 +135,7 @@ wasmtime_suite() {
         run_case "$c" "${run[@]}" "$m" "$c"
     done
     run_case no-alloc "${run[@]}" -S "tcplisten=127.0.0.1:$(free_port)" "$m" no-alloc
+    run_case registry "${run[@]}" -S "tcplisten=127.0.0.1:$(free_port)" "$m" registry
     run_peer echo --name echo -- "${run[@]}" -S 'tcplisten=127.0.0.1:{PORT}' "$T_STD/wasi_p1_echo.wasm"
     run_peer echo --name peek-echo --mib 1 --idle 0.5 -- "${run[@]}" -S 'tcplisten=127.0.0.1:{PORT}' "$m" peek-echo
     suite_end wasmtime-46
@@ -156,6 +157,7 @@ wasmedge_suite() {
         run_case "$c" "$we" "$m" "$c"
     done
     run_case no-alloc "$we" "$m" no-alloc --listen 127.0.0.1:0
+    run_case registry "$we" "$m" registry --listen 127.0.0.1:0
     run_case self-connect-v4 "$we" "$m" self-connect 127.0.0.1:0
     run_case self-connect-v6 "$we" "$m" self-connect '[::1]:0'
     run_case refused "$we" "$m" refused "127.0.0.1:$(free_port)"
