@@ -24,6 +24,12 @@
 //! * `net`: the [`net`] module.
 //! * `os-ext`: platform extras ([`unix::pipe`], [`unix::SourceFd`]); implies `os-poll`.
 //! * `log`: trace-level logging through the `log` crate.
+//! * `wasmedge` (`wasm32-wasip1` only): WasmEdge's socket extension to WASI
+//!   preview 1 — `TcpListener::bind`, `TcpStream::connect`, UDP with
+//!   addresses, socket addresses, `take_error` and `mio::wasi::lookup_host`.
+//!   Such a module runs on WasmEdge only; without the feature a preview-1
+//!   module uses sockets the host hands it (for example wasmtime's
+//!   `-S tcplisten`) and imports nothing WasmEdge-specific.
 //!
 //! No feature is on by default.
 //!
