@@ -9,7 +9,8 @@
 //! `--listen ADDR`; `peek-echo` also a client, see scripts/wasip1/peer.py),
 //! `unsupported` (a build without `wasmedge`).
 //! Cases for WasmEdge (`wasmedge` feature): `client ADDR`, `refused ADDR`,
-//! `udp-echo ADDR COUNT`, `self-connect ADDR`, `dns`, `options`.
+//! `udp-echo ADDR COUNT`, `udp-pair ADDR`, `self-connect ADDR`, `dns`,
+//! `options`.
 
 #[cfg(target_os = "wasi")]
 fn main() {
@@ -102,6 +103,8 @@ mod cases {
             "udp-echo" => wasmedge::udp_echo(args),
             #[cfg(feature = "wasmedge")]
             "self-connect" => wasmedge::self_connect(args),
+            #[cfg(feature = "wasmedge")]
+            "udp-pair" => wasmedge::udp_pair(args),
             #[cfg(feature = "wasmedge")]
             "dns" => wasmedge::dns(),
             #[cfg(feature = "wasmedge")]
@@ -530,6 +533,39 @@ mod cases {
                 Err(err) if err.kind() == ErrorKind::WouldBlock => Ok(()),
                 other => Err(format!("second accept: {other:?}")),
             }
+        }
+
+        /// Two UDP sockets in the module: `connect`/`send`/`recv`/`peek` on
+        /// one, `recv_from`/`send_to`/`peek_from` on the other.
+        pub(super) fn udp_pair(args: &[String]) -> Result {
+            let bind = addr_arg(args)?;
+            let mut poll = Poll::new().map_err(e)?;
+            let mut events = Events::with_capacity(8);
+            let mut a = UdpSocket::bind(bind).map_err(e)?;
+            let mut b = UdpSocket::bind(bind).map_err(e)?;
+            let (a_addr, b_addr) = (a.local_addr().map_err(e)?, b.local_addr().map_err(e)?);
+            b.connect(a_addr).map_err(e)?;
+            check(b.peer_addr().map_err(e)? == a_addr, "peer_addr after connect")?;
+            poll.registry().register(&mut a, Token(0), Interest::READABLE).map_err(e)?;
+            poll.registry().register(&mut b, Token(1), Interest::READABLE).map_err(e)?;
+            // Nothing queued yet: WouldBlock, which also re-arms `a`.
+            let mut buf = [0u8; 64];
+            match a.recv_from(&mut buf) {
+                Err(err) if err.kind() == ErrorKind::WouldBlock => {}
+                other => return Err(format!("recv_from on an empty socket: {other:?}")),
+            }
+            check(b.send(b"ping").map_err(e)? == 4, "short send")?;
+            wait(&mut poll, &mut events, Token(0))?;
+            let (n, from) = a.peek_from(&mut buf).map_err(e)?;
+            check(&buf[..n] == b"ping" && from == b_addr, format!("peek_from: {n} bytes from {from}"))?;
+            let (n, from) = a.recv_from(&mut buf).map_err(e)?;
+            check(&buf[..n] == b"ping" && from == b_addr, format!("recv_from: {n} bytes from {from}"))?;
+            a.send_to(b"pong", from).map_err(e)?;
+            wait(&mut poll, &mut events, Token(1))?;
+            let n = b.peek(&mut buf).map_err(e)?;
+            check(&buf[..n] == b"pong", "peek on the connected socket")?;
+            let n = b.recv(&mut buf).map_err(e)?;
+            check(&buf[..n] == b"pong", "recv on the connected socket")
         }
 
         /// `lookup_host` resolves `localhost` and passes literals through.

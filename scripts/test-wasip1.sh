@@ -161,6 +161,8 @@ wasmedge_suite() {
     run_case self-connect-v4 "$we" "$m" self-connect 127.0.0.1:0
     run_case self-connect-v6 "$we" "$m" self-connect '[::1]:0'
     run_case refused "$we" "$m" refused "127.0.0.1:$(free_port)"
+    run_case udp-pair-v4 "$we" "$m" udp-pair 127.0.0.1:0
+    run_case udp-pair-v6 "$we" "$m" udp-pair '[::1]:0'
     run_peer client --name client -- "$we" "$m" client '{ADDR}'
     run_peer udp --name udp-v4 -- "$we" "$m" udp-echo 127.0.0.1:0 3
     run_peer udp --name udp-v6 -- "$we" "$m" udp-echo '[::1]:0' 3
