@@ -25,6 +25,12 @@
 //! * `net`: the [`net`] module.
 //! * `os-ext`: platform extras ([`unix::pipe`], [`unix::SourceFd`]); implies `os-poll`.
 //! * `log`: trace-level logging through the `log` crate.
+//! * `wasmedge` (`wasm32-wasip1` only): WasmEdge's socket extension to WASI
+//!   preview 1 — `TcpListener::bind`, `TcpStream::connect`, UDP with
+//!   addresses, socket addresses, `take_error` and `mio::wasi::lookup_host`.
+//!   Such a module runs on WasmEdge only; without the feature a preview-1
+//!   module uses sockets the host hands it (for example wasmtime's
+//!   `-S tcplisten`) and imports nothing WasmEdge-specific.
 //!
 //! No feature is on by default.
 //!
@@ -118,6 +124,14 @@ pub use event::Events;
 pub use interest::Interest;
 pub use poll::{Poll, Registry};
 pub use token::Token;
+
+/// WASI preview 1 extensions that need WasmEdge's socket extension
+/// (the `wasmedge` feature; the module then runs on WasmEdge only).
+#[cfg(all(target_os = "wasi", target_env = "p1", feature = "os-poll", feature = "wasmedge"))]
+#[cfg_attr(docsrs, doc(cfg(all(target_os = "wasi", feature = "wasmedge"))))]
+pub mod wasi {
+    pub use crate::sys::dns::lookup_host;
+}
 
 /// Unix-only extensions.
 #[cfg(all(unix, feature = "os-ext"))]
