@@ -3,7 +3,7 @@
 //! This crate (package `mio_wasi`, library name `mio`) has the public API of
 //! [mio](https://docs.rs/mio/1) 1.x: [`Poll`], [`Registry`], [`Events`],
 //! [`Interest`], [`Token`], [`Waker`], [`event::Source`], [`net`] and, on
-//! Unix, [`unix::SourceFd`] and [`unix::pipe`]. Code written against mio
+//! Unix, `unix::SourceFd` and `unix::pipe`. Code written against mio
 //! compiles against it unchanged, and so does tokio.
 //!
 //! # Backends
@@ -23,7 +23,7 @@
 //!
 //! * `os-poll`: the OS selector ([`Poll::new`], [`Waker`]).
 //! * `net`: the [`net`] module.
-//! * `os-ext`: platform extras ([`unix::pipe`], [`unix::SourceFd`]); implies `os-poll`.
+//! * `os-ext`: platform extras (`unix::pipe`, `unix::SourceFd`, `windows::NamedPipe`); implies `os-poll`.
 //! * `log`: trace-level logging through the `log` crate.
 //! * `wasmedge` (`wasm32-wasip1` only): WasmEdge's socket extension to WASI
 //!   preview 1 — `TcpListener::bind`, `TcpStream::connect`, UDP with
