@@ -20,7 +20,8 @@
 //!   `tcp::{bind, connect, accept}`, `udp::{bind, only_v6}`.
 //! * on Unix: `uds`, `pipe`, `SourceFd` helpers.
 //!
-//! Backends: `unix` (epoll, kqueue or poll(2)), `shell` (no OS support or
+//! Backends: `unix` (epoll, kqueue or poll(2)), `windows` (I/O completion
+//! port plus the AFD driver), `shell` (no OS support or
 //! `os-poll` off: everything returns `Unsupported`).
 
 use std::time::Duration;
@@ -95,7 +96,12 @@ mod unix;
 #[cfg(all(unix, feature = "os-poll"))]
 pub(crate) use self::unix::*;
 
-#[cfg(not(all(unix, feature = "os-poll")))]
+#[cfg(all(windows, feature = "os-poll"))]
+mod windows;
+#[cfg(all(windows, feature = "os-poll"))]
+pub(crate) use self::windows::*;
+
+#[cfg(not(all(any(unix, windows), feature = "os-poll")))]
 mod shell;
-#[cfg(not(all(unix, feature = "os-poll")))]
+#[cfg(not(all(any(unix, windows), feature = "os-poll")))]
 pub(crate) use self::shell::*;
