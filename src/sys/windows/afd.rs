@@ -97,8 +97,8 @@ const AFD_NAME: &[u16] = &[
 impl Afd {
     fn open(port: &CompletionPort) -> io::Result<Afd> {
         let name = UNICODE_STRING {
-            Length: (AFD_NAME.len() * mem::size_of::<u16>()) as u16,
-            MaximumLength: (AFD_NAME.len() * mem::size_of::<u16>()) as u16,
+            Length: mem::size_of_val(AFD_NAME) as u16,
+            MaximumLength: mem::size_of_val(AFD_NAME) as u16,
             Buffer: AFD_NAME.as_ptr().cast_mut(),
         };
         let attributes = OBJECT_ATTRIBUTES {

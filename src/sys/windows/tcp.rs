@@ -13,7 +13,7 @@ use super::net::{last_error, new_socket, raw, socket_addr};
 /// A listening socket bound to `addr` (backlog 1024). No `SO_REUSEADDR`:
 /// on Windows it would let another socket take over a port in use.
 pub(crate) fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket = new_socket(&addr, i32::from(SOCK_STREAM))?;
+    let socket = new_socket(&addr, SOCK_STREAM)?;
     let (sa, len) = socket_addr(&addr);
     // SAFETY: `sa` holds a valid address of length `len`.
     if unsafe { WinSock::bind(raw(socket.as_raw_socket()), sa.as_ptr(), len) } == SOCKET_ERROR {
@@ -29,7 +29,7 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
 
 /// Starts a non-blocking connect; completion shows as a writable event.
 pub(crate) fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let socket = new_socket(&addr, i32::from(SOCK_STREAM))?;
+    let socket = new_socket(&addr, SOCK_STREAM)?;
     let (sa, len) = socket_addr(&addr);
     // SAFETY: `sa` holds a valid address of length `len`.
     if unsafe { WinSock::connect(raw(socket.as_raw_socket()), sa.as_ptr(), len) } == SOCKET_ERROR {

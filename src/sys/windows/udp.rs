@@ -11,7 +11,7 @@ use windows_sys::Win32::Networking::WinSock::{self, IPPROTO_IPV6, IPV6_V6ONLY, S
 use super::net::{last_error, new_socket, raw, socket_addr};
 
 pub(crate) fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
-    let socket = new_socket(&addr, i32::from(SOCK_DGRAM))?;
+    let socket = new_socket(&addr, SOCK_DGRAM)?;
     let (sa, len) = socket_addr(&addr);
     // SAFETY: `sa` holds a valid address of length `len`.
     if unsafe { WinSock::bind(raw(socket.as_raw_socket()), sa.as_ptr(), len) } == SOCKET_ERROR {
