@@ -25,15 +25,14 @@ use windows_sys::Win32::Networking::WinSock::{
     WSAGetLastError, WSAIoctl, SIO_BASE_HANDLE, SIO_BSP_HANDLE, SIO_BSP_HANDLE_POLL,
     SIO_BSP_HANDLE_SELECT, SOCKET, SOCKET_ERROR,
 };
-use windows_sys::Win32::System::IO::{IO_STATUS_BLOCK, OVERLAPPED, OVERLAPPED_ENTRY};
+use windows_sys::Win32::System::IO::{IO_STATUS_BLOCK, OVERLAPPED_ENTRY};
 
 use super::afd::{self, lock, Afd, AfdGroup, AfdPollInfo, AFD_KEY};
 use super::iocp::CompletionPort;
 use crate::sys::{next_selector_id, EventApi, SelectorApi};
 use crate::{Interest, Token};
 
-/// Completion key of wake-up packets; their overlapped pointer carries the
-/// token (and is never dereferenced).
+/// Completion key of wake-up packets (see `waker.rs`).
 pub(crate) const WAKER_KEY: usize = 0x5741_4b45;
 
 /// Completions dequeued per `GetQueuedCompletionStatusEx` call at most.
@@ -80,7 +79,7 @@ pub(crate) struct Event {
 pub(crate) type Events = Vec<Event>;
 
 impl Event {
-    fn wake(token: usize) -> Event {
+    pub(crate) fn wake(token: usize) -> Event {
         Event {
             flags: afd::POLL_RECEIVE,
             data: token as u64,
@@ -412,12 +411,11 @@ impl SelectorInner {
         for entry in entries {
             match entry.lpCompletionKey {
                 WAKER_KEY => {
-                    if report {
-                        events.push(Event::wake(entry.lpOverlapped as usize));
+                    // SAFETY: packets with this key are posted by
+                    // `Waker::wake` and each is dequeued once.
+                    if let Some(event) = unsafe { super::waker::on_dequeue(&self.port, entry.lpOverlapped, report) }? {
+                        events.push(event);
                         added += 1;
-                    } else {
-                        // No room: put the wake-up back for the next call.
-                        self.port.post(WAKER_KEY, entry.lpOverlapped)?;
                     }
                 }
                 AFD_KEY => {
@@ -538,6 +536,9 @@ impl Drop for SelectorInner {
                     // SAFETY: as in `feed`: one packet, one reference.
                     let sock = unsafe { Arc::from_raw(entry.lpOverlapped.cast::<Mutex<SockState>>()) };
                     lock(&sock).mark_delete();
+                } else if entry.lpCompletionKey == WAKER_KEY {
+                    // SAFETY: as in `feed`: one packet, one reference.
+                    unsafe { super::waker::discard(entry.lpOverlapped) };
                 }
             }
         }
@@ -621,9 +622,4 @@ impl SelectorApi for Selector {
     fn id(&self) -> usize {
         self.inner.id
     }
-}
-
-/// `OVERLAPPED` pointer that carries a token through a wake-up packet.
-pub(crate) fn token_as_overlapped(token: Token) -> *mut OVERLAPPED {
-    token.0 as *mut OVERLAPPED
 }
