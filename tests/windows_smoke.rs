@@ -392,3 +392,28 @@ fn many_sockets_share_pollers() {
         }
     }
 }
+
+#[test]
+fn udp_truncated_datagram() {
+    // A short buffer gets the start of the datagram and its length, the
+    // rest is dropped (Unix semantics; Winsock's WSAEMSGSIZE is mapped).
+    let mut poll = Poll::new().expect("poll");
+    let mut events = Events::with_capacity(4);
+    let sender = UdpSocket::bind(any_local()).expect("bind sender");
+    let mut receiver = UdpSocket::bind(any_local()).expect("bind receiver");
+    poll.registry()
+        .register(&mut receiver, Token(20), Interest::READABLE)
+        .expect("register");
+    let to = receiver.local_addr().expect("addr");
+    sender.send_to(b"truncated", to).expect("send_to");
+    sender.send_to(b"next", to).expect("send_to");
+    expect_event(&mut poll, &mut events, Token(20), |e| e.is_readable());
+    let mut small = [0u8; 4];
+    let (n, from) = receiver.peek_from(&mut small).expect("peek_from");
+    assert_eq!((&small[..n], from), (&b"trun"[..], sender.local_addr().expect("addr")));
+    let (n, _) = receiver.recv_from(&mut small).expect("recv_from");
+    assert_eq!(&small[..n], b"trun");
+    let mut buf = [0u8; 16];
+    let (n, _) = receiver.recv_from(&mut buf).expect("recv_from");
+    assert_eq!(&buf[..n], b"next");
+}

@@ -1,6 +1,6 @@
 //! Socket creation and address conversion shared by TCP and UDP.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::windows::io::{FromRawSocket, OwnedSocket, RawSocket};
 use std::sync::Once;
 use std::{io, mem, ptr};
@@ -8,7 +8,7 @@ use std::{io, mem, ptr};
 use windows_sys::Win32::Networking::WinSock::{
     ioctlsocket, WSAGetLastError, WSASocketW, WSAStartup, AF_INET, AF_INET6, FIONBIO, INVALID_SOCKET,
     IN6_ADDR, IN6_ADDR_0, IN_ADDR, IN_ADDR_0, SOCKADDR, SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_IN6_0,
-    SOCKET, SOCKET_ERROR, WSADATA, WSA_FLAG_NO_HANDLE_INHERIT, WSA_FLAG_OVERLAPPED,
+    SOCKADDR_STORAGE, SOCKET, SOCKET_ERROR, WSADATA, WSA_FLAG_NO_HANDLE_INHERIT, WSA_FLAG_OVERLAPPED,
 };
 
 /// Winsock must be started once per process before any socket call.
@@ -111,4 +111,34 @@ pub(crate) fn socket_addr(addr: &SocketAddr) -> (SockAddr, i32) {
 /// The raw Winsock handle of a socket.
 pub(crate) fn raw(socket: RawSocket) -> SOCKET {
     socket as SOCKET
+}
+
+/// Reads a socket address written by Winsock into `storage`.
+pub(crate) fn to_socket_addr(storage: &SOCKADDR_STORAGE) -> io::Result<SocketAddr> {
+    match storage.ss_family {
+        AF_INET => {
+            // SAFETY: the family says the storage holds a SOCKADDR_IN, and
+            // SOCKADDR_STORAGE is large and aligned enough for it.
+            let sin = unsafe { &*(storage as *const SOCKADDR_STORAGE).cast::<SOCKADDR_IN>() };
+            // SAFETY: every member of the IN_ADDR union is plain bytes.
+            let ip = Ipv4Addr::from(unsafe { sin.sin_addr.S_un.S_addr }.to_ne_bytes());
+            Ok(SocketAddr::V4(SocketAddrV4::new(ip, u16::from_be(sin.sin_port))))
+        }
+        AF_INET6 => {
+            // SAFETY: as above, for SOCKADDR_IN6.
+            let sin6 = unsafe { &*(storage as *const SOCKADDR_STORAGE).cast::<SOCKADDR_IN6>() };
+            // SAFETY: every member of these unions is plain data.
+            let (ip, scope) = unsafe { (Ipv6Addr::from(sin6.sin6_addr.u.Byte), sin6.Anonymous.sin6_scope_id) };
+            Ok(SocketAddr::V6(SocketAddrV6::new(
+                ip,
+                u16::from_be(sin6.sin6_port),
+                sin6.sin6_flowinfo,
+                scope,
+            )))
+        }
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "Windows: socket address of an unknown family",
+        )),
+    }
 }

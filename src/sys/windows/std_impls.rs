@@ -19,7 +19,7 @@ macro_rules! socket_traits {
 
         impl std::os::windows::io::IntoRawSocket for $public {
             fn into_raw_socket(self) -> std::os::windows::io::RawSocket {
-                self.inner.into_inner().into_raw_socket()
+                <$std>::from(self.inner.into_inner()).into_raw_socket()
             }
         }
 
@@ -34,7 +34,7 @@ macro_rules! socket_traits {
 
         impl From<$public> for std::os::windows::io::OwnedSocket {
             fn from(socket: $public) -> Self {
-                socket.inner.into_inner().into()
+                <$std>::from(socket.inner.into_inner()).into()
             }
         }
 
@@ -48,7 +48,7 @@ macro_rules! socket_traits {
         /// Gives the socket back to std (still non-blocking; deregister it first).
         impl From<$public> for $std {
             fn from(socket: $public) -> Self {
-                socket.inner.into_inner()
+                <$std>::from(socket.inner.into_inner())
             }
         }
     )*};
