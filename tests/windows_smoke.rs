@@ -417,3 +417,27 @@ fn udp_truncated_datagram() {
     let (n, _) = receiver.recv_from(&mut buf).expect("recv_from");
     assert_eq!(&buf[..n], b"next");
 }
+
+#[test]
+fn repeated_would_block_then_event() {
+    // Many re-arms between two polls must still leave exactly one armed
+    // request behind: the next datagram is reported.
+    let mut poll = Poll::new().expect("poll");
+    let mut events = Events::with_capacity(4);
+    let sender = UdpSocket::bind(any_local()).expect("bind sender");
+    let mut receiver = UdpSocket::bind(any_local()).expect("bind receiver");
+    poll.registry()
+        .register(&mut receiver, Token(30), Interest::READABLE)
+        .expect("register");
+    let mut buf = [0u8; 8];
+    for _ in 0..1000 {
+        match receiver.recv_from(&mut buf) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            other => panic!("recv_from on an empty socket: {other:?}"),
+        }
+    }
+    sender.send_to(b"data", receiver.local_addr().expect("addr")).expect("send_to");
+    expect_event(&mut poll, &mut events, Token(30), |e| e.is_readable());
+    let (n, _) = receiver.recv_from(&mut buf).expect("recv_from");
+    assert_eq!(&buf[..n], b"data");
+}

@@ -186,6 +186,8 @@ pub(crate) struct SockState {
     status: PollStatus,
     /// Deregistered or closed: report nothing, never poll again.
     delete_pending: bool,
+    /// In the selector's update queue (keeps it there at most once).
+    queued: bool,
 }
 
 // SAFETY: the raw pointers inside (`iosb`, the socket handle in
@@ -205,6 +207,7 @@ impl SockState {
             token: 0,
             status: PollStatus::Idle,
             delete_pending: false,
+            queued: false,
         }
     }
 
@@ -278,6 +281,16 @@ impl SockState {
         self.status = PollStatus::Cancelled;
         self.pending_evts = 0;
         Ok(())
+    }
+
+    /// Records that the state is about to enter the update queue; false
+    /// when it is there already (or deleted, and needs no update).
+    fn mark_queued(&mut self) -> bool {
+        if self.queued || self.delete_pending {
+            return false;
+        }
+        self.queued = true;
+        true
     }
 
     /// Stops reporting events and cancels the request in flight.
@@ -424,16 +437,17 @@ impl SelectorInner {
                     // `Arc::into_raw` in `SockState::update`; each packet
                     // arrives once, so the reference is taken back once.
                     let sock = unsafe { Arc::from_raw(entry.lpOverlapped.cast::<Mutex<SockState>>()) };
-                    let (event, keep) = {
+                    let (event, requeue) = {
                         let mut state = lock(&sock);
                         let event = state.feed_event(report);
-                        (event, !state.delete_pending)
+                        (event, state.mark_queued())
                     };
                     if let Some(event) = event {
                         events.push(event);
                         added += 1;
                     }
-                    if keep {
+                    if requeue {
+                        // The next request waits for what is still wanted.
                         lock(&self.update_queue).push_back(sock);
                     }
                 }
@@ -449,11 +463,13 @@ impl SelectorInner {
         while let Some(sock) = queue.pop_front() {
             let res = {
                 let mut state = lock(&sock);
-                if state.delete_pending {
-                    Ok(())
-                } else {
-                    state.update(&sock)
+                state.queued = false;
+                let res = if state.delete_pending { Ok(()) } else { state.update(&sock) };
+                if res.is_err() {
+                    // Stays queued: retried on the next call.
+                    state.queued = true;
                 }
+                res
             };
             if let Err(err) = res {
                 queue.push_front(sock);
@@ -465,8 +481,10 @@ impl SelectorInner {
         Ok(())
     }
 
-    fn queue(&self, sock: Arc<Mutex<SockState>>) -> io::Result<()> {
-        lock(&self.update_queue).push_back(sock);
+    fn queue(&self, sock: &Arc<Mutex<SockState>>) -> io::Result<()> {
+        if lock(sock).mark_queued() {
+            lock(&self.update_queue).push_back(Arc::clone(sock));
+        }
         // A thread already waiting would not see the queue until its next
         // call: start the request now so its completion wakes that thread.
         if self.is_polling.load(Ordering::SeqCst) {
@@ -485,7 +503,7 @@ impl SelectorInner {
         let afd = self.afd_group.acquire()?;
         let sock = Arc::new(Mutex::new(SockState::new(base, afd)));
         lock(&sock).set_interest(token, interests);
-        self.queue(Arc::clone(&sock))?;
+        self.queue(&sock)?;
         Ok(sock)
     }
 
@@ -496,7 +514,7 @@ impl SelectorInner {
         interests: Interest,
     ) -> io::Result<()> {
         lock(sock).set_interest(token, interests);
-        self.queue(Arc::clone(sock))
+        self.queue(sock)
     }
 
     /// Re-arms after `WouldBlock`: restores the full interest. Skips the
@@ -510,7 +528,7 @@ impl SelectorInner {
         if covered {
             Ok(())
         } else {
-            self.queue(Arc::clone(sock))
+            self.queue(sock)
         }
     }
 }
