@@ -21,6 +21,9 @@ pub(crate) mod udp;
 
 mod std_impls;
 
+#[cfg(feature = "os-ext")]
+pub(crate) mod named_pipe;
+
 #[cfg(feature = "net")]
 mod io_source {
     use std::io;

@@ -79,6 +79,14 @@ pub(crate) struct Event {
 pub(crate) type Events = Vec<Event>;
 
 impl Event {
+    #[cfg(feature = "os-ext")]
+    pub(crate) fn from_parts(flags: u32, token: Token) -> Event {
+        Event {
+            flags,
+            data: token.0 as u64,
+        }
+    }
+
     pub(crate) fn wake(token: usize) -> Event {
         Event {
             flags: afd::POLL_RECEIVE,
@@ -451,6 +459,15 @@ impl SelectorInner {
                         lock(&self.update_queue).push_back(sock);
                     }
                 }
+                #[cfg(feature = "os-ext")]
+                super::named_pipe::PIPE_KEY => {
+                    // SAFETY: packets with this key come from the named
+                    // pipe module, each dequeued once.
+                    if let Some(event) = unsafe { super::named_pipe::on_completion(entry, report) } {
+                        events.push(event);
+                        added += 1;
+                    }
+                }
                 _ => {}
             }
         }
@@ -557,6 +574,11 @@ impl Drop for SelectorInner {
                 } else if entry.lpCompletionKey == WAKER_KEY {
                     // SAFETY: as in `feed`: one packet, one reference.
                     unsafe { super::waker::discard(entry.lpOverlapped) };
+                }
+                #[cfg(feature = "os-ext")]
+                if entry.lpCompletionKey == super::named_pipe::PIPE_KEY {
+                    // SAFETY: as in `feed`.
+                    let _ = unsafe { super::named_pipe::on_completion(entry, false) };
                 }
             }
         }
