@@ -441,3 +441,53 @@ fn repeated_would_block_then_event() {
     let (n, _) = receiver.recv_from(&mut buf).expect("recv_from");
     assert_eq!(&buf[..n], b"data");
 }
+
+#[test]
+fn register_from_another_thread_while_polling() {
+    // The poller may already be waiting when the registration happens; the
+    // new source's readiness must still wake it.
+    let mut poll = Poll::new().expect("poll");
+    let mut events = Events::with_capacity(4);
+    let registry = poll.registry().try_clone().expect("clone registry");
+    let mut receiver = UdpSocket::bind(any_local()).expect("bind receiver");
+    let to = receiver.local_addr().expect("addr");
+    let sender = UdpSocket::bind(any_local()).expect("bind sender");
+    sender.send_to(b"early", to).expect("send_to");
+    let handle = thread::spawn(move || {
+        registry
+            .register(&mut receiver, Token(40), Interest::READABLE)
+            .expect("register");
+        receiver
+    });
+    expect_event(&mut poll, &mut events, Token(40), |e| e.is_readable());
+    let receiver = handle.join().expect("registering thread");
+    let mut buf = [0u8; 8];
+    let (n, _) = receiver.recv_from(&mut buf).expect("recv_from");
+    assert_eq!(&buf[..n], b"early");
+}
+
+#[test]
+fn drop_registered_sources_and_poll() {
+    let mut poll = Poll::new().expect("poll");
+    let mut events = Events::with_capacity(8);
+    let (client, server) = connected_pair(&mut poll, &mut events);
+    // Closing registered sockets without deregistering is allowed; their
+    // pending requests are cancelled and nothing is reported for them.
+    drop(client);
+    drop(server);
+    poll.poll(&mut events, Some(QUIET)).expect("poll after drops");
+    for e in events.iter() {
+        assert_ne!(e.token(), CLIENT, "event for a dropped source: {e:?}");
+    }
+    // A source may outlive its Poll.
+    let mut socket = UdpSocket::bind(any_local()).expect("bind");
+    poll.registry()
+        .register(&mut socket, Token(50), Interest::READABLE)
+        .expect("register");
+    drop(poll);
+    let mut buf = [0u8; 4];
+    match socket.recv_from(&mut buf) {
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+        other => panic!("recv_from after the Poll is gone: {other:?}"),
+    }
+}
