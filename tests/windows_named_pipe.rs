@@ -204,3 +204,28 @@ fn registration_errors() {
         .register(&mut server, SERVER, Interest::READABLE)
         .expect("register again with the first poll");
 }
+
+#[test]
+fn client_opens_before_connect() {
+    // The client may open the pipe before the server calls `connect`:
+    // `connect` then succeeds at once and reads must still be reported.
+    let mut poll = Poll::new().expect("poll");
+    let mut events = Events::with_capacity(16);
+    let name = pipe_name();
+    let mut server = NamedPipe::new(&name).expect("create pipe");
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE | Interest::WRITABLE)
+        .expect("register server");
+    let mut client = open_client(&name);
+    poll.registry()
+        .register(&mut client, CLIENT, Interest::READABLE | Interest::WRITABLE)
+        .expect("register client");
+    server.connect().expect("connect with a client waiting");
+    write_all(&mut poll, &mut events, &mut client, CLIENT, b"early");
+    // Wait for the readable event before the first read (as tokio does):
+    // the event must come without a read having returned WouldBlock.
+    expect_event(&mut poll, &mut events, SERVER, |e| e.is_readable());
+    assert_eq!(read_all(&mut poll, &mut events, &mut server, SERVER, 5), b"early");
+    write_all(&mut poll, &mut events, &mut server, SERVER, b"reply");
+    assert_eq!(read_all(&mut poll, &mut events, &mut client, CLIENT, 5), b"reply");
+}

@@ -247,6 +247,13 @@ impl NamedPipe {
                 return Ok(());
             }
             inner.connecting.store(false, Ordering::Release);
+            // A client was already waiting. Reads failed while there was
+            // none: start one now, or a caller that waits for a readable
+            // event before reading would wait forever.
+            let mut io = lock(&inner.io);
+            if matches!(io.registration, Some((_, i)) if i.is_readable()) {
+                Inner::schedule_read(inner, &mut io);
+            }
             return Ok(());
         }
         if is_os_error(&err, ERROR_IO_PENDING) {
