@@ -491,3 +491,32 @@ fn drop_registered_sources_and_poll() {
         other => panic!("recv_from after the Poll is gone: {other:?}"),
     }
 }
+
+#[test]
+fn zero_capacity_poll_keeps_events() {
+    // A poll with no room for events must not swallow them.
+    let mut poll = Poll::new().expect("poll");
+    let mut none = Events::with_capacity(0);
+    let mut events = Events::with_capacity(8);
+    let sender = UdpSocket::bind(any_local()).expect("bind sender");
+    let mut receiver = UdpSocket::bind(any_local()).expect("bind receiver");
+    poll.registry()
+        .register(&mut receiver, Token(60), Interest::READABLE)
+        .expect("register");
+    let waker = Waker::new(poll.registry(), Token(61)).expect("waker");
+    sender.send_to(b"kept", receiver.local_addr().expect("addr")).expect("send_to");
+    waker.wake().expect("wake");
+    poll.poll(&mut none, Some(QUIET)).expect("zero-capacity poll");
+    assert!(none.is_empty());
+    let (mut readable, mut woken) = (false, false);
+    let mut rounds = 0;
+    while !(readable && woken) {
+        rounds += 1;
+        assert!(rounds <= 100, "readable: {readable}, woken: {woken}");
+        poll.poll(&mut events, Some(Duration::from_millis(100))).expect("poll");
+        for e in events.iter() {
+            readable |= e.token() == Token(60) && e.is_readable();
+            woken |= e.token() == Token(61);
+        }
+    }
+}

@@ -498,16 +498,14 @@ fn event_flags(io: &Io, flags: u32) -> u32 {
     }
 }
 
-/// Handles a dequeued packet with `PIPE_KEY`; returns the event to
-/// report. With `report == false` the completion is processed but its
-/// event is dropped (the pipe is still consistent: the next I/O call
-/// returns the data or error).
+/// Takes back the `Inner` reference owned by a dequeued packet; returns
+/// it with the kind of operation that finished.
 ///
 /// # Safety
 ///
 /// `entry` must be a packet with `PIPE_KEY` produced by this module,
 /// dequeued exactly once.
-pub(crate) unsafe fn on_completion(entry: &OVERLAPPED_ENTRY, report: bool) -> Option<Event> {
+unsafe fn packet_owner(entry: &OVERLAPPED_ENTRY) -> (Arc<Inner>, Kind) {
     let overlapped = entry.lpOverlapped.cast::<Overlapped>();
     // SAFETY: every packet of this module points at the `raw` field (the
     // first) of an `Overlapped` inside a live `Inner`: the packet owns a
@@ -523,12 +521,45 @@ pub(crate) unsafe fn on_completion(entry: &OVERLAPPED_ENTRY, report: bool) -> Op
     // `Arc` allocated; stepping back gives that `Inner`, and the packet's
     // reference (from `Arc::into_raw`) is taken back exactly once here.
     let me = unsafe { Arc::from_raw(overlapped.cast::<u8>().sub(offset).cast::<Inner>()) };
+    (me, kind)
+}
+
+/// Handles a dequeued packet with `PIPE_KEY`; returns the event to
+/// report. With `report == false` (no room for events) the readiness is
+/// kept for the next `poll` through a `Notify` packet.
+///
+/// # Safety
+///
+/// As for [`packet_owner`].
+pub(crate) unsafe fn on_completion(entry: &OVERLAPPED_ENTRY, report: bool) -> Option<Event> {
+    // SAFETY: the caller's contract.
+    let (me, kind) = unsafe { packet_owner(entry) };
     let flags = Inner::complete(&me, kind);
-    if flags == 0 || !report {
+    if flags == 0 {
         return None;
     }
-    let token = lock(&me.io).registration.map(|(token, _)| token)?;
+    let io = lock(&me.io);
+    if !report {
+        Inner::notify(&me, &io);
+        return None;
+    }
+    let (token, _) = io.registration?;
     Some(Event::from_parts(flags, token))
+}
+
+/// Handles a packet left in a port that is being dropped: completes it
+/// without reporting anything.
+///
+/// # Safety
+///
+/// As for [`packet_owner`].
+pub(crate) unsafe fn discard(entry: &OVERLAPPED_ENTRY) {
+    // SAFETY: the caller's contract.
+    let (me, kind) = unsafe { packet_owner(entry) };
+    // Nothing will poll this port again: stop reporting to it (which also
+    // keeps the completion from starting new reads).
+    lock(&me.io).registration = None;
+    Inner::complete(&me, kind);
 }
 
 impl Read for NamedPipe {

@@ -429,14 +429,21 @@ impl SelectorInner {
     /// Turns dequeued packets into events; returns how many were added.
     fn feed(&self, events: &mut Events, entries: &[OVERLAPPED_ENTRY], report: bool) -> io::Result<usize> {
         let mut added = 0;
+        let mut error = None;
         for entry in entries {
             match entry.lpCompletionKey {
                 WAKER_KEY => {
                     // SAFETY: packets with this key are posted by
                     // `Waker::wake` and each is dequeued once.
-                    if let Some(event) = unsafe { super::waker::on_dequeue(&self.port, entry.lpOverlapped, report) }? {
-                        events.push(event);
-                        added += 1;
+                    match unsafe { super::waker::on_dequeue(&self.port, entry.lpOverlapped, report) } {
+                        Ok(Some(event)) => {
+                            events.push(event);
+                            added += 1;
+                        }
+                        Ok(None) => {}
+                        // Handle the remaining packets first: each owns a
+                        // reference that must be taken back.
+                        Err(err) => error = error.or(Some(err)),
                     }
                 }
                 AFD_KEY => {
@@ -471,7 +478,10 @@ impl SelectorInner {
                 _ => {}
             }
         }
-        Ok(added)
+        match error {
+            Some(err) => Err(err),
+            None => Ok(added),
+        }
     }
 
     /// Starts or adjusts the poll requests of every queued socket.
@@ -578,7 +588,7 @@ impl Drop for SelectorInner {
                 #[cfg(feature = "os-ext")]
                 if entry.lpCompletionKey == super::named_pipe::PIPE_KEY {
                     // SAFETY: as in `feed`.
-                    let _ = unsafe { super::named_pipe::on_completion(entry, false) };
+                    unsafe { super::named_pipe::discard(entry) };
                 }
             }
         }
