@@ -259,16 +259,40 @@ fn udp_send_recv() {
 }
 
 #[test]
-fn udp_ipv6_only_v6() {
+fn ipv6_round_trip() {
     let socket = match UdpSocket::bind("[::1]:0".parse().expect("valid address")) {
         Ok(socket) => socket,
         Err(e) => {
-            println!("SKIP udp_ipv6_only_v6: no IPv6 loopback ({e})");
+            println!("SKIP ipv6_round_trip: no IPv6 loopback ({e})");
             return;
         }
     };
     // The value is OS policy; the call itself must work on an IPv6 socket.
     socket.only_v6().expect("only_v6");
+
+    // Addresses round-trip through the IPv6 socket address conversions.
+    let mut poll = Poll::new().expect("poll");
+    let mut events = Events::with_capacity(4);
+    let mut receiver = socket;
+    poll.registry()
+        .register(&mut receiver, Token(70), Interest::READABLE)
+        .expect("register");
+    let sender = UdpSocket::bind("[::1]:0".parse().expect("valid address")).expect("bind sender");
+    sender.send_to(b"six", receiver.local_addr().expect("addr")).expect("send_to");
+    expect_event(&mut poll, &mut events, Token(70), |e| e.is_readable());
+    let mut buf = [0u8; 8];
+    let (n, from) = receiver.recv_from(&mut buf).expect("recv_from");
+    assert_eq!(&buf[..n], b"six");
+    assert_eq!(from, sender.local_addr().expect("addr"));
+
+    let mut listener = TcpListener::bind("[::1]:0".parse().expect("valid address")).expect("bind v6");
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .expect("register listener");
+    let stream = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect v6");
+    expect_event(&mut poll, &mut events, LISTENER, |e| e.is_readable());
+    let (_, peer) = listener.accept().expect("accept v6");
+    assert_eq!(peer, stream.local_addr().expect("addr"));
 }
 
 #[test]
