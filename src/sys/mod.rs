@@ -19,6 +19,7 @@
 //!   method-compatible types elsewhere) and the functions that create them:
 //!   `tcp::{bind, connect, accept}`, `udp::{bind, only_v6}`.
 //! * on Unix: `uds`, `pipe`, `SourceFd` helpers.
+//! * on Windows with `os-ext`: `named_pipe::NamedPipe`.
 //!
 //! Backends: `unix` (epoll, kqueue or poll(2)), `windows` (I/O completion
 //! port plus the AFD driver), `shell` (no OS support or
