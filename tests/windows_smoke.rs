@@ -544,3 +544,40 @@ fn zero_capacity_poll_keeps_events() {
         }
     }
 }
+
+#[test]
+#[cfg(windows)]
+fn raw_socket_conversions() {
+    use std::os::windows::io::{AsRawSocket, AsSocket, FromRawSocket, IntoRawSocket, OwnedSocket};
+
+    let listener = TcpListener::bind(any_local()).expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let raw = listener.as_raw_socket();
+    assert_eq!(listener.as_socket().as_raw_socket(), raw);
+    let raw = listener.into_raw_socket();
+    // SAFETY: `raw` is the open, non-blocking listener given up just above.
+    let mut listener = unsafe { TcpListener::from_raw_socket(raw) };
+    assert_eq!(listener.local_addr().expect("addr"), addr);
+
+    // The converted listener still registers and accepts.
+    let mut poll = Poll::new().expect("poll");
+    let mut events = Events::with_capacity(4);
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .expect("register");
+    let client = TcpStream::connect(addr).expect("connect");
+    expect_event(&mut poll, &mut events, LISTENER, |e| e.is_readable());
+    let (stream, _) = listener.accept().expect("accept");
+
+    let owned: OwnedSocket = stream.into();
+    let stream = TcpStream::from(owned);
+    let std_stream: std::net::TcpStream = stream.into();
+    assert_eq!(std_stream.peer_addr().expect("peer"), client.local_addr().expect("addr"));
+
+    let socket = UdpSocket::bind(any_local()).expect("bind udp");
+    let udp_addr = socket.local_addr().expect("addr");
+    let std_socket: std::net::UdpSocket = socket.into();
+    assert_eq!(std_socket.local_addr().expect("addr"), udp_addr);
+    let socket = UdpSocket::from(OwnedSocket::from(std_socket));
+    assert_eq!(socket.local_addr().expect("addr"), udp_addr);
+}
