@@ -55,7 +55,7 @@ PART_SUITES=(
     "examples:scripts/test-examples.sh"
     "regen-check:.ci/regen-check.sh"
     "kqueue-targets:scripts/check-kqueue-targets.sh"
-    "windows-wine:scripts/test-windows.sh"
+    "windows-wine:.ci/windows.sh"
     "wasip2:scripts/test-wasip2.sh"
     "wasip1:scripts/test-wasip1.sh"
     "tokio:scripts/test-tokio.sh"

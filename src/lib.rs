@@ -144,3 +144,10 @@ pub mod unix {
         pub use crate::sys::pipe::{new, Receiver, Sender};
     }
 }
+
+/// Windows-only extensions.
+#[cfg(all(windows, feature = "os-ext"))]
+#[cfg_attr(docsrs, doc(cfg(all(windows, feature = "os-ext"))))]
+pub mod windows {
+    pub use crate::sys::named_pipe::NamedPipe;
+}

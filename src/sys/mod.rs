@@ -19,10 +19,12 @@
 //!   method-compatible types elsewhere) and the functions that create them:
 //!   `tcp::{bind, connect, accept}`, `udp::{bind, only_v6}`.
 //! * on Unix: `uds`, `pipe`, `SourceFd` helpers.
+//! * on Windows with `os-ext`: `named_pipe::NamedPipe`.
 //!
-//! Backends: `unix` (epoll, kqueue or poll(2)), `wasi/p1` (WASI preview 1:
-//! `poll_oneoff`, optionally WasmEdge's socket extension), `shell` (no OS
-//! support or `os-poll` off: everything returns `Unsupported`).
+//! Backends: `unix` (epoll, kqueue or poll(2)), `windows` (I/O completion
+//! port plus the AFD driver), `wasi/p1` (WASI preview 1: `poll_oneoff`,
+//! optionally WasmEdge's socket extension), `shell` (no OS support or
+//! `os-poll` off: everything returns `Unsupported`).
 
 use std::time::Duration;
 use std::{fmt, io};
@@ -96,6 +98,11 @@ mod unix;
 #[cfg(all(unix, feature = "os-poll"))]
 pub(crate) use self::unix::*;
 
+#[cfg(all(windows, feature = "os-poll"))]
+mod windows;
+#[cfg(all(windows, feature = "os-poll"))]
+pub(crate) use self::windows::*;
+
 #[cfg(all(target_os = "wasi", target_env = "p1", feature = "os-poll"))]
 #[path = "wasi/p1/mod.rs"]
 mod wasi_p1;
@@ -104,11 +111,13 @@ pub(crate) use self::wasi_p1::*;
 
 #[cfg(not(any(
     all(unix, feature = "os-poll"),
+    all(windows, feature = "os-poll"),
     all(target_os = "wasi", target_env = "p1", feature = "os-poll"),
 )))]
 mod shell;
 #[cfg(not(any(
     all(unix, feature = "os-poll"),
+    all(windows, feature = "os-poll"),
     all(target_os = "wasi", target_env = "p1", feature = "os-poll"),
 )))]
 pub(crate) use self::shell::*;
