@@ -2,10 +2,10 @@
 //! read straight into the caller's buffer.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use std::{cmp, fmt, io};
 
-use crate::sys::{next_selector_id, timeout_millis, EventApi, SelectorApi};
+use crate::sys::{next_selector_id, timeout_millis, EventApi, SelectorApi, WaitTimer};
 use crate::{Interest, Token};
 
 pub(crate) type Event = libc::epoll_event;
@@ -35,6 +35,7 @@ impl SelectorApi for Selector {
         })
     }
 
+    #[inline]
     fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
         if events.capacity() == 0 {
@@ -43,8 +44,8 @@ impl SelectorApi for Selector {
             return super::wait_readable(self.ep.as_raw_fd(), timeout);
         }
         let max_events = cmp::min(events.capacity(), libc::c_int::MAX as usize) as libc::c_int;
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        let mut timeout = timeout;
+        let timer = WaitTimer::start(timeout);
+        let mut millis = timeout_millis(timeout);
         loop {
             // SAFETY: the buffer has room for `max_events` entries, and the
             // kernel writes at most that many.
@@ -52,7 +53,7 @@ impl SelectorApi for Selector {
                 self.ep.as_raw_fd(),
                 events.as_mut_ptr(),
                 max_events,
-                timeout_millis(timeout),
+                millis,
             ));
             match res {
                 Ok(n) => {
@@ -62,7 +63,7 @@ impl SelectorApi for Selector {
                     return Ok(());
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {
-                    timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                    millis = timeout_millis(timer.remaining());
                 }
                 Err(err) => return Err(err),
             }

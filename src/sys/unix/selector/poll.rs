@@ -25,10 +25,10 @@ use std::collections::HashMap;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use std::{fmt, io};
 
-use crate::sys::{next_selector_id, timeout_millis, EventApi, SelectorApi};
+use crate::sys::{next_selector_id, timeout_millis, EventApi, SelectorApi, WaitTimer};
 #[cfg(any(feature = "net", feature = "os-ext"))]
 use crate::{sys::Selectable, Registry};
 use crate::{Interest, Token};
@@ -116,7 +116,7 @@ impl SelectorApi for Selector {
 
     fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let timer = WaitTimer::start(timeout);
         let mut timeout = timeout;
         let mut fds = self.state.lock();
         loop {
@@ -157,12 +157,11 @@ impl SelectorApi for Selector {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => return Err(err),
             }
-            if let Some(deadline) = deadline {
-                let now = Instant::now();
-                if now >= deadline {
+            if let Some(left) = timer.remaining() {
+                if left.is_zero() {
                     return Ok(());
                 }
-                timeout = Some(deadline - now);
+                timeout = Some(left);
             }
         }
     }
