@@ -6,7 +6,6 @@ use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 #[cfg_attr(
     all(
         any(target_os = "linux", target_os = "android"),
-        not(mio_unsupported_force_poll_poll),
         not(feature = "os-ext")
     ),
     allow(dead_code)
