@@ -80,6 +80,9 @@ pub(crate) fn next_selector_id() -> usize {
 pub(crate) fn timeout_millis(timeout: Option<Duration>) -> i32 {
     match timeout {
         None => -1,
+        // poll(0) is common (draining events without blocking): skip the
+        // arithmetic.
+        Some(t) if t.is_zero() => 0,
         Some(t) => {
             let millis = t
                 .as_secs()

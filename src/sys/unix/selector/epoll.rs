@@ -43,30 +43,10 @@ impl SelectorApi for Selector {
             // itself instead, which leaves any pending events queued.
             return super::wait_readable(self.ep.as_raw_fd(), timeout);
         }
-        let max_events = cmp::min(events.capacity(), libc::c_int::MAX as usize) as libc::c_int;
         let timer = WaitTimer::start(timeout);
-        let mut millis = timeout_millis(timeout);
-        loop {
-            // SAFETY: the buffer has room for `max_events` entries, and the
-            // kernel writes at most that many.
-            let res = syscall!(epoll_wait(
-                self.ep.as_raw_fd(),
-                events.as_mut_ptr(),
-                max_events,
-                millis,
-            ));
-            match res {
-                Ok(n) => {
-                    // SAFETY: epoll_wait initialised the first `n` entries,
-                    // and `n <= max_events <= capacity`.
-                    unsafe { events.set_len(n as usize) };
-                    return Ok(());
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {
-                    millis = timeout_millis(timer.remaining());
-                }
-                Err(err) => return Err(err),
-            }
+        match self.wait(events, timeout_millis(timeout)) {
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => self.resume(events, timer),
+            res => res,
         }
     }
 
@@ -76,6 +56,37 @@ impl SelectorApi for Selector {
 }
 
 impl Selector {
+    /// One epoll_wait into `events` (cleared, with spare capacity).
+    #[inline]
+    fn wait(&self, events: &mut Events, millis: libc::c_int) -> io::Result<()> {
+        let max_events = cmp::min(events.capacity(), libc::c_int::MAX as usize) as libc::c_int;
+        // SAFETY: the buffer has room for `max_events` entries, and the
+        // kernel writes at most that many.
+        let n = syscall!(epoll_wait(
+            self.ep.as_raw_fd(),
+            events.as_mut_ptr(),
+            max_events,
+            millis,
+        ))?;
+        // SAFETY: epoll_wait initialised the first `n` entries, and
+        // `n <= max_events <= capacity`.
+        unsafe { events.set_len(n as usize) };
+        Ok(())
+    }
+
+    /// Waits again, for what is left of the timeout, after a signal
+    /// interrupted the wait. Kept out of line so that `select` stays small.
+    #[cold]
+    #[inline(never)]
+    fn resume(&self, events: &mut Events, timer: WaitTimer) -> io::Result<()> {
+        loop {
+            match self.wait(events, timeout_millis(timer.remaining())) {
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                res => return res,
+            }
+        }
+    }
+
     pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
         self.ctl(libc::EPOLL_CTL_ADD, fd, token, interests)
     }
