@@ -10,10 +10,19 @@
 //! The second form switches both this crate and upstream mio to their
 //! poll(2) selectors (the raw column stays epoll).
 //!
-//! Each benchmark runs in several rounds; in every round each contestant
-//! runs once, in an order that rotates between rounds, and the table shows
-//! the median of the rounds. Small machines are noisy: look at the spread
-//! column before reading much into a ratio close to 1.
+//! Each benchmark runs in many rounds; in every round each contestant runs
+//! once, the rounds cycling through every order of the contestants (so each
+//! runs equally often right after each other one), and the table shows the
+//! median of the rounds. The ratio column is the median of the per-round
+//! ratios with a 95% confidence interval of that median. Small, shared
+//! machines are noisy: differences of a percent or two also come from code
+//! placement and run order, so read ratios within about 0.02 of 1 as equal.
+//!
+//! Arguments select benchmarks by part of their name (`-- ping wake`);
+//! `COMPARE_ROUNDS=n` changes the number of rounds and
+//! `COMPARE_ONLY=ours|upstream|raw` runs one contestant alone, for
+//! profiling, for example
+//! `COMPARE_ONLY=ours COMPARE_ROUNDS=2 valgrind --tool=callgrind <bench binary> wake`.
 //!
 //! Benchmarks:
 //! * ping-pong: one byte back and forth over a socketpair (`UnixStream::pair`),
@@ -45,7 +54,7 @@ mod bench {
     pub(crate) const REGISTER_ITERS: u32 = 20_000;
     pub(crate) const WAKE_ITERS: u32 = 20_000;
     pub(crate) const TCP_CONNS: usize = 64;
-    pub(crate) const TCP_BYTES_PER_CONN: usize = 128 * 1024;
+    pub(crate) const TCP_BYTES_PER_CONN: usize = 256 * 1024;
     pub(crate) const TCP_CHUNK: usize = 16 * 1024;
 
     /// One measurement: a figure in the benchmark's unit.
@@ -64,7 +73,7 @@ mod bench {
     pub(crate) fn main() {
         // `cargo bench` passes `--bench`; other arguments select benchmarks
         // by a part of their name. COMPARE_ROUNDS overrides the round count
-        // (handy under valgrind).
+        // (handy under valgrind), COMPARE_ONLY picks one contestant.
         let filters: Vec<String> = std::env::args()
             .skip(1)
             .filter(|a| !a.starts_with("--"))
@@ -158,6 +167,10 @@ mod bench {
                     }
                 })
                 .collect();
+            if ratios.is_empty() {
+                // COMPARE_ONLY ran a single contestant.
+                ratios.push(f64::NAN);
+            }
             let (ratio, _) = median_spread(&mut ratios);
             let (lo, hi) = median_ci(&ratios);
             println!(
@@ -177,28 +190,55 @@ mod bench {
     }
 
     /// Runs one benchmark: a warm-up, then `rounds` rounds in which every
-    /// contestant runs once, the order rotating from round to round.
+    /// contestant runs once, the order changing from round to round.
     /// Returns the samples of ours, upstream and raw (empty if none).
     fn measure(bench: &Bench, rounds: usize) -> [Vec<f64>; 3] {
-        // One warm-up run each (page faults, socket buffers, caches).
-        black_box((bench.ours)());
-        black_box((bench.upstream)());
-        if let Some(raw) = bench.raw {
-            black_box(raw());
-        }
         let mut contestants: Vec<(usize, Run)> = vec![(0, bench.ours), (1, bench.upstream)];
         if let Some(raw) = bench.raw {
             contestants.push((2, raw));
         }
+        // COMPARE_ONLY=ours|upstream|raw runs one contestant alone, to
+        // look at it with strace or valgrind.
+        if let Ok(only) = std::env::var("COMPARE_ONLY") {
+            let names = ["ours", "upstream", "raw"];
+            contestants.retain(|&(who, _)| names[who] == only);
+        }
+        // One warm-up run each (page faults, socket buffers, caches).
+        for &(_, run) in &contestants {
+            black_box(run());
+        }
         let mut samples: [Vec<f64>; 3] = [Vec::new(), Vec::new(), Vec::new()];
-        let n = contestants.len();
+        // Every order of the contestants in turn: each runs equally often
+        // right after each other one, so none always inherits caches and
+        // branch predictors from the same neighbour.
+        let orders = permutations(contestants.len());
         for round in 0..rounds {
-            for k in 0..n {
-                let (who, run) = contestants[(round + k) % n];
+            for &k in &orders[round % orders.len()] {
+                let (who, run) = contestants[k];
                 samples[who].push(run());
             }
         }
         samples
+    }
+
+    /// All orderings of `0..n` (n is at most 3 here).
+    fn permutations(n: usize) -> Vec<Vec<usize>> {
+        if n <= 1 {
+            return vec![(0..n).collect()];
+        }
+        let mut all = Vec::new();
+        for first in 0..n {
+            for mut rest in permutations(n - 1) {
+                for x in &mut rest {
+                    if *x >= first {
+                        *x += 1;
+                    }
+                }
+                rest.insert(0, first);
+                all.push(rest);
+            }
+        }
+        all
     }
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
