@@ -10,6 +10,10 @@
 //! The second form switches both this crate and upstream mio to their
 //! poll(2) selectors (the raw column stays epoll).
 //!
+//! The raw epoll column uses the same syscalls and loops as the mio
+//! versions, written directly against libc (its TCP echo uses std's
+//! sockets for the I/O and a blocking connect).
+//!
 //! Each benchmark runs in many rounds; in every round each contestant runs
 //! once, the rounds cycling through every order of the contestants (so each
 //! runs equally often right after each other one), and the table shows the
@@ -118,7 +122,7 @@ mod bench {
                 higher_is_better: true,
                 ours: ours::tcp_echo,
                 upstream: upstream::tcp_echo,
-                raw: None,
+                raw: raw_run(raw::tcp_echo),
             },
         ];
 
@@ -583,10 +587,14 @@ mod bench {
     /// any library on top of epoll can approach.
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub(crate) mod raw {
+        use std::io::{self, Read, Write};
+        use std::net::{Shutdown, TcpListener, TcpStream};
         use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+        use std::thread;
         use std::time::Instant;
 
-        use super::{per_op, PING_PONG_ITERS, REGISTER_ITERS, WAKE_ITERS};
+        use super::{mib_per_s, per_op, PING_PONG_ITERS, REGISTER_ITERS, WAKE_ITERS};
+        use super::{TCP_BYTES_PER_CONN, TCP_CHUNK, TCP_CONNS};
 
         fn epoll() -> OwnedFd {
             // SAFETY: plain syscall without pointers.
@@ -729,6 +737,142 @@ mod bench {
             }
             per_op(start.elapsed(), WAKE_ITERS)
         }
+
+        const ECHO: libc::c_int = IN | libc::EPOLLOUT;
+        const LISTENER: u64 = u64::MAX;
+
+        /// Echoes for one connection until both directions block or the
+        /// peer is done; false once it is closed.
+        fn serve(stream: &mut TcpStream, buf: &mut [u8], pending: &mut (usize, usize)) -> bool {
+            loop {
+                if pending.0 < pending.1 {
+                    match stream.write(&buf[pending.0..pending.1]) {
+                        Ok(n) => pending.0 += n,
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+                        Err(e) => panic!("server write: {e}"),
+                    }
+                    continue;
+                }
+                match stream.read(buf) {
+                    Ok(0) => {
+                        let _ = stream.shutdown(Shutdown::Write);
+                        return false;
+                    }
+                    Ok(n) => *pending = (0, n),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+                    Err(e) => panic!("server read: {e}"),
+                }
+            }
+        }
+
+        fn echo_server(listener: TcpListener) {
+            let ep = epoll();
+            ctl(&ep, libc::EPOLL_CTL_ADD, listener.as_raw_fd(), IN, LISTENER);
+            let mut events = [libc::epoll_event { events: 0, u64: 0 }; 256];
+            // Per connection: stream, buffer, unsent part of it, still open.
+            type Conn = (TcpStream, Box<[u8]>, (usize, usize), bool);
+            let mut conns: Vec<Conn> = Vec::new();
+            let mut closed = 0;
+            while closed < TCP_CONNS {
+                let n = wait(&ep, &mut events, -1);
+                for event in &events[..n] {
+                    let token = event.u64;
+                    if token == LISTENER {
+                        loop {
+                            match listener.accept() {
+                                Ok((stream, _)) => {
+                                    stream.set_nonblocking(true).expect("nonblocking");
+                                    let id = conns.len() as u64;
+                                    ctl(&ep, libc::EPOLL_CTL_ADD, stream.as_raw_fd(), ECHO, id);
+                                    let buf = vec![0u8; TCP_CHUNK].into_boxed_slice();
+                                    conns.push((stream, buf, (0, 0), true));
+                                }
+                                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                                Err(e) => panic!("accept: {e}"),
+                            }
+                        }
+                        continue;
+                    }
+                    let (stream, buf, pending, open) = &mut conns[token as usize];
+                    if *open && !serve(stream, buf, pending) {
+                        *open = false;
+                        closed += 1;
+                    }
+                }
+            }
+        }
+
+        /// The client side of one connection: sends and receives until both
+        /// block; true once the whole echo came back and the server closed.
+        fn drive(
+            stream: &mut TcpStream,
+            sent: &mut usize,
+            received: &mut usize,
+            data: &[u8],
+            buf: &mut [u8],
+        ) -> bool {
+            while *sent < TCP_BYTES_PER_CONN {
+                let n = (TCP_BYTES_PER_CONN - *sent).min(data.len());
+                match stream.write(&data[..n]) {
+                    Ok(n) => {
+                        *sent += n;
+                        if *sent == TCP_BYTES_PER_CONN {
+                            stream.shutdown(Shutdown::Write).expect("shutdown");
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("client write: {e}"),
+                }
+            }
+            loop {
+                match stream.read(buf) {
+                    Ok(0) => {
+                        assert_eq!(*received, TCP_BYTES_PER_CONN, "short echo");
+                        return true;
+                    }
+                    Ok(n) => *received += n,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
+                    Err(e) => panic!("client read: {e}"),
+                }
+            }
+        }
+
+        pub(crate) fn tcp_echo() -> f64 {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+            listener.set_nonblocking(true).expect("nonblocking");
+            let addr = listener.local_addr().expect("local_addr");
+            let server = thread::spawn(move || echo_server(listener));
+            let data = vec![0x5au8; TCP_CHUNK];
+            let mut buf = vec![0u8; TCP_CHUNK];
+
+            let start = Instant::now();
+            let ep = epoll();
+            // std connects block; on loopback that is quick, and the
+            // streams are non-blocking from then on.
+            let mut conns: Vec<(TcpStream, usize, usize, bool)> = (0..TCP_CONNS)
+                .map(|i| {
+                    let stream = TcpStream::connect(addr).expect("connect");
+                    stream.set_nonblocking(true).expect("nonblocking");
+                    ctl(&ep, libc::EPOLL_CTL_ADD, stream.as_raw_fd(), ECHO, i as u64);
+                    (stream, 0, 0, false)
+                })
+                .collect();
+            let mut events = [libc::epoll_event { events: 0, u64: 0 }; 256];
+            let mut done = 0;
+            while done < TCP_CONNS {
+                let n = wait(&ep, &mut events, -1);
+                for i in 0..n {
+                    let (stream, sent, received, finished) = &mut conns[events[i].u64 as usize];
+                    if !*finished && drive(stream, sent, received, &data, &mut buf) {
+                        *finished = true;
+                        done += 1;
+                    }
+                }
+            }
+            let elapsed = start.elapsed();
+            server.join().expect("server thread");
+            mib_per_s(elapsed, TCP_CONNS * TCP_BYTES_PER_CONN)
+        }
     }
 
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
@@ -740,6 +884,9 @@ mod bench {
             f64::NAN
         }
         pub(crate) fn wake_poll() -> f64 {
+            f64::NAN
+        }
+        pub(crate) fn tcp_echo() -> f64 {
             f64::NAN
         }
     }
