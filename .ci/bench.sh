@@ -32,7 +32,7 @@ suite() {
 
 suite "examples (default selector)" bash scripts/test-examples.sh
 suite "examples (poll(2) selector)" env RUSTFLAGS="--cfg mio_unsupported_force_poll_poll" \
-    CARGO_TARGET_DIR=target/force-poll-poll bash scripts/test-examples.sh
+    CARGO_TARGET_DIR=target/force-poll bash scripts/test-examples.sh
 
 if out=$(COMPARE_ROUNDS=1 timeout 600 cargo bench --bench compare --features os-poll,net,os-ext 2>&1); then
     printf '%s\n' "$out" | grep -E '^(benchmark|socketpair|register|wake|tcp echo)'

@@ -11,7 +11,8 @@
 //! | target | selector |
 //! |---|---|
 //! | Linux, Android | epoll |
-//! | other Unix | poll(2) (kqueue for macOS/BSD is the platform default where built) |
+//! | macOS, iOS (Apple), FreeBSD, DragonFly, NetBSD, OpenBSD | kqueue |
+//! | other Unix | poll(2) |
 //! | any Unix with `--cfg mio_unsupported_force_poll_poll` | poll(2) |
 //! | `os-poll` off, or an unsupported target | none: every operation returns `Unsupported` |
 //!

@@ -31,8 +31,8 @@ use crate::{Events, Interest, Token};
 /// # Timeouts
 ///
 /// A timeout is rounded *up* to the selector's resolution (one millisecond
-/// for epoll and poll(2)), so a short non-zero timeout never turns into a
-/// busy loop. `None` waits forever; `Some(Duration::ZERO)` never blocks.
+/// for epoll and poll(2), one nanosecond for kqueue), so a short non-zero
+/// timeout never turns into a busy loop. `None` waits forever; `Some(Duration::ZERO)` never blocks.
 ///
 /// # Portability
 ///
