@@ -38,15 +38,10 @@ impl SelectorApi for Selector {
     #[inline]
     fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
-        if events.capacity() == 0 {
-            // epoll_wait rejects a zero-sized buffer; wait on the epoll fd
-            // itself instead, which leaves any pending events queued.
-            return super::wait_readable(self.ep.as_raw_fd(), timeout);
-        }
         let timer = WaitTimer::start(timeout);
         match self.wait(events, timeout_millis(timeout)) {
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => self.resume(events, timer),
-            res => res,
+            Ok(()) => Ok(()),
+            Err(err) => self.select_failed(events, timer, err),
         }
     }
 
@@ -56,7 +51,8 @@ impl SelectorApi for Selector {
 }
 
 impl Selector {
-    /// One epoll_wait into `events` (cleared, with spare capacity).
+    /// One epoll_wait into the (cleared) `events`; `EINVAL` if it has no
+    /// room at all.
     #[inline]
     fn wait(&self, events: &mut Events, millis: libc::c_int) -> io::Result<()> {
         let max_events = cmp::min(events.capacity(), libc::c_int::MAX as usize) as libc::c_int;
@@ -74,15 +70,29 @@ impl Selector {
         Ok(())
     }
 
-    /// Waits again, for what is left of the timeout, after a signal
-    /// interrupted the wait. Kept out of line so that `select` stays small.
+    /// The rare ends of `select`, kept out of line so that the common
+    /// path stays small: a signal interrupted the wait (wait again for
+    /// what is left of the timeout), or `events` has no room, which
+    /// epoll_wait rejects with `EINVAL` (wait on the epoll descriptor
+    /// itself instead, which leaves pending events queued).
     #[cold]
     #[inline(never)]
-    fn resume(&self, events: &mut Events, timer: WaitTimer) -> io::Result<()> {
+    fn select_failed(
+        &self,
+        events: &mut Events,
+        timer: WaitTimer,
+        mut err: io::Error,
+    ) -> io::Result<()> {
+        if events.capacity() == 0 {
+            return super::wait_readable(self.ep.as_raw_fd(), timer.remaining());
+        }
         loop {
+            if err.kind() != io::ErrorKind::Interrupted {
+                return Err(err);
+            }
             match self.wait(events, timeout_millis(timer.remaining())) {
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                res => return res,
+                Ok(()) => return Ok(()),
+                Err(e) => err = e,
             }
         }
     }
