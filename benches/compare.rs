@@ -24,6 +24,8 @@
 //!
 //! Arguments select benchmarks by part of their name (`-- ping wake`);
 //! `COMPARE_ROUNDS=n` changes the number of rounds and
+//! `COMPARE_AA=1` puts upstream mio in the "ours" column too (through a
+//! second copy of the loops) to show the noise floor of this machine, and
 //! `COMPARE_ONLY=ours|upstream|raw` runs one contestant alone, for
 //! profiling, for example
 //! `COMPARE_ONLY=ours COMPARE_ROUNDS=2 valgrind --tool=callgrind <bench binary> wake`.
@@ -91,7 +93,12 @@ mod bench {
         } else {
             "epoll"
         };
-        let benches = [
+        // COMPARE_AA=1: an A/A check. The "ours" column runs upstream mio
+        // as well, through a second copy of the benchmark loops, so its
+        // ratio shows how far from 1.00 identical library code lands here
+        // (run order, code placement): the noise floor for the real run.
+        let aa = std::env::var_os("COMPARE_AA").is_some();
+        let mut benches = [
             Bench {
                 name: "socketpair ping-pong",
                 unit: "ns/round trip",
@@ -126,6 +133,13 @@ mod bench {
             },
         ];
 
+        if aa {
+            benches[0].ours = upstream_again::ping_pong;
+            benches[1].ours = upstream_again::register_deregister;
+            benches[2].ours = upstream_again::wake_poll;
+            benches[3].ours = upstream_again::tcp_echo;
+            println!("A/A CHECK: the \"ours\" column is upstream mio again (COMPARE_AA)");
+        }
         println!(
             "mio_wasi vs upstream mio 1.2.5, both on their {selector} selector; \
              raw = epoll through libc"
@@ -582,6 +596,7 @@ mod bench {
 
     suite!(ours, mio);
     suite!(upstream, upstream_mio);
+    suite!(upstream_again, upstream_mio);
 
     /// The same loops over epoll and libc calls directly: the floor that
     /// any library on top of epoll can approach.
