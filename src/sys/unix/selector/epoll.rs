@@ -38,10 +38,16 @@ impl SelectorApi for Selector {
     #[inline]
     fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
-        let timer = WaitTimer::start(timeout);
-        match self.wait(events, timeout_millis(timeout)) {
+        // No timeout and a zero timeout (the common cases) need no clock
+        // reading; their arms see the timeout as a constant.
+        let res = match timeout {
+            None => self.wait(events, -1),
+            Some(t) if t.is_zero() => self.wait(events, 0),
+            Some(_) => return self.select_timed(events, timeout),
+        };
+        match res {
             Ok(()) => Ok(()),
-            Err(err) => self.select_failed(events, timer, err),
+            Err(err) => self.select_failed(events, WaitTimer::start(timeout), err),
         }
     }
 
@@ -68,6 +74,17 @@ impl Selector {
         // `n <= max_events <= capacity`.
         unsafe { events.set_len(n as usize) };
         Ok(())
+    }
+
+    /// `select` with a finite, non-zero timeout: the start time is taken
+    /// first, in case a signal interrupts the wait.
+    #[inline(never)]
+    fn select_timed(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        let timer = WaitTimer::start(timeout);
+        match self.wait(events, timeout_millis(timeout)) {
+            Ok(()) => Ok(()),
+            Err(err) => self.select_failed(events, timer, err),
+        }
     }
 
     /// The rare ends of `select`, kept out of line so that the common
