@@ -3,19 +3,24 @@
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
-// Without `os-ext`, only the poll(2) selector and the pipe-based kqueue
-// waker (NetBSD, OpenBSD) create pipes.
+// Without `os-ext`, only the poll(2) selector (outside Linux and Android,
+// where it uses an eventfd) and the pipe-based kqueue waker (NetBSD,
+// OpenBSD) create pipes.
 #[cfg_attr(
     all(
+        not(feature = "os-ext"),
         any(
             target_os = "linux",
             target_os = "android",
-            target_vendor = "apple",
-            target_os = "freebsd",
-            target_os = "dragonfly"
-        ),
-        not(mio_unsupported_force_poll_poll),
-        not(feature = "os-ext")
+            all(
+                any(
+                    target_vendor = "apple",
+                    target_os = "freebsd",
+                    target_os = "dragonfly"
+                ),
+                not(mio_unsupported_force_poll_poll)
+            )
+        )
     ),
     allow(dead_code)
 )]

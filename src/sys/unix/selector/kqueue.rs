@@ -14,10 +14,10 @@
 //! events come back through `Poll::poll` and report `is_aio`/`is_lio`.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use std::{cmp, fmt, io, mem, ptr};
 
-use crate::sys::{next_selector_id, EventApi, SelectorApi};
+use crate::sys::{next_selector_id, EventApi, SelectorApi, WaitTimer};
 use crate::{Interest, Token};
 
 /// One raw kernel event.
@@ -109,7 +109,7 @@ impl SelectorApi for Selector {
             return super::wait_readable(self.kq.as_raw_fd(), timeout);
         }
         let max_events = cmp::min(events.capacity(), libc::c_int::MAX as usize);
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let timer = WaitTimer::start(timeout);
         let mut timeout = timeout;
         loop {
             let ts = timeout.map(timespec);
@@ -136,7 +136,7 @@ impl SelectorApi for Selector {
                     return Ok(());
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {
-                    timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                    timeout = timer.remaining();
                 }
                 Err(err) => return Err(err),
             }
