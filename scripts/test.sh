@@ -52,7 +52,7 @@ lint() {
 
 # Suites contributed by the backends: name and script, run when present.
 PART_SUITES=(
-    "examples:scripts/test-examples.sh"
+    "examples:.ci/bench.sh"
     "regen-check:.ci/regen-check.sh"
     "kqueue-targets:scripts/check-kqueue-targets.sh"
     "windows-wine:.ci/windows.sh"
