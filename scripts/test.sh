@@ -52,10 +52,10 @@ lint() {
 
 # Suites contributed by the backends: name and script, run when present.
 PART_SUITES=(
-    "examples:scripts/test-examples.sh"
+    "examples:.ci/bench.sh"
     "regen-check:.ci/regen-check.sh"
     "kqueue-targets:scripts/check-kqueue-targets.sh"
-    "windows-wine:scripts/test-windows.sh"
+    "windows-wine:.ci/windows.sh"
     "wasip2:scripts/test-wasip2.sh"
     "wasip1:scripts/test-wasip1.sh"
     "tokio:scripts/test-tokio.sh"
