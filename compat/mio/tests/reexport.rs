@@ -3,12 +3,12 @@
 
 #![cfg(all(feature = "os-poll", feature = "net"))]
 
-use std::io::{self, Write};
+use std::io;
 use std::time::Duration;
 
 use mio::event::Source;
 use mio::net::{TcpListener, UdpSocket};
-use mio::{Events, Interest, Poll, Token};
+use mio::{Events, Poll, Token};
 
 /// Accepts only mio_wasi's `Registry`: compiles only if the shim's
 /// `Registry` is that very type.
@@ -50,7 +50,10 @@ fn shim_paths_are_the_core_items() -> io::Result<()> {
 #[cfg(all(unix, feature = "os-ext"))]
 #[test]
 fn unix_paths() -> io::Result<()> {
+    use std::io::Write;
     use std::os::fd::AsRawFd;
+
+    use mio::Interest;
 
     let (mut sender, receiver): (mio_wasi::unix::pipe::Sender, mio_wasi::unix::pipe::Receiver) =
         mio::unix::pipe::new()?;
