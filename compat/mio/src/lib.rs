@@ -1,16 +1,35 @@
 //! `mio` 1.x API, provided by [`mio_wasi`].
 //!
-//! This crate has the package name `mio` so that a workspace can replace
-//! upstream mio everywhere in its dependency graph (tokio included) with
+//! This crate has the package name `mio` so that a project can replace
+//! upstream mio everywhere in its dependency graph, tokio included:
 //!
 //! ```toml
 //! [patch.crates-io]
 //! mio = { git = "<repository url>" }
+//! # or, from a local checkout:
+//! # mio = { path = "<checkout>/compat/mio" }
 //! ```
 //!
+//! Cargo applies a patch to every requirement its version satisfies; this
+//! crate's version (1.2.99) satisfies any `mio = "1.x"` up to 1.2, which is
+//! what tokio 1.x asks for. A patch whose package is `mio_wasi` itself would
+//! not be used: Cargo matches patches by package name.
+//!
 //! Everything public in `mio_wasi` is re-exported unchanged: `mio::Poll`,
-//! `mio::event`, `mio::net`, `mio::unix`, ... are the very same items, so
-//! types from this crate and from `mio_wasi` can be mixed freely.
+//! `mio::event`, `mio::net`, `mio::unix`, `mio::windows`, ... are the very
+//! same items, so types from this crate and from `mio_wasi` mix freely.
+//!
+//! # tokio on WASI
+//!
+//! tokio offers `tokio::net` on WASI only when built with
+//! `RUSTFLAGS="--cfg tokio_unstable"`, and only the single-threaded runtime
+//! (`features = ["net", "rt", "macros", "io-util", "time"]`, no
+//! `rt-multi-thread`). On WASI 0.2 (`wasm32-wasip2`) `TcpListener::bind`,
+//! `TcpStream::connect` and `UdpSocket` work as natively. On preview 1
+//! (`wasm32-wasip1`) tokio compiles socket creation out: take a listener the
+//! runtime pre-opened (or one made with `mio_wasi`'s `wasmedge` feature),
+//! turn it into a `std::net::TcpListener` (`FromRawFd`), set it
+//! non-blocking, and pass it to `tokio::net::TcpListener::from_std`.
 
 #![no_std]
 #![deny(missing_docs)]
