@@ -177,6 +177,11 @@ impl Selector {
         if fd < 0 {
             return Err(io::Error::from_raw_os_error(libc::EBADF));
         }
+        // poll(2) itself would accept a closed descriptor and only report
+        // POLLNVAL later; epoll and kqueue refuse it at once, so check here
+        // (fails with EBADF) to give every selector the same behaviour.
+        // SAFETY: F_GETFD only reads the descriptor flags; no pointers.
+        syscall!(fcntl(fd, libc::F_GETFD))?;
         self.state.change(|fds| {
             if fds.index.contains_key(&fd) {
                 return Err(io::Error::new(
