@@ -55,7 +55,7 @@ fn cycle() {
     client.write_all(b"x").expect("write");
     expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(2), Interest::READABLE)]);
     let mut buf = [0u8; 4];
-    server.read(&mut buf).expect("read");
+    assert_eq!(server.read(&mut buf).expect("read"), 1);
 
     let mut udp = UdpSocket::bind(any_local_address()).expect("udp");
     registry.register(&mut udp, Token(3), Interest::READABLE).expect("register");

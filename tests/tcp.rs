@@ -179,7 +179,7 @@ fn stream_try_io() {
     poll.registry().register(&mut server, SERVER, Interest::READABLE).expect("register");
     assert_eq!(client.try_io(|| Ok(7)).expect("try_io"), 7);
     let err = client
-        .try_io(|| Err::<(), _>(io::Error::new(io::ErrorKind::Other, "custom")))
+        .try_io(|| Err::<(), _>(io::Error::other("custom")))
         .expect_err("error passes through");
     assert_eq!(err.to_string(), "custom");
 
@@ -187,7 +187,7 @@ fn stream_try_io() {
     expect_events(&mut poll, &mut events, vec![ExpectEvent::new(SERVER, Interest::READABLE)]);
     // A custom read through try_io; its WouldBlock re-arms the source.
     let mut buf = [0u8; 8];
-    let n = server.try_io(|| (&server).peek(&mut buf)).expect("peek via try_io");
+    let n = server.try_io(|| server.peek(&mut buf)).expect("peek via try_io");
     assert!(n > 0);
     let mut total = 0;
     loop {

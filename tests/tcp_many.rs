@@ -22,6 +22,7 @@ const SERVER_BASE: usize = 100_000;
 
 /// Makes sure the process may open `needed` descriptors; false if it cannot.
 #[cfg(unix)]
+#[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every Unix
 fn ensure_fd_limit(needed: u64) -> bool {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
