@@ -535,3 +535,93 @@ fn listener_and_udp_share_a_poll() {
         ],
     );
 }
+
+#[test]
+fn huge_timeout_with_ready_source() {
+    let (mut poll, mut events) = init_with_poll();
+    let (mut a, mut b) = tcp_pair();
+    poll.registry().register(&mut b, Token(1), Interest::READABLE).expect("register");
+    a.write_all(b"x").expect("write");
+    // Must neither overflow nor wait: the source is ready.
+    poll.poll(&mut events, Some(Duration::MAX)).expect("poll with Duration::MAX");
+    assert!(events.iter().any(|e| e.token() == Token(1)));
+    assert_eq!(util::read_available(&mut b).0, b"x");
+    a.write_all(b"y").expect("write");
+    poll.poll(&mut events, Some(Duration::from_secs(u64::from(u32::MAX))))
+        .expect("poll with a timeout beyond i32 milliseconds");
+    assert!(events.iter().any(|e| e.token() == Token(1)));
+}
+
+#[test]
+fn largest_token_round_trips() {
+    let (mut poll, mut events) = init_with_poll();
+    let (mut a, mut b) = tcp_pair();
+    let token = Token(usize::MAX);
+    poll.registry().register(&mut b, token, Interest::READABLE).expect("register");
+    a.write_all(b"x").expect("write");
+    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(token, Interest::READABLE)]);
+}
+
+#[test]
+fn registry_outlives_poll() {
+    let poll = Poll::new().expect("poll");
+    let registry = poll.registry().try_clone().expect("clone");
+    let waker = mio::Waker::new(&registry, Token(1)).expect("waker");
+    drop(poll);
+    // The selector stays alive through the clone: no panic, no error.
+    let (mut a, _b) = tcp_pair();
+    registry.register(&mut a, Token(2), Interest::READABLE).expect("register after drop");
+    registry.deregister(&mut a).expect("deregister after drop");
+    waker.wake().expect("wake after the Poll was dropped");
+}
+
+/// A signal that interrupts the wait must not end `poll` early: it returns
+/// only for the wake-up (with `None`) or after the full timeout.
+#[test]
+#[cfg(unix)]
+fn poll_resumes_after_signal() {
+    use std::sync::Arc;
+
+    extern "C" fn on_signal(_: libc::c_int) {}
+    // SAFETY: installs a handler that does nothing (async-signal-safe) for
+    // SIGUSR1, which nothing else in this test binary uses. No SA_RESTART,
+    // so a blocked epoll_wait/poll fails with EINTR.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        action.sa_flags = 0;
+        libc::sigemptyset(&mut action.sa_mask);
+        assert_eq!(libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()), 0);
+    }
+    // SAFETY: plain call returning the current thread's id.
+    let me = unsafe { libc::pthread_self() } as usize;
+    let signal_me = move |times: usize| {
+        for _ in 0..times {
+            std::thread::sleep(Duration::from_millis(20));
+            // SAFETY: the target thread is alive: it joins this one before returning.
+            let res = unsafe { libc::pthread_kill(me as libc::pthread_t, libc::SIGUSR1) };
+            assert_eq!(res, 0);
+        }
+    };
+
+    let (mut poll, mut events) = init_with_poll();
+    // Timed: interrupted several times, still waits out the full timeout.
+    let requested = Duration::from_millis(300);
+    let handle = std::thread::spawn(move || signal_me(5));
+    let start = Instant::now();
+    poll.poll(&mut events, Some(requested)).expect("poll must retry on EINTR");
+    assert!(start.elapsed() >= requested, "an interrupted poll returned early");
+    assert!(events.is_empty());
+    handle.join().expect("thread");
+
+    // Untimed: only the wake-up ends it.
+    let waker = Arc::new(mio::Waker::new(poll.registry(), Token(9)).expect("waker"));
+    let remote = Arc::clone(&waker);
+    let handle = std::thread::spawn(move || {
+        signal_me(5);
+        remote.wake().expect("wake");
+    });
+    poll.poll(&mut events, None).expect("poll must retry on EINTR");
+    assert!(events.iter().any(|e| e.token() == Token(9)), "returned without the wake-up");
+    handle.join().expect("thread");
+}

@@ -546,3 +546,23 @@ fn unix_fd_conversions() {
     let std_listener: std::net::TcpListener = listener.into();
     assert_eq!(std_listener.local_addr().expect("addr"), addr);
 }
+
+#[test]
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn priority_data_reports_priority() {
+    use std::os::fd::AsRawFd;
+    let (mut poll, mut events) = init_with_poll();
+    let (client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE | Interest::PRIORITY)
+        .expect("register");
+    // SAFETY: sends one byte from a valid buffer on an open socket.
+    let sent = unsafe { libc::send(client.as_raw_fd(), b"!".as_ptr().cast(), 1, libc::MSG_OOB) };
+    assert_eq!(sent, 1, "send(MSG_OOB): {}", io::Error::last_os_error());
+    let mut priority = false;
+    util::poll_until(&mut poll, &mut events, |events| {
+        priority |= events.iter().any(|e| e.token() == SERVER && e.is_priority());
+        priority
+    });
+    assert!(priority);
+}
