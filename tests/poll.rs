@@ -353,6 +353,7 @@ fn dropping_a_source_stops_events() {
 }
 
 #[test]
+#[cfg(not(target_os = "wasi"))] // needs threads (or unwinding)
 fn registry_clone_used_while_poll_blocks() {
     let (mut poll, mut events) = init_with_poll();
     let registry = poll.registry().try_clone().expect("clone");
@@ -405,6 +406,7 @@ fn registry_clone_used_while_poll_blocks() {
 }
 
 #[test]
+#[cfg(not(target_os = "wasi"))] // needs threads (or unwinding)
 fn many_registries_from_many_threads() {
     let (mut poll, mut events) = init_with_poll();
     let mut handles = Vec::new();
@@ -624,4 +626,13 @@ fn poll_resumes_after_signal() {
     poll.poll(&mut events, None).expect("poll must retry on EINTR");
     assert!(events.iter().any(|e| e.token() == Token(9)), "returned without the wake-up");
     handle.join().expect("thread");
+}
+
+#[test]
+#[cfg(target_os = "wasi")]
+fn threaded_poll_tests_skipped() {
+    util::skip(
+        "registry_clone_used_while_poll_blocks, many_registries_from_many_threads",
+        "WASI has no threads",
+    );
 }

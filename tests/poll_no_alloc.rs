@@ -212,6 +212,7 @@ fn poll_with_timeouts_only_does_not_allocate() {
 }
 
 #[test]
+#[cfg(not(target_os = "wasi"))] // needs threads (or unwinding)
 fn poll_woken_from_another_thread_does_not_allocate() {
     let mut poll = Poll::new().expect("poll");
     let mut events = Events::with_capacity(8);

@@ -2,6 +2,7 @@
 //! one-waker-per-`Poll` rule.
 
 #![cfg(feature = "os-poll")]
+#![cfg_attr(target_os = "wasi", allow(unused_imports))]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
@@ -52,6 +53,7 @@ fn wake_before_poll_is_not_lost() {
 }
 
 #[test]
+#[cfg(not(target_os = "wasi"))] // needs threads (or unwinding)
 fn wake_unblocks_poll_without_timeout() {
     let (mut poll, mut events) = init_with_poll();
     let waker = Arc::new(Waker::new(poll.registry(), WAKE).expect("waker"));
@@ -67,6 +69,7 @@ fn wake_unblocks_poll_without_timeout() {
 }
 
 #[test]
+#[cfg(not(target_os = "wasi"))] // needs threads (or unwinding)
 fn many_wakes_coalesce_into_one_event() {
     let (mut poll, mut events) = init_with_poll();
     let waker = Arc::new(Waker::new(poll.registry(), WAKE).expect("waker"));
@@ -93,6 +96,7 @@ fn many_wakes_coalesce_into_one_event() {
 }
 
 #[test]
+#[cfg(not(target_os = "wasi"))] // needs threads (or unwinding)
 fn wake_from_eight_threads_no_lost_wake() {
     const THREADS: usize = 8;
     const ROUNDS: usize = 50;
@@ -143,7 +147,7 @@ fn wake_from_eight_threads_no_lost_wake() {
 }
 
 #[test]
-#[cfg(debug_assertions)]
+#[cfg(all(debug_assertions, not(target_os = "wasi")))] // wasm aborts on panic
 #[should_panic(expected = "Only a single `Waker` can be active per `Poll` instance")]
 fn second_waker_panics() {
     let poll = Poll::new().expect("poll");
@@ -152,6 +156,7 @@ fn second_waker_panics() {
 }
 
 #[test]
+#[cfg(not(target_os = "wasi"))] // needs threads (or unwinding)
 #[cfg(debug_assertions)]
 fn second_waker_through_cloned_registry_panics() {
     let poll = Poll::new().expect("poll");
@@ -206,6 +211,7 @@ fn waker_is_send_and_sync() {
 }
 
 #[test]
+#[cfg(not(target_os = "wasi"))] // needs threads (or unwinding)
 fn wake_while_polling_with_zero_capacity() {
     let (mut poll, mut events) = init_with_poll();
     let waker = Arc::new(Waker::new(poll.registry(), WAKE).expect("waker"));
@@ -222,4 +228,13 @@ fn wake_while_polling_with_zero_capacity() {
     // ...and is delivered to the next real buffer.
     poll.poll(&mut events, Some(util::EVENT_DEADLINE)).expect("poll");
     assert_eq!(waker_events(&events), 1);
+}
+
+#[test]
+#[cfg(target_os = "wasi")]
+fn threaded_and_panicking_waker_tests_skipped() {
+    util::skip(
+        "waker cross-thread and panic tests",
+        "WASI has no threads and aborts on panic",
+    );
 }
