@@ -182,3 +182,25 @@ fn poll_with_waker_on_closed_registrations_still_works() {
     waker.wake().expect("wake");
     expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(2), Interest::READABLE)]);
 }
+
+#[test]
+fn descriptor_closed_while_registered() {
+    let _guard = serial();
+    // Closing a raw descriptor without deregistering it is a caller error,
+    // but it must not make `poll` fail or spin.
+    let (mut poll, mut events) = util::init_with_poll();
+    let (a, b) = UnixStream::pair().expect("pair");
+    let fd = b.as_raw_fd();
+    poll.registry().register(&mut SourceFd(&fd), Token(1), Interest::READABLE).expect("register");
+    drop(b);
+    let waker = Waker::new(poll.registry(), Token(2)).expect("waker");
+    waker.wake().expect("wake");
+    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(2), Interest::READABLE)]);
+    // Whatever was reported for the dead descriptor, it is reported at
+    // most once: the next polls are quiet.
+    for _ in 0..3 {
+        poll.poll(&mut events, Some(Duration::from_millis(20))).expect("poll");
+        assert!(events.is_empty(), "events after the descriptor was reported dead: {events:?}");
+    }
+    drop(a);
+}

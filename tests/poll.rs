@@ -636,3 +636,45 @@ fn threaded_poll_tests_skipped() {
         "WASI has no threads",
     );
 }
+
+#[test]
+fn deregister_some_of_many() {
+    let (mut poll, _) = init_with_poll();
+    let mut events = Events::with_capacity(128);
+    let mut pairs: Vec<_> = (0..40).map(|_| tcp_pair()).collect();
+    for (i, (_, b)) in pairs.iter_mut().enumerate() {
+        poll.registry().register(b, Token(i), Interest::READABLE).expect("register");
+    }
+    // Remove every third, in an order that reshuffles any internal table.
+    for i in (0..40).rev().filter(|i| i % 3 == 0) {
+        poll.registry().deregister(&mut pairs[i].1).expect("deregister");
+    }
+    for (a, _) in pairs.iter_mut() {
+        a.write_all(b"z").expect("write");
+    }
+    let expected = (0..40)
+        .filter(|i| i % 3 != 0)
+        .map(|i| ExpectEvent::new(Token(i), Interest::READABLE))
+        .collect();
+    expect_events(&mut poll, &mut events, expected);
+    // Late events must not name a deregistered token either.
+    poll.poll(&mut events, Some(util::QUIET_PERIOD)).expect("poll");
+    for event in &events {
+        assert_ne!(event.token().0 % 3, 0, "event for a deregistered source: {event:?}");
+    }
+    for (i, (_, b)) in pairs.iter_mut().enumerate() {
+        if i % 3 != 0 {
+            assert_eq!(util::read_available(b).0, b"z");
+        }
+    }
+    expect_no_events(&mut poll, &mut events);
+    // Re-register the removed ones under new tokens: their data is reported.
+    for i in (0..40).filter(|i| i % 3 == 0) {
+        poll.registry().register(&mut pairs[i].1, Token(1000 + i), Interest::READABLE).expect("register");
+    }
+    let expected = (0..40)
+        .filter(|i| i % 3 == 0)
+        .map(|i| ExpectEvent::new(Token(1000 + i), Interest::READABLE))
+        .collect();
+    expect_events(&mut poll, &mut events, expected);
+}

@@ -339,3 +339,26 @@ fn unix_fd_conversions() {
     let std_socket: std::net::UdpSocket = socket.into();
     assert_eq!(std_socket.local_addr().expect("addr"), addr);
 }
+
+#[test]
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn connected_to_closed_port_reports_error() {
+    let (mut poll, mut events) = init_with_poll();
+    let closed = {
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        s.local_addr().expect("addr")
+    };
+    let mut socket = UdpSocket::bind(any_local_address()).expect("bind");
+    socket.connect(closed).expect("connect");
+    poll.registry().register(&mut socket, A, Interest::READABLE).expect("register");
+    socket.send(b"anyone?").expect("send");
+    // The ICMP port-unreachable comes back as a socket error.
+    let mut flagged = false;
+    util::poll_until(&mut poll, &mut events, |events| {
+        flagged |= events.iter().any(|e| e.token() == A && e.is_error());
+        flagged
+    });
+    let err = socket.take_error().expect("take_error").expect("pending error");
+    assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused, "{err:?}");
+    assert!(socket.take_error().expect("take_error").is_none(), "take_error clears it");
+}
