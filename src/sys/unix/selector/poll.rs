@@ -395,7 +395,16 @@ impl EventApi for Event {
     }
 
     fn is_readable(&self) -> bool {
-        self.revents & (libc::POLLIN | libc::POLLPRI) != 0
+        // The peer shutting down its write side makes a socket readable
+        // (a read returns 0), and the kernel says so with POLLIN next to
+        // POLLRDHUP. With edge emulation POLLIN may be disarmed while
+        // POLLRDHUP is not, so count POLLRDHUP as readable too: the event
+        // then reads the same as epoll's EPOLLIN | EPOLLRDHUP.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let rdhup = self.revents & libc::POLLRDHUP != 0;
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let rdhup = false;
+        self.revents & (libc::POLLIN | libc::POLLPRI) != 0 || rdhup
     }
 
     fn is_writable(&self) -> bool {
@@ -440,6 +449,8 @@ impl EventApi for Event {
             (libc::POLLERR, "POLLERR"),
             (libc::POLLHUP, "POLLHUP"),
             (libc::POLLNVAL, "POLLNVAL"),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            (libc::POLLRDHUP, "POLLRDHUP"),
         ];
         let names = names.map(|(bit, name)| (libc::c_int::from(bit), name));
         super::debug_flags(f, libc::c_int::from(self.revents), &names, self.token.0 as u64)
