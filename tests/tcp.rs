@@ -566,3 +566,26 @@ fn priority_data_reports_priority() {
     });
     assert!(priority);
 }
+
+#[test]
+fn peer_close_after_partial_read_is_reported() {
+    let (mut poll, mut events) = init_with_poll();
+    let (mut client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());
+    poll.registry().register(&mut client, CLIENT, Interest::READABLE).expect("register");
+    server.write_all(b"0123456789").expect("write");
+    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(CLIENT, Interest::READABLE)]);
+    let mut buf = [0u8; 4];
+    assert_eq!(client.read(&mut buf).expect("partial read"), 4);
+    // The peer goes away while data is still unread: that is news, and it
+    // is reported as readable (end of stream is readable) and read-closed,
+    // the same on every selector.
+    drop(server);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(CLIENT, Readiness::READABLE | Readiness::READ_CLOSED)],
+    );
+    let (rest, eof) = read_available(&mut client);
+    assert_eq!(rest, b"456789");
+    assert!(eof);
+}
