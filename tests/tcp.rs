@@ -448,7 +448,7 @@ fn edge_triggered_writable() {
             Err(e) => panic!("write: {e}"),
         }
     }
-    expect_no_event_for(&mut poll, &mut events, CLIENT);
+    // (No "no event" check here: a late ACK may legitimately free space.)
     // Drain the peer: space frees up, a writable edge follows.
     let mut drained = 0;
     let mut buf = vec![0u8; 64 * 1024];
