@@ -22,7 +22,9 @@ use util::{any_local_address, expect_events, temp_path, ExpectEvent};
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The number of open descriptors, or `None` where it cannot be counted.
@@ -44,41 +46,77 @@ fn cycle() {
     let waker = Waker::new(&registry, Token(100)).expect("waker");
 
     let mut listener = TcpListener::bind(any_local_address()).expect("bind");
-    registry.register(&mut listener, Token(0), Interest::READABLE).expect("register");
+    registry
+        .register(&mut listener, Token(0), Interest::READABLE)
+        .expect("register");
     let mut client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
     registry
-        .register(&mut client, Token(1), Interest::READABLE | Interest::WRITABLE)
+        .register(
+            &mut client,
+            Token(1),
+            Interest::READABLE | Interest::WRITABLE,
+        )
         .expect("register");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(0), Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(0), Interest::READABLE)],
+    );
     let (mut server, _) = listener.accept().expect("accept");
-    registry.register(&mut server, Token(2), Interest::READABLE).expect("register");
+    registry
+        .register(&mut server, Token(2), Interest::READABLE)
+        .expect("register");
     client.write_all(b"x").expect("write");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(2), Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(2), Interest::READABLE)],
+    );
     let mut buf = [0u8; 4];
     assert_eq!(server.read(&mut buf).expect("read"), 1);
 
     let mut udp = UdpSocket::bind(any_local_address()).expect("udp");
-    registry.register(&mut udp, Token(3), Interest::READABLE).expect("register");
+    registry
+        .register(&mut udp, Token(3), Interest::READABLE)
+        .expect("register");
 
     let (mut ua, ub) = UnixStream::pair().expect("pair");
-    registry.register(&mut ua, Token(4), Interest::READABLE).expect("register");
+    registry
+        .register(&mut ua, Token(4), Interest::READABLE)
+        .expect("register");
     let path = temp_path("leak.sock");
     let mut ul = UnixListener::bind(&path).expect("bind");
-    registry.register(&mut ul, Token(5), Interest::READABLE).expect("register");
+    registry
+        .register(&mut ul, Token(5), Interest::READABLE)
+        .expect("register");
     let uc = UnixStream::connect(&path).expect("connect");
     let (mut ud, _ud2) = UnixDatagram::pair().expect("dgram pair");
-    registry.register(&mut ud, Token(6), Interest::READABLE).expect("register");
+    registry
+        .register(&mut ud, Token(6), Interest::READABLE)
+        .expect("register");
     let unbound = UnixDatagram::unbound().expect("unbound");
 
     let (mut tx, mut rx) = pipe::new().expect("pipe");
-    registry.register(&mut rx, Token(7), Interest::READABLE).expect("register");
-    registry.register(&mut tx, Token(8), Interest::WRITABLE).expect("register");
+    registry
+        .register(&mut rx, Token(7), Interest::READABLE)
+        .expect("register");
+    registry
+        .register(&mut tx, Token(8), Interest::WRITABLE)
+        .expect("register");
     let raw = ub.as_raw_fd();
-    registry.register(&mut SourceFd(&raw), Token(9), Interest::WRITABLE).expect("register");
+    registry
+        .register(&mut SourceFd(&raw), Token(9), Interest::WRITABLE)
+        .expect("register");
 
     waker.wake().expect("wake");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(100), Interest::READABLE)]);
-    registry.deregister(&mut SourceFd(&raw)).expect("deregister");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(100), Interest::READABLE)],
+    );
+    registry
+        .deregister(&mut SourceFd(&raw))
+        .expect("deregister");
     registry.deregister(&mut udp).expect("deregister");
 
     // Drop sources partly before and partly after the poll.
@@ -93,7 +131,10 @@ fn cycle() {
 fn no_descriptor_leaks() {
     let _guard = serial();
     let Some(_) = open_fds() else {
-        util::skip("no_descriptor_leaks", "cannot list the open descriptors on this system");
+        util::skip(
+            "no_descriptor_leaks",
+            "cannot list the open descriptors on this system",
+        );
         return;
     };
     // Warm up: lazily initialised process state may open descriptors once.
@@ -116,14 +157,19 @@ fn no_descriptor_leaks() {
     for _ in 0..20 {
         let mut poll = Poll::new().expect("poll");
         let (mut a, b) = UnixStream::pair().expect("pair");
-        poll.registry().register(&mut a, Token(1), Interest::READABLE).expect("register");
+        poll.registry()
+            .register(&mut a, Token(1), Interest::READABLE)
+            .expect("register");
         let mut events = Events::with_capacity(4);
         poll.poll(&mut events, Some(Duration::ZERO)).expect("poll");
         drop(poll);
         drop((a, b));
     }
     let after = open_fds().expect("count");
-    assert_eq!(before, after, "descriptors leaked: {before} open before, {after} after");
+    assert_eq!(
+        before, after,
+        "descriptors leaked: {before} open before, {after} after"
+    );
 }
 
 /// A descriptor number that is certainly closed: a duplicate placed far
@@ -174,13 +220,21 @@ fn poll_with_waker_on_closed_registrations_still_works() {
     let (mut poll, mut events) = util::init_with_poll();
     let (a, b) = UnixStream::pair().expect("pair");
     let fd = a.as_raw_fd();
-    poll.registry().register(&mut SourceFd(&fd), Token(1), Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut SourceFd(&fd), Token(1), Interest::READABLE)
+        .expect("register");
     // Deregister before closing, as SourceFd requires.
-    poll.registry().deregister(&mut SourceFd(&fd)).expect("deregister");
+    poll.registry()
+        .deregister(&mut SourceFd(&fd))
+        .expect("deregister");
     drop((a, b));
     let waker = Waker::new(poll.registry(), Token(2)).expect("waker");
     waker.wake().expect("wake");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(2), Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(2), Interest::READABLE)],
+    );
 }
 
 #[test]
@@ -191,16 +245,26 @@ fn descriptor_closed_while_registered() {
     let (mut poll, mut events) = util::init_with_poll();
     let (a, b) = UnixStream::pair().expect("pair");
     let fd = b.as_raw_fd();
-    poll.registry().register(&mut SourceFd(&fd), Token(1), Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut SourceFd(&fd), Token(1), Interest::READABLE)
+        .expect("register");
     drop(b);
     let waker = Waker::new(poll.registry(), Token(2)).expect("waker");
     waker.wake().expect("wake");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(2), Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(2), Interest::READABLE)],
+    );
     // Whatever was reported for the dead descriptor, it is reported at
     // most once: the next polls are quiet.
     for _ in 0..3 {
-        poll.poll(&mut events, Some(Duration::from_millis(20))).expect("poll");
-        assert!(events.is_empty(), "events after the descriptor was reported dead: {events:?}");
+        poll.poll(&mut events, Some(Duration::from_millis(20)))
+            .expect("poll");
+        assert!(
+            events.is_empty(),
+            "events after the descriptor was reported dead: {events:?}"
+        );
     }
     drop(a);
 }

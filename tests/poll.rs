@@ -14,14 +14,15 @@ use mio::{Events, Interest, Poll, Registry, Token};
 
 mod util;
 use util::{
-    any_local_address, assert_error, assert_send, assert_sync, expect_events, expect_no_event_for,
-    expect_no_events, init_with_poll, ExpectEvent, Readiness,
+    any_local_address, assert_error, assert_misuse, assert_send, assert_sync, expect_events,
+    expect_no_event_for, expect_no_events, init_with_poll, ExpectEvent, Readiness,
 };
 
 /// A connected pair: (client, accepted server side). Not registered.
 fn tcp_pair() -> (TcpStream, TcpStream) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let client = std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+    let client =
+        std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
     let (server, _) = listener.accept().expect("accept");
     client.set_nonblocking(true).expect("nonblocking");
     server.set_nonblocking(true).expect("nonblocking");
@@ -83,7 +84,10 @@ fn interest_operations() {
     assert_eq!(BOTH.remove(Interest::WRITABLE), Some(Interest::READABLE));
     assert_eq!(BOTH.remove(Interest::READABLE), Some(Interest::WRITABLE));
     assert_eq!(Interest::READABLE.remove(Interest::READABLE), None);
-    assert_eq!(Interest::READABLE.remove(Interest::WRITABLE), Some(Interest::READABLE));
+    assert_eq!(
+        Interest::READABLE.remove(Interest::WRITABLE),
+        Some(Interest::READABLE)
+    );
 
     assert!(Interest::AIO.is_aio() && !Interest::AIO.is_readable());
     assert!(Interest::LIO.is_lio() && !Interest::LIO.is_writable());
@@ -108,8 +112,12 @@ fn events_capacity_is_empty_clear_iter() {
     assert_eq!(format!("{events:?}"), "[]");
 
     let (mut a, mut b) = tcp_pair();
-    poll.registry().register(&mut a, Token(1), Interest::WRITABLE).expect("register");
-    poll.registry().register(&mut b, Token(2), Interest::WRITABLE).expect("register");
+    poll.registry()
+        .register(&mut a, Token(1), Interest::WRITABLE)
+        .expect("register");
+    poll.registry()
+        .register(&mut b, Token(2), Interest::WRITABLE)
+        .expect("register");
     expect_events(
         &mut poll,
         &mut events,
@@ -120,11 +128,16 @@ fn events_capacity_is_empty_clear_iter() {
     );
     // Both were writable from the start; depending on timing they came in
     // one batch or two. Re-registering makes both report again at once.
-    poll.registry().reregister(&mut a, Token(1), Interest::WRITABLE).expect("reregister");
-    poll.registry().reregister(&mut b, Token(2), Interest::WRITABLE).expect("reregister");
+    poll.registry()
+        .reregister(&mut a, Token(1), Interest::WRITABLE)
+        .expect("reregister");
+    poll.registry()
+        .reregister(&mut b, Token(2), Interest::WRITABLE)
+        .expect("reregister");
     let mut seen = 0;
     while seen < 2 {
-        poll.poll(&mut events, Some(util::EVENT_DEADLINE)).expect("poll");
+        poll.poll(&mut events, Some(util::EVENT_DEADLINE))
+            .expect("poll");
         assert!(!events.is_empty());
         let n = events.iter().count();
         assert_eq!(events.iter().len(), n);
@@ -152,12 +165,19 @@ fn events_capacity_limits_batch() {
     let mut events = Events::with_capacity(1);
     let mut pairs: Vec<_> = (0..4).map(|_| tcp_pair()).collect();
     for (i, (a, _)) in pairs.iter_mut().enumerate() {
-        poll.registry().register(a, Token(i), Interest::WRITABLE).expect("register");
+        poll.registry()
+            .register(a, Token(i), Interest::WRITABLE)
+            .expect("register");
     }
     let mut seen = std::collections::HashSet::new();
     while seen.len() < 4 {
-        poll.poll(&mut events, Some(util::EVENT_DEADLINE)).expect("poll");
-        assert_eq!(events.iter().count(), 1, "capacity 1 must give one event per poll");
+        poll.poll(&mut events, Some(util::EVENT_DEADLINE))
+            .expect("poll");
+        assert_eq!(
+            events.iter().count(),
+            1,
+            "capacity 1 must give one event per poll"
+        );
         for event in &events {
             assert!(event.is_writable());
             seen.insert(event.token());
@@ -171,17 +191,24 @@ fn events_capacity_zero() {
     let mut empty = Events::with_capacity(0);
     assert_eq!(empty.capacity(), 0);
     let (mut a, mut b) = tcp_pair();
-    poll.registry().register(&mut b, Token(7), Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut b, Token(7), Interest::READABLE)
+        .expect("register");
     a.write_all(b"ready").expect("write");
 
     // Must return (the source is ready, or the timeout passes), never panic.
     for _ in 0..3 {
-        poll.poll(&mut empty, Some(Duration::from_millis(20))).expect("poll with capacity 0");
+        poll.poll(&mut empty, Some(Duration::from_millis(20)))
+            .expect("poll with capacity 0");
         assert!(empty.is_empty());
         assert_eq!(empty.iter().count(), 0);
     }
     // The event was not consumed: a real buffer gets it.
-    expect_events(&mut poll, &mut real, vec![ExpectEvent::new(Token(7), Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut real,
+        vec![ExpectEvent::new(Token(7), Interest::READABLE)],
+    );
     let mut buf = [0; 5];
     b.read_exact(&mut buf).expect("read");
     assert_eq!(&buf, b"ready");
@@ -189,19 +216,33 @@ fn events_capacity_zero() {
     // The same holds for a wake-up.
     let waker = mio::Waker::new(poll.registry(), Token(99)).expect("waker");
     waker.wake().expect("wake");
-    poll.poll(&mut empty, Some(Duration::from_millis(20))).expect("poll with capacity 0");
+    poll.poll(&mut empty, Some(Duration::from_millis(20)))
+        .expect("poll with capacity 0");
     assert!(empty.is_empty());
-    expect_events(&mut poll, &mut real, vec![ExpectEvent::new(Token(99), Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut real,
+        vec![ExpectEvent::new(Token(99), Interest::READABLE)],
+    );
 }
 
 #[test]
 fn event_accessors_and_debug() {
     let (mut poll, mut events) = init_with_poll();
     let (mut a, mut b) = tcp_pair();
-    poll.registry().register(&mut b, Token(3), Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut b, Token(3), Interest::READABLE)
+        .expect("register");
     a.write_all(b"x").expect("write");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(3), Interest::READABLE)]);
-    let event = events.iter().find(|e| e.token() == Token(3)).expect("event");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(3), Interest::READABLE)],
+    );
+    let event = events
+        .iter()
+        .find(|e| e.token() == Token(3))
+        .expect("event");
     assert!(event.is_readable());
     assert!(!event.is_writable());
     assert!(!event.is_error());
@@ -241,9 +282,13 @@ fn event_accessors_and_debug() {
 fn register_twice_fails() {
     let poll = Poll::new().expect("poll");
     let (mut a, _b) = tcp_pair();
-    poll.registry().register(&mut a, Token(0), Interest::READABLE).expect("first register");
-    let err = poll.registry().register(&mut a, Token(1), Interest::WRITABLE);
-    assert_error(err, io::ErrorKind::AlreadyExists, "already registered");
+    poll.registry()
+        .register(&mut a, Token(0), Interest::READABLE)
+        .expect("first register");
+    let err = poll
+        .registry()
+        .register(&mut a, Token(1), Interest::WRITABLE);
+    assert_misuse(err, io::ErrorKind::AlreadyExists, "already registered");
     // The first registration is intact.
     poll.registry().deregister(&mut a).expect("deregister");
 }
@@ -252,19 +297,32 @@ fn register_twice_fails() {
 fn reregister_and_deregister_unregistered_fail() {
     let poll = Poll::new().expect("poll");
     let (mut a, _b) = tcp_pair();
-    assert_error(
-        poll.registry().reregister(&mut a, Token(0), Interest::READABLE),
+    assert_misuse(
+        poll.registry()
+            .reregister(&mut a, Token(0), Interest::READABLE),
         io::ErrorKind::NotFound,
         "not registered",
     );
-    assert_error(poll.registry().deregister(&mut a), io::ErrorKind::NotFound, "not registered");
+    assert_misuse(
+        poll.registry().deregister(&mut a),
+        io::ErrorKind::NotFound,
+        "not registered",
+    );
 
     // Also after a register/deregister cycle.
-    poll.registry().register(&mut a, Token(0), Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut a, Token(0), Interest::READABLE)
+        .expect("register");
     poll.registry().deregister(&mut a).expect("deregister");
-    assert_error(poll.registry().deregister(&mut a), io::ErrorKind::NotFound, "not registered");
+    assert_misuse(
+        poll.registry().deregister(&mut a),
+        io::ErrorKind::NotFound,
+        "not registered",
+    );
     // And it can be registered again.
-    poll.registry().register(&mut a, Token(0), Interest::READABLE).expect("register again");
+    poll.registry()
+        .register(&mut a, Token(0), Interest::READABLE)
+        .expect("register again");
 }
 
 #[test]
@@ -273,33 +331,53 @@ fn register_with_second_poll_fails() {
     let poll1 = Poll::new().expect("poll");
     let poll2 = Poll::new().expect("poll");
     let (mut a, _b) = tcp_pair();
-    poll1.registry().register(&mut a, Token(0), Interest::READABLE).expect("register");
+    poll1
+        .registry()
+        .register(&mut a, Token(0), Interest::READABLE)
+        .expect("register");
     assert_error(
-        poll2.registry().register(&mut a, Token(0), Interest::READABLE),
+        poll2
+            .registry()
+            .register(&mut a, Token(0), Interest::READABLE),
         io::ErrorKind::AlreadyExists,
         "already registered",
     );
-    let rereg = poll2.registry().reregister(&mut a, Token(0), Interest::READABLE);
+    let rereg = poll2
+        .registry()
+        .reregister(&mut a, Token(0), Interest::READABLE);
     assert!(rereg.is_err(), "reregister with another Poll must fail");
     assert!(poll2.registry().deregister(&mut a).is_err());
     // A clone of the right registry is the same registry.
     let clone = poll1.registry().try_clone().expect("clone");
-    clone.reregister(&mut a, Token(1), Interest::WRITABLE).expect("reregister via clone");
+    clone
+        .reregister(&mut a, Token(1), Interest::WRITABLE)
+        .expect("reregister via clone");
     clone.deregister(&mut a).expect("deregister via clone");
     // Now the second poll may take it.
-    poll2.registry().register(&mut a, Token(0), Interest::READABLE).expect("register with poll2");
+    poll2
+        .registry()
+        .register(&mut a, Token(0), Interest::READABLE)
+        .expect("register with poll2");
 }
 
 #[test]
 fn reregister_changes_interest_and_token() {
     let (mut poll, mut events) = init_with_poll();
     let (mut a, mut b) = tcp_pair();
-    poll.registry().register(&mut b, Token(1), Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut b, Token(1), Interest::READABLE)
+        .expect("register");
     // Readable only: the (always writable) socket reports nothing.
     expect_no_events(&mut poll, &mut events);
 
-    poll.registry().reregister(&mut b, Token(2), Interest::WRITABLE).expect("reregister");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(2), Interest::WRITABLE)]);
+    poll.registry()
+        .reregister(&mut b, Token(2), Interest::WRITABLE)
+        .expect("reregister");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(2), Interest::WRITABLE)],
+    );
     for event in &events {
         assert_eq!(event.token(), Token(2), "old token still in use: {event:?}");
         assert!(!event.is_readable());
@@ -309,11 +387,20 @@ fn reregister_changes_interest_and_token() {
     a.write_all(b"abc").expect("write");
     expect_no_events(&mut poll, &mut events);
 
-    poll.registry().reregister(&mut b, Token(3), Interest::READABLE).expect("reregister");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(3), Interest::READABLE)]);
+    poll.registry()
+        .reregister(&mut b, Token(3), Interest::READABLE)
+        .expect("reregister");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(3), Interest::READABLE)],
+    );
     for event in &events {
         assert_eq!(event.token(), Token(3));
-        assert!(!event.is_writable(), "writable after dropping the interest: {event:?}");
+        assert!(
+            !event.is_writable(),
+            "writable after dropping the interest: {event:?}"
+        );
     }
     let (data, _) = util::read_available(&mut b);
     assert_eq!(data, b"abc");
@@ -321,7 +408,11 @@ fn reregister_changes_interest_and_token() {
     poll.registry()
         .reregister(&mut b, Token(4), Interest::READABLE | Interest::WRITABLE)
         .expect("reregister");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(4), Interest::WRITABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(4), Interest::WRITABLE)],
+    );
 }
 
 #[test]
@@ -331,22 +422,34 @@ fn deregister_stops_events() {
     poll.registry()
         .register(&mut b, Token(1), Interest::READABLE | Interest::WRITABLE)
         .expect("register");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(1), Interest::WRITABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(1), Interest::WRITABLE)],
+    );
     poll.registry().deregister(&mut b).expect("deregister");
     a.write_all(b"data").expect("write");
     a.shutdown(Shutdown::Write).expect("shutdown");
     expect_no_events(&mut poll, &mut events);
     expect_no_events(&mut poll, &mut events);
     // Registering again works and sees the pending data.
-    poll.registry().register(&mut b, Token(5), Interest::READABLE).expect("register again");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(5), Interest::READABLE)]);
+    poll.registry()
+        .register(&mut b, Token(5), Interest::READABLE)
+        .expect("register again");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(5), Interest::READABLE)],
+    );
 }
 
 #[test]
 fn dropping_a_source_stops_events() {
     let (mut poll, mut events) = init_with_poll();
     let (mut a, mut b) = tcp_pair();
-    poll.registry().register(&mut b, Token(1), Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut b, Token(1), Interest::READABLE)
+        .expect("register");
     drop(b);
     a.write_all(b"data").ok();
     expect_no_event_for(&mut poll, &mut events, Token(1));
@@ -364,15 +467,23 @@ fn registry_clone_used_while_poll_blocks() {
         // Give the main thread time to block in poll (not required for
         // correctness: the registration must be seen either way).
         std::thread::sleep(Duration::from_millis(100));
-        registry.register(&mut b, Token(11), Interest::READABLE).expect("register from thread");
+        registry
+            .register(&mut b, Token(11), Interest::READABLE)
+            .expect("register from thread");
         b
     });
     let mut seen = false;
     let deadline = Instant::now() + util::EVENT_DEADLINE;
     while !seen {
-        assert!(Instant::now() < deadline, "registration from another thread never reported");
-        poll.poll(&mut events, Some(util::EVENT_DEADLINE)).expect("poll");
-        seen = events.iter().any(|e| e.token() == Token(11) && e.is_readable());
+        assert!(
+            Instant::now() < deadline,
+            "registration from another thread never reported"
+        );
+        poll.poll(&mut events, Some(util::EVENT_DEADLINE))
+            .expect("poll");
+        seen = events
+            .iter()
+            .any(|e| e.token() == Token(11) && e.is_readable());
     }
     let mut b = handle.join().expect("thread");
     let mut buf = [0; 4];
@@ -390,9 +501,16 @@ fn registry_clone_used_while_poll_blocks() {
     });
     let deadline = Instant::now() + util::EVENT_DEADLINE;
     loop {
-        assert!(Instant::now() < deadline, "reregistration from another thread never reported");
-        poll.poll(&mut events, Some(util::EVENT_DEADLINE)).expect("poll");
-        if events.iter().any(|e| e.token() == Token(12) && e.is_writable()) {
+        assert!(
+            Instant::now() < deadline,
+            "reregistration from another thread never reported"
+        );
+        poll.poll(&mut events, Some(util::EVENT_DEADLINE))
+            .expect("poll");
+        if events
+            .iter()
+            .any(|e| e.token() == Token(12) && e.is_writable())
+        {
             break;
         }
     }
@@ -418,11 +536,15 @@ fn many_registries_from_many_threads() {
         peers.push(a);
         handles.push(std::thread::spawn(move || {
             let mut b = b;
-            registry.register(&mut b, Token(100 + i), Interest::READABLE).expect("register");
+            registry
+                .register(&mut b, Token(100 + i), Interest::READABLE)
+                .expect("register");
             b
         }));
     }
-    let expected = (0..8).map(|i| ExpectEvent::new(Token(100 + i), Interest::READABLE)).collect();
+    let expected = (0..8)
+        .map(|i| ExpectEvent::new(Token(100 + i), Interest::READABLE))
+        .collect();
     expect_events(&mut poll, &mut events, expected);
     for h in handles {
         h.join().expect("thread");
@@ -466,10 +588,13 @@ fn timeout_millis() {
 fn timeout_returns_early_on_event() {
     let (mut poll, mut events) = init_with_poll();
     let (mut a, mut b) = tcp_pair();
-    poll.registry().register(&mut b, Token(1), Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut b, Token(1), Interest::READABLE)
+        .expect("register");
     a.write_all(b"x").expect("write");
     // A very long timeout: the event must end the wait.
-    poll.poll(&mut events, Some(Duration::from_secs(3600))).expect("poll");
+    poll.poll(&mut events, Some(Duration::from_secs(3600)))
+        .expect("poll");
     assert!(events.iter().any(|e| e.token() == Token(1)));
 }
 
@@ -477,10 +602,14 @@ fn timeout_returns_early_on_event() {
 fn poll_none_timeout_with_event() {
     let (mut poll, mut events) = init_with_poll();
     let (mut a, mut b) = tcp_pair();
-    poll.registry().register(&mut b, Token(1), Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut b, Token(1), Interest::READABLE)
+        .expect("register");
     a.write_all(b"x").expect("write");
     poll.poll(&mut events, None).expect("poll");
-    assert!(events.iter().any(|e| e.token() == Token(1) && e.is_readable()));
+    assert!(events
+        .iter()
+        .any(|e| e.token() == Token(1) && e.is_readable()));
 }
 
 #[test]
@@ -502,20 +631,48 @@ fn source_trait_and_boxed_sources() {
     let (mut poll, mut events) = init_with_poll();
     let (a, mut b) = tcp_pair();
     let mut wrapped = Wrapper { inner: a };
-    poll.registry().register(&mut wrapped, Token(1), Interest::WRITABLE).expect("register");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(1), Interest::WRITABLE)]);
-    poll.registry().reregister(&mut wrapped, Token(2), Interest::READABLE).expect("reregister");
+    poll.registry()
+        .register(&mut wrapped, Token(1), Interest::WRITABLE)
+        .expect("register");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(1), Interest::WRITABLE)],
+    );
+    poll.registry()
+        .reregister(&mut wrapped, Token(2), Interest::READABLE)
+        .expect("reregister");
     b.write_all(b"!").expect("write");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(2), Interest::READABLE)]);
-    poll.registry().deregister(&mut wrapped).expect("deregister");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(2), Interest::READABLE)],
+    );
+    poll.registry()
+        .deregister(&mut wrapped)
+        .expect("deregister");
 
     // Box<dyn Source> forwards too.
     let mut boxed: Box<dyn Source> = Box::new(wrapped);
-    poll.registry().register(&mut boxed, Token(3), Interest::READABLE).expect("register box");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(3), Interest::READABLE)]);
-    poll.registry().reregister(&mut boxed, Token(4), Interest::WRITABLE).expect("reregister box");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(4), Interest::WRITABLE)]);
-    poll.registry().deregister(&mut boxed).expect("deregister box");
+    poll.registry()
+        .register(&mut boxed, Token(3), Interest::READABLE)
+        .expect("register box");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(3), Interest::READABLE)],
+    );
+    poll.registry()
+        .reregister(&mut boxed, Token(4), Interest::WRITABLE)
+        .expect("reregister box");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(4), Interest::WRITABLE)],
+    );
+    poll.registry()
+        .deregister(&mut boxed)
+        .expect("deregister box");
 }
 
 #[test]
@@ -523,11 +680,18 @@ fn listener_and_udp_share_a_poll() {
     let (mut poll, mut events) = init_with_poll();
     let mut listener = TcpListener::bind(any_local_address()).expect("bind");
     let mut udp = UdpSocket::bind(any_local_address()).expect("bind udp");
-    poll.registry().register(&mut listener, Token(1), Interest::READABLE).expect("register");
-    poll.registry().register(&mut udp, Token(2), Interest::READABLE).expect("register");
-    let _client = std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+    poll.registry()
+        .register(&mut listener, Token(1), Interest::READABLE)
+        .expect("register");
+    poll.registry()
+        .register(&mut udp, Token(2), Interest::READABLE)
+        .expect("register");
+    let _client =
+        std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
     let sender = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
-    sender.send_to(b"d", udp.local_addr().expect("addr")).expect("send");
+    sender
+        .send_to(b"d", udp.local_addr().expect("addr"))
+        .expect("send");
     expect_events(
         &mut poll,
         &mut events,
@@ -542,10 +706,13 @@ fn listener_and_udp_share_a_poll() {
 fn huge_timeout_with_ready_source() {
     let (mut poll, mut events) = init_with_poll();
     let (mut a, mut b) = tcp_pair();
-    poll.registry().register(&mut b, Token(1), Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut b, Token(1), Interest::READABLE)
+        .expect("register");
     a.write_all(b"x").expect("write");
     // Must neither overflow nor wait: the source is ready.
-    poll.poll(&mut events, Some(Duration::MAX)).expect("poll with Duration::MAX");
+    poll.poll(&mut events, Some(Duration::MAX))
+        .expect("poll with Duration::MAX");
     assert!(events.iter().any(|e| e.token() == Token(1)));
     assert_eq!(util::read_available(&mut b).0, b"x");
     a.write_all(b"y").expect("write");
@@ -559,9 +726,15 @@ fn largest_token_round_trips() {
     let (mut poll, mut events) = init_with_poll();
     let (mut a, mut b) = tcp_pair();
     let token = Token(usize::MAX);
-    poll.registry().register(&mut b, token, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut b, token, Interest::READABLE)
+        .expect("register");
     a.write_all(b"x").expect("write");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(token, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(token, Interest::READABLE)],
+    );
 }
 
 #[test]
@@ -572,7 +745,9 @@ fn registry_outlives_poll() {
     drop(poll);
     // The selector stays alive through the clone: no panic, no error.
     let (mut a, _b) = tcp_pair();
-    registry.register(&mut a, Token(2), Interest::READABLE).expect("register after drop");
+    registry
+        .register(&mut a, Token(2), Interest::READABLE)
+        .expect("register after drop");
     registry.deregister(&mut a).expect("deregister after drop");
     waker.wake().expect("wake after the Poll was dropped");
 }
@@ -593,7 +768,10 @@ fn poll_resumes_after_signal() {
         action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
         action.sa_flags = 0;
         libc::sigemptyset(&mut action.sa_mask);
-        assert_eq!(libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()), 0);
+        assert_eq!(
+            libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()),
+            0
+        );
     }
     // SAFETY: plain call returning the current thread's id.
     let me = unsafe { libc::pthread_self() } as usize;
@@ -611,8 +789,12 @@ fn poll_resumes_after_signal() {
     let requested = Duration::from_millis(300);
     let handle = std::thread::spawn(move || signal_me(5));
     let start = Instant::now();
-    poll.poll(&mut events, Some(requested)).expect("poll must retry on EINTR");
-    assert!(start.elapsed() >= requested, "an interrupted poll returned early");
+    poll.poll(&mut events, Some(requested))
+        .expect("poll must retry on EINTR");
+    assert!(
+        start.elapsed() >= requested,
+        "an interrupted poll returned early"
+    );
     assert!(events.is_empty());
     handle.join().expect("thread");
 
@@ -623,8 +805,12 @@ fn poll_resumes_after_signal() {
         signal_me(5);
         remote.wake().expect("wake");
     });
-    poll.poll(&mut events, None).expect("poll must retry on EINTR");
-    assert!(events.iter().any(|e| e.token() == Token(9)), "returned without the wake-up");
+    poll.poll(&mut events, None)
+        .expect("poll must retry on EINTR");
+    assert!(
+        events.iter().any(|e| e.token() == Token(9)),
+        "returned without the wake-up"
+    );
     handle.join().expect("thread");
 }
 
@@ -643,11 +829,15 @@ fn deregister_some_of_many() {
     let mut events = Events::with_capacity(128);
     let mut pairs: Vec<_> = (0..40).map(|_| tcp_pair()).collect();
     for (i, (_, b)) in pairs.iter_mut().enumerate() {
-        poll.registry().register(b, Token(i), Interest::READABLE).expect("register");
+        poll.registry()
+            .register(b, Token(i), Interest::READABLE)
+            .expect("register");
     }
     // Remove every third, in an order that reshuffles any internal table.
     for i in (0..40).rev().filter(|i| i % 3 == 0) {
-        poll.registry().deregister(&mut pairs[i].1).expect("deregister");
+        poll.registry()
+            .deregister(&mut pairs[i].1)
+            .expect("deregister");
     }
     for (a, _) in pairs.iter_mut() {
         a.write_all(b"z").expect("write");
@@ -658,9 +848,14 @@ fn deregister_some_of_many() {
         .collect();
     expect_events(&mut poll, &mut events, expected);
     // Late events must not name a deregistered token either.
-    poll.poll(&mut events, Some(util::QUIET_PERIOD)).expect("poll");
+    poll.poll(&mut events, Some(util::QUIET_PERIOD))
+        .expect("poll");
     for event in &events {
-        assert_ne!(event.token().0 % 3, 0, "event for a deregistered source: {event:?}");
+        assert_ne!(
+            event.token().0 % 3,
+            0,
+            "event for a deregistered source: {event:?}"
+        );
     }
     for (i, (_, b)) in pairs.iter_mut().enumerate() {
         if i % 3 != 0 {
@@ -670,7 +865,9 @@ fn deregister_some_of_many() {
     expect_no_events(&mut poll, &mut events);
     // Re-register the removed ones under new tokens: their data is reported.
     for i in (0..40).filter(|i| i % 3 == 0) {
-        poll.registry().register(&mut pairs[i].1, Token(1000 + i), Interest::READABLE).expect("register");
+        poll.registry()
+            .register(&mut pairs[i].1, Token(1000 + i), Interest::READABLE)
+            .expect("register");
     }
     let expected = (0..40)
         .filter(|i| i % 3 == 0)

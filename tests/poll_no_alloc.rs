@@ -120,10 +120,16 @@ fn setup() -> Setup {
     };
     setup.udp_target = setup.udp_rx.local_addr().expect("addr");
     let registry = setup.poll.registry();
-    registry.register(&mut setup.server, SERVER, Interest::READABLE).expect("register");
-    registry.register(&mut setup.udp_rx, UDP, Interest::READABLE).expect("register");
+    registry
+        .register(&mut setup.server, SERVER, Interest::READABLE)
+        .expect("register");
+    registry
+        .register(&mut setup.udp_rx, UDP, Interest::READABLE)
+        .expect("register");
     #[cfg(all(unix, feature = "os-ext"))]
-    registry.register(&mut setup.pipe.1, PIPE, Interest::READABLE).expect("register");
+    registry
+        .register(&mut setup.pipe.1, PIPE, Interest::READABLE)
+        .expect("register");
     setup
 }
 
@@ -155,7 +161,9 @@ fn round(s: &mut Setup) {
     let mut pending = 3;
     let mut seen = [false; 5];
     while pending > 0 {
-        s.poll.poll(&mut s.events, Some(util::EVENT_DEADLINE)).expect("poll");
+        s.poll
+            .poll(&mut s.events, Some(util::EVENT_DEADLINE))
+            .expect("poll");
         assert!(!s.events.is_empty(), "an expected event did not arrive");
         for event in s.events.iter() {
             let t = event.token().0;
@@ -171,7 +179,11 @@ fn round(s: &mut Setup) {
     #[cfg(all(unix, feature = "os-ext"))]
     assert_eq!(drain(|b| s.pipe.1.read(b)), 4);
 
-    for timeout in [Duration::ZERO, Duration::from_micros(100), Duration::from_millis(1)] {
+    for timeout in [
+        Duration::ZERO,
+        Duration::from_micros(100),
+        Duration::from_millis(1),
+    ] {
         s.poll.poll(&mut s.events, Some(timeout)).expect("poll");
         assert!(s.events.is_empty(), "nothing should be ready");
     }
@@ -191,7 +203,10 @@ fn steady_state_poll_does_not_allocate() {
             round(&mut s);
         }
     });
-    assert_eq!(allocations, 0, "steady-state polling allocated {allocations} times");
+    assert_eq!(
+        allocations, 0,
+        "steady-state polling allocated {allocations} times"
+    );
 }
 
 #[test]
@@ -202,13 +217,19 @@ fn poll_with_timeouts_only_does_not_allocate() {
     let allocations = count_allocations(|| {
         for _ in 0..50 {
             poll.poll(&mut events, Some(Duration::ZERO)).expect("poll");
-            poll.poll(&mut events, Some(Duration::from_micros(100))).expect("poll");
-            poll.poll(&mut events, Some(Duration::from_millis(1))).expect("poll");
+            poll.poll(&mut events, Some(Duration::from_micros(100)))
+                .expect("poll");
+            poll.poll(&mut events, Some(Duration::from_millis(1)))
+                .expect("poll");
         }
         let mut empty = Events::with_capacity(0);
-        poll.poll(&mut empty, Some(Duration::from_micros(50))).expect("poll");
+        poll.poll(&mut empty, Some(Duration::from_micros(50)))
+            .expect("poll");
     });
-    assert_eq!(allocations, 0, "polling with timeouts allocated {allocations} times");
+    assert_eq!(
+        allocations, 0,
+        "polling with timeouts allocated {allocations} times"
+    );
 }
 
 #[test]
@@ -243,7 +264,8 @@ fn poll_woken_from_another_thread_does_not_allocate() {
     for _ in 0..100 {
         go_tx.send(true).expect("send");
         total += count_allocations(|| loop {
-            poll.poll(&mut events, Some(util::EVENT_DEADLINE)).expect("poll");
+            poll.poll(&mut events, Some(util::EVENT_DEADLINE))
+                .expect("poll");
             assert!(!events.is_empty(), "wake-up lost");
             if events.iter().any(|e| e.token() == WAKER) {
                 break;
@@ -252,5 +274,8 @@ fn poll_woken_from_another_thread_does_not_allocate() {
     }
     go_tx.send(false).expect("send");
     handle.join().expect("thread");
-    assert_eq!(total, 0, "polling for cross-thread wake-ups allocated {total} times");
+    assert_eq!(
+        total, 0,
+        "polling for cross-thread wake-ups allocated {total} times"
+    );
 }

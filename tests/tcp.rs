@@ -24,11 +24,20 @@ const SERVER: Token = Token(2);
 
 /// Connects a client to a fresh listener on `addr` through `poll`, accepts
 /// the connection, and returns (client, server), both deregistered.
-fn connected_pair(poll: &mut Poll, events: &mut Events, addr: SocketAddr) -> (TcpStream, TcpStream) {
+fn connected_pair(
+    poll: &mut Poll,
+    events: &mut Events,
+    addr: SocketAddr,
+) -> (TcpStream, TcpStream) {
     let mut listener = TcpListener::bind(addr).expect("bind");
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE).expect("register listener");
-    let mut client = TcpStream::connect(listener.local_addr().expect("local_addr")).expect("connect");
-    poll.registry().register(&mut client, CLIENT, Interest::WRITABLE).expect("register client");
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .expect("register listener");
+    let mut client =
+        TcpStream::connect(listener.local_addr().expect("local_addr")).expect("connect");
+    poll.registry()
+        .register(&mut client, CLIENT, Interest::WRITABLE)
+        .expect("register client");
     expect_events(
         poll,
         events,
@@ -42,7 +51,9 @@ fn connected_pair(poll: &mut Poll, events: &mut Events, addr: SocketAddr) -> (Tc
     assert_eq!(peer, client.local_addr().expect("local_addr"));
     assert_would_block(listener.accept());
     poll.registry().deregister(&mut client).expect("deregister");
-    poll.registry().deregister(&mut listener).expect("deregister");
+    poll.registry()
+        .deregister(&mut listener)
+        .expect("deregister");
     (client, server)
 }
 
@@ -61,31 +72,51 @@ fn listener_methods() {
     let addr = listener.local_addr().expect("local_addr");
     assert!(addr.ip().is_loopback());
     assert_ne!(addr.port(), 0);
-    assert!(format!("{listener:?}").contains("TcpListener"), "{listener:?}");
+    assert!(
+        format!("{listener:?}").contains("TcpListener"),
+        "{listener:?}"
+    );
 
     listener.set_ttl(42).expect("set_ttl");
     assert_eq!(listener.ttl().expect("ttl"), 42);
     assert!(listener.take_error().expect("take_error").is_none());
 
     assert_would_block(listener.accept());
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .expect("register");
     expect_no_events(&mut poll, &mut events);
 
     // Three connections queued: one edge, accepted until WouldBlock.
-    let clients: Vec<_> = (0..3).map(|_| std::net::TcpStream::connect(addr).expect("connect")).collect();
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(LISTENER, Interest::READABLE)]);
+    let clients: Vec<_> = (0..3)
+        .map(|_| std::net::TcpStream::connect(addr).expect("connect"))
+        .collect();
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(LISTENER, Interest::READABLE)],
+    );
     let mut accepted = Vec::new();
     let deadline = std::time::Instant::now() + util::EVENT_DEADLINE;
     while accepted.len() < clients.len() {
         match listener.accept() {
             Ok((stream, peer)) => {
-                assert!(clients.iter().any(|c| c.local_addr().expect("addr") == peer));
+                assert!(clients
+                    .iter()
+                    .any(|c| c.local_addr().expect("addr") == peer));
                 assert_eq!(stream.local_addr().expect("addr"), addr);
                 accepted.push(stream);
             }
             Err(ref e) if e.kind() == io::ErrorKind::WouldBlock => {
-                assert!(std::time::Instant::now() < deadline, "connections not accepted");
-                expect_events(&mut poll, &mut events, vec![ExpectEvent::new(LISTENER, Interest::READABLE)]);
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "connections not accepted"
+                );
+                expect_events(
+                    &mut poll,
+                    &mut events,
+                    vec![ExpectEvent::new(LISTENER, Interest::READABLE)],
+                );
             }
             Err(e) => panic!("accept: {e}"),
         }
@@ -105,9 +136,15 @@ fn listener_from_std() {
     let addr = std_listener.local_addr().expect("addr");
     let mut listener = TcpListener::from_std(std_listener);
     assert_eq!(listener.local_addr().expect("addr"), addr);
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .expect("register");
     let _c = std::net::TcpStream::connect(addr).expect("connect");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(LISTENER, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(LISTENER, Interest::READABLE)],
+    );
     listener.accept().expect("accept");
 }
 
@@ -123,8 +160,14 @@ fn bind_in_use_fails() {
 fn stream_methods() {
     let (mut poll, mut events) = init_with_poll();
     let (mut client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());
-    assert_eq!(client.peer_addr().expect("peer"), server.local_addr().expect("local"));
-    assert_eq!(server.peer_addr().expect("peer"), client.local_addr().expect("local"));
+    assert_eq!(
+        client.peer_addr().expect("peer"),
+        server.local_addr().expect("local")
+    );
+    assert_eq!(
+        server.peer_addr().expect("peer"),
+        client.local_addr().expect("local")
+    );
     assert!(format!("{client:?}").contains("TcpStream"), "{client:?}");
 
     client.set_nodelay(true).expect("set_nodelay");
@@ -136,7 +179,9 @@ fn stream_methods() {
     assert!(client.take_error().expect("take_error").is_none());
     assert!(server.take_error().expect("take_error").is_none());
 
-    poll.registry().register(&mut server, SERVER, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE)
+        .expect("register");
     let mut buf = [0u8; 16];
     assert_would_block(server.peek(&mut buf));
     assert_would_block(server.read(&mut buf));
@@ -144,7 +189,11 @@ fn stream_methods() {
     // Write through `&TcpStream`, peek, then read through `&TcpStream`.
     (&client).write_all(b"hello").expect("write");
     (&client).flush().expect("flush");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(SERVER, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(SERVER, Interest::READABLE)],
+    );
     let n = server.peek(&mut buf).expect("peek");
     assert_eq!(&buf[..n], &b"hello"[..n]);
     let data = read_exactly(&mut poll, &mut events, &mut &server, SERVER, 5);
@@ -152,11 +201,19 @@ fn stream_methods() {
     assert_would_block(server.peek(&mut buf));
 
     // Vectored I/O, owned receivers.
-    let bufs = [IoSlice::new(b"ab"), IoSlice::new(b"cd"), IoSlice::new(b"ef")];
+    let bufs = [
+        IoSlice::new(b"ab"),
+        IoSlice::new(b"cd"),
+        IoSlice::new(b"ef"),
+    ];
     let n = client.write_vectored(&bufs).expect("write_vectored");
     assert_eq!(n, 6);
     client.flush().expect("flush");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(SERVER, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(SERVER, Interest::READABLE)],
+    );
     let mut first = [0u8; 3];
     let mut second = [0u8; 3];
     let n = {
@@ -166,7 +223,13 @@ fn stream_methods() {
     assert!(n > 0);
     let mut all = [first, second].concat();
     all.truncate(n);
-    all.extend(read_exactly(&mut poll, &mut events, &mut server, SERVER, 6 - n));
+    all.extend(read_exactly(
+        &mut poll,
+        &mut events,
+        &mut server,
+        SERVER,
+        6 - n,
+    ));
     assert_eq!(all, b"abcdef");
     assert_would_block(server.read(&mut buf));
     poll.registry().deregister(&mut server).expect("deregister");
@@ -176,7 +239,9 @@ fn stream_methods() {
 fn stream_try_io() {
     let (mut poll, mut events) = init_with_poll();
     let (mut client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());
-    poll.registry().register(&mut server, SERVER, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE)
+        .expect("register");
     assert_eq!(client.try_io(|| Ok(7)).expect("try_io"), 7);
     let err = client
         .try_io(|| Err::<(), _>(io::Error::other("custom")))
@@ -184,10 +249,16 @@ fn stream_try_io() {
     assert_eq!(err.to_string(), "custom");
 
     client.write_all(b"try").expect("write");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(SERVER, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(SERVER, Interest::READABLE)],
+    );
     // A custom read through try_io; its WouldBlock re-arms the source.
     let mut buf = [0u8; 8];
-    let n = server.try_io(|| server.peek(&mut buf)).expect("peek via try_io");
+    let n = server
+        .try_io(|| server.peek(&mut buf))
+        .expect("peek via try_io");
     assert!(n > 0);
     let mut total = 0;
     loop {
@@ -202,21 +273,30 @@ fn stream_try_io() {
     }
     assert_eq!(total, 3);
     client.write_all(b"again").expect("write");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(SERVER, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(SERVER, Interest::READABLE)],
+    );
 }
 
 #[test]
 fn stream_from_std() {
     let (mut poll, mut events) = init_with_poll();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let std_stream = std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+    let std_stream =
+        std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
     std_stream.set_nonblocking(true).expect("nonblocking");
     let mut stream = TcpStream::from_std(std_stream);
     let (mut peer, _) = listener.accept().expect("accept");
     poll.registry()
         .register(&mut stream, CLIENT, Interest::READABLE | Interest::WRITABLE)
         .expect("register");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(CLIENT, Interest::WRITABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(CLIENT, Interest::WRITABLE)],
+    );
     peer.write_all(b"from std").expect("write");
     let data = read_exactly(&mut poll, &mut events, &mut stream, CLIENT, 8);
     assert_eq!(data, b"from std");
@@ -231,9 +311,14 @@ fn connect_ipv6() {
     let (mut poll, mut events) = init_with_poll();
     let (mut client, mut server) = connected_pair(&mut poll, &mut events, any_local_ipv6_address());
     assert!(client.peer_addr().expect("peer").is_ipv6());
-    poll.registry().register(&mut server, SERVER, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE)
+        .expect("register");
     client.write_all(b"v6").expect("write");
-    assert_eq!(read_exactly(&mut poll, &mut events, &mut server, SERVER, 2), b"v6");
+    assert_eq!(
+        read_exactly(&mut poll, &mut events, &mut server, SERVER, 2),
+        b"v6"
+    );
 }
 
 #[test]
@@ -255,7 +340,11 @@ fn connect_refused_reports_error() {
     poll.registry()
         .register(&mut stream, CLIENT, Interest::READABLE | Interest::WRITABLE)
         .expect("register");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(CLIENT, Readiness::WRITABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(CLIENT, Readiness::WRITABLE)],
+    );
     let event_flags: Vec<String> = events.iter().map(|e| format!("{e:?}")).collect();
     let err = stream
         .take_error()
@@ -267,7 +356,9 @@ fn connect_refused_reports_error() {
         "{err:?}"
     );
     assert!(
-        events.iter().any(|e| e.is_error() || e.is_write_closed() || e.is_read_closed()),
+        events
+            .iter()
+            .any(|e| e.is_error() || e.is_write_closed() || e.is_read_closed()),
         "refused connect should flag the event: {event_flags:?}"
     );
 }
@@ -278,20 +369,30 @@ fn large_transfer_both_ways() {
     let (mut poll, mut events) = init_with_poll();
     let (mut client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());
     drop(poll);
-    transfer_both_ways(&mut client, &mut server, &pattern(SIZE, 1), &pattern(SIZE, 2));
+    transfer_both_ways(
+        &mut client,
+        &mut server,
+        &pattern(SIZE, 1),
+        &pattern(SIZE, 2),
+    );
 }
 
 #[test]
 fn peer_close_sets_read_closed() {
     let (mut poll, mut events) = init_with_poll();
     let (mut client, server) = connected_pair(&mut poll, &mut events, any_local_address());
-    poll.registry().register(&mut client, CLIENT, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut client, CLIENT, Interest::READABLE)
+        .expect("register");
     expect_no_events(&mut poll, &mut events);
     drop(server);
     expect_events(
         &mut poll,
         &mut events,
-        vec![ExpectEvent::new(CLIENT, Readiness::READABLE | Readiness::READ_CLOSED)],
+        vec![ExpectEvent::new(
+            CLIENT,
+            Readiness::READABLE | Readiness::READ_CLOSED,
+        )],
     );
     let (data, eof) = read_available(&mut client);
     assert!(data.is_empty());
@@ -302,10 +403,16 @@ fn peer_close_sets_read_closed() {
 fn peer_close_with_pending_data() {
     let (mut poll, mut events) = init_with_poll();
     let (mut client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());
-    poll.registry().register(&mut client, CLIENT, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut client, CLIENT, Interest::READABLE)
+        .expect("register");
     server.write_all(b"last words").expect("write");
     drop(server);
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(CLIENT, Readiness::READ_CLOSED)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(CLIENT, Readiness::READ_CLOSED)],
+    );
     let (data, eof) = read_available(&mut client);
     assert_eq!(data, b"last words");
     assert!(eof);
@@ -315,14 +422,21 @@ fn peer_close_with_pending_data() {
 fn shutdown_write_peer_sees_eof() {
     let (mut poll, mut events) = init_with_poll();
     let (mut client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());
-    poll.registry().register(&mut server, SERVER, Interest::READABLE).expect("register");
-    poll.registry().register(&mut client, CLIENT, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE)
+        .expect("register");
+    poll.registry()
+        .register(&mut client, CLIENT, Interest::READABLE)
+        .expect("register");
     client.write_all(b"bye").expect("write");
     client.shutdown(Shutdown::Write).expect("shutdown");
     expect_events(
         &mut poll,
         &mut events,
-        vec![ExpectEvent::new(SERVER, Readiness::READABLE | Readiness::READ_CLOSED)],
+        vec![ExpectEvent::new(
+            SERVER,
+            Readiness::READABLE | Readiness::READ_CLOSED,
+        )],
     );
     let (data, eof) = read_available(&mut server);
     assert_eq!(data, b"bye");
@@ -332,9 +446,16 @@ fn shutdown_write_peer_sees_eof() {
     assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "{err:?}");
     // The other direction still works.
     server.write_all(b"reply").expect("write");
-    assert_eq!(read_exactly(&mut poll, &mut events, &mut client, CLIENT, 5), b"reply");
+    assert_eq!(
+        read_exactly(&mut poll, &mut events, &mut client, CLIENT, 5),
+        b"reply"
+    );
     server.shutdown(Shutdown::Both).expect("shutdown both");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(CLIENT, Readiness::READ_CLOSED)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(CLIENT, Readiness::READ_CLOSED)],
+    );
     assert!(read_available(&mut client).1);
 }
 
@@ -342,9 +463,15 @@ fn shutdown_write_peer_sees_eof() {
 fn shutdown_read() {
     let (mut poll, mut events) = init_with_poll();
     let (client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());
-    poll.registry().register(&mut server, SERVER, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE)
+        .expect("register");
     server.shutdown(Shutdown::Read).expect("shutdown read");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(SERVER, Readiness::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(SERVER, Readiness::READABLE)],
+    );
     let mut buf = [0u8; 4];
     assert_eq!(server.read(&mut buf).expect("read after shutdown(Read)"), 0);
     drop(client);
@@ -356,7 +483,9 @@ fn reset_by_peer() {
     use std::os::fd::AsRawFd;
     let (mut poll, mut events) = init_with_poll();
     let (mut client, server) = connected_pair(&mut poll, &mut events, any_local_address());
-    poll.registry().register(&mut client, CLIENT, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut client, CLIENT, Interest::READABLE)
+        .expect("register");
     let linger = libc::linger {
         l_onoff: 1,
         l_linger: 0,
@@ -371,7 +500,12 @@ fn reset_by_peer() {
             std::mem::size_of::<libc::linger>() as libc::socklen_t,
         )
     };
-    assert_eq!(res, 0, "setsockopt(SO_LINGER): {}", io::Error::last_os_error());
+    assert_eq!(
+        res,
+        0,
+        "setsockopt(SO_LINGER): {}",
+        io::Error::last_os_error()
+    );
     drop(server); // sends RST
     let mut flagged = false;
     util::poll_until(&mut poll, &mut events, |events| {
@@ -402,10 +536,16 @@ fn reset_by_peer() {
 fn edge_triggered_readable() {
     let (mut poll, mut events) = init_with_poll();
     let (mut client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());
-    poll.registry().register(&mut server, SERVER, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE)
+        .expect("register");
 
     client.write_all(&[1u8; 100]).expect("write");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(SERVER, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(SERVER, Interest::READABLE)],
+    );
     // No new edge while nothing was read.
     expect_no_event_for(&mut poll, &mut events, SERVER);
     // A partial read does not re-arm.
@@ -419,12 +559,20 @@ fn edge_triggered_readable() {
     expect_no_event_for(&mut poll, &mut events, SERVER);
     // New data: a new edge.
     client.write_all(&[2u8; 5]).expect("write");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(SERVER, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(SERVER, Interest::READABLE)],
+    );
     expect_no_event_for(&mut poll, &mut events, SERVER);
     assert_eq!(read_available(&mut server).0, [2u8; 5]);
     // Again, to show it keeps working.
     client.write_all(&[3u8; 5]).expect("write");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(SERVER, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(SERVER, Interest::READABLE)],
+    );
     assert_eq!(read_available(&mut server).0, [3u8; 5]);
 }
 
@@ -432,8 +580,14 @@ fn edge_triggered_readable() {
 fn edge_triggered_writable() {
     let (mut poll, mut events) = init_with_poll();
     let (mut client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());
-    poll.registry().register(&mut client, CLIENT, Interest::WRITABLE).expect("register");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(CLIENT, Interest::WRITABLE)]);
+    poll.registry()
+        .register(&mut client, CLIENT, Interest::WRITABLE)
+        .expect("register");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(CLIENT, Interest::WRITABLE)],
+    );
     // Still writable, but no new edge until a write returns WouldBlock.
     client.write_all(b"small").expect("write");
     expect_no_event_for(&mut poll, &mut events, CLIENT);
@@ -462,9 +616,15 @@ fn edge_triggered_writable() {
                 Err(e) => panic!("read: {e}"),
             }
         }
-        poll.poll(&mut events, Some(util::QUIET_PERIOD)).expect("poll");
-        seen = events.iter().any(|e| e.token() == CLIENT && e.is_writable());
-        assert!(seen || drained < written, "all data drained but no writable event");
+        poll.poll(&mut events, Some(util::QUIET_PERIOD))
+            .expect("poll");
+        seen = events
+            .iter()
+            .any(|e| e.token() == CLIENT && e.is_writable());
+        assert!(
+            seen || drained < written,
+            "all data drained but no writable event"
+        );
     }
 }
 
@@ -473,8 +633,12 @@ fn accept_many_then_exchange() {
     let (mut poll, mut events) = init_with_poll();
     let mut listener = TcpListener::bind(any_local_address()).expect("bind");
     let addr = listener.local_addr().expect("addr");
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE).expect("register");
-    let mut clients: Vec<TcpStream> = (0..10).map(|_| TcpStream::connect(addr).expect("connect")).collect();
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .expect("register");
+    let mut clients: Vec<TcpStream> = (0..10)
+        .map(|_| TcpStream::connect(addr).expect("connect"))
+        .collect();
     let mut servers = Vec::new();
     util::poll_until(&mut poll, &mut events, |_| {
         loop {
@@ -487,14 +651,21 @@ fn accept_many_then_exchange() {
         servers.len() == clients.len()
     });
     for (i, s) in servers.iter_mut().enumerate() {
-        poll.registry().register(s, Token(100 + i), Interest::READABLE).expect("register");
+        poll.registry()
+            .register(s, Token(100 + i), Interest::READABLE)
+            .expect("register");
     }
     for (i, c) in clients.iter_mut().enumerate() {
         c.write_all(&[i as u8]).expect("write");
     }
-    let expected = (0..10).map(|i| ExpectEvent::new(Token(100 + i), Interest::READABLE)).collect();
+    let expected = (0..10)
+        .map(|i| ExpectEvent::new(Token(100 + i), Interest::READABLE))
+        .collect();
     expect_events(&mut poll, &mut events, expected);
-    let mut got: Vec<u8> = servers.iter_mut().flat_map(|s| read_available(s).0).collect();
+    let mut got: Vec<u8> = servers
+        .iter_mut()
+        .flat_map(|s| read_available(s).0)
+        .collect();
     got.sort_unstable();
     assert_eq!(got, (0..10).collect::<Vec<u8>>());
 }
@@ -504,7 +675,9 @@ fn accept_many_then_exchange() {
 fn stream_moved_to_another_thread() {
     let (mut poll, mut events) = init_with_poll();
     let (client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());
-    poll.registry().register(&mut server, SERVER, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE)
+        .expect("register");
     let handle = std::thread::spawn(move || {
         let mut client = client;
         client.write_all(b"from a thread").expect("write");
@@ -532,9 +705,14 @@ fn unix_fd_conversions() {
     let std_stream: std::net::TcpStream = client.into();
     let mut client = TcpStream::from_std(std_stream);
     let mut server = server;
-    poll.registry().register(&mut server, SERVER, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE)
+        .expect("register");
     client.write_all(b"fd").expect("write");
-    assert_eq!(read_exactly(&mut poll, &mut events, &mut server, SERVER, 2), b"fd");
+    assert_eq!(
+        read_exactly(&mut poll, &mut events, &mut server, SERVER, 2),
+        b"fd"
+    );
 
     let listener = TcpListener::bind(any_local_address()).expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -561,7 +739,9 @@ fn priority_data_reports_priority() {
     assert_eq!(sent, 1, "send(MSG_OOB): {}", io::Error::last_os_error());
     let mut priority = false;
     util::poll_until(&mut poll, &mut events, |events| {
-        priority |= events.iter().any(|e| e.token() == SERVER && e.is_priority());
+        priority |= events
+            .iter()
+            .any(|e| e.token() == SERVER && e.is_priority());
         priority
     });
     assert!(priority);
@@ -571,9 +751,15 @@ fn priority_data_reports_priority() {
 fn peer_close_after_partial_read_is_reported() {
     let (mut poll, mut events) = init_with_poll();
     let (mut client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());
-    poll.registry().register(&mut client, CLIENT, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut client, CLIENT, Interest::READABLE)
+        .expect("register");
     server.write_all(b"0123456789").expect("write");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(CLIENT, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(CLIENT, Interest::READABLE)],
+    );
     let mut buf = [0u8; 4];
     assert_eq!(client.read(&mut buf).expect("partial read"), 4);
     // The peer goes away while data is still unread: that is news, and it
@@ -583,7 +769,10 @@ fn peer_close_after_partial_read_is_reported() {
     expect_events(
         &mut poll,
         &mut events,
-        vec![ExpectEvent::new(CLIENT, Readiness::READABLE | Readiness::READ_CLOSED)],
+        vec![ExpectEvent::new(
+            CLIENT,
+            Readiness::READABLE | Readiness::READ_CLOSED,
+        )],
     );
     let (rest, eof) = read_available(&mut client);
     assert_eq!(rest, b"456789");

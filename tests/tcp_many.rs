@@ -71,7 +71,9 @@ fn thousand_concurrent_connections() {
     let mut events = Events::with_capacity(256);
     let mut listener = TcpListener::bind(any_local_address()).expect("bind");
     let addr = listener.local_addr().expect("addr");
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .expect("register");
 
     // Connect in batches no larger than the smallest common listen backlog
     // (so no SYN is dropped and retried), keeping every connection open.
@@ -89,8 +91,14 @@ fn thousand_concurrent_connections() {
         }
         accept_all(&listener, &mut accepted);
         while accepted.len() < clients.len() {
-            poll.poll(&mut events, Some(util::EVENT_DEADLINE)).expect("poll");
-            assert!(!events.is_empty(), "stuck at {} of {} accepted", accepted.len(), clients.len());
+            poll.poll(&mut events, Some(util::EVENT_DEADLINE))
+                .expect("poll");
+            assert!(
+                !events.is_empty(),
+                "stuck at {} of {} accepted",
+                accepted.len(),
+                clients.len()
+            );
             accept_all(&listener, &mut accepted);
         }
     }
@@ -111,7 +119,10 @@ fn thousand_concurrent_connections() {
             .expect("register server side");
         servers[i] = Some(stream);
     }
-    let mut servers: Vec<TcpStream> = servers.into_iter().map(|s| s.expect("every client accepted")).collect();
+    let mut servers: Vec<TcpStream> = servers
+        .into_iter()
+        .map(|s| s.expect("every client accepted"))
+        .collect();
 
     // Every client sends its index; every server echoes; every client checks.
     for (i, client) in clients.iter_mut().enumerate() {
@@ -123,7 +134,8 @@ fn thousand_concurrent_connections() {
     let mut done = 0;
     let mut buf = [0u8; 64];
     while done < CONNECTIONS {
-        poll.poll(&mut events, Some(util::EVENT_DEADLINE)).expect("poll");
+        poll.poll(&mut events, Some(util::EVENT_DEADLINE))
+            .expect("poll");
         assert!(!events.is_empty(), "stuck: {echoed} echoed, {done} done");
         for event in events.iter() {
             let t = event.token().0;
@@ -131,7 +143,11 @@ fn thousand_concurrent_connections() {
                 continue;
             }
             let (stream, collected, is_server) = if t >= SERVER_BASE {
-                (&mut servers[t - SERVER_BASE], &mut server_bufs[t - SERVER_BASE], true)
+                (
+                    &mut servers[t - SERVER_BASE],
+                    &mut server_bufs[t - SERVER_BASE],
+                    true,
+                )
             } else {
                 (&mut clients[t], &mut client_bufs[t], false)
             };
@@ -150,7 +166,11 @@ fn thousand_concurrent_connections() {
                     stream.write_all(collected).expect("echo");
                     echoed += 1;
                 } else {
-                    assert_eq!(collected[..], (t as u64).to_le_bytes(), "wrong echo for {t}");
+                    assert_eq!(
+                        collected[..],
+                        (t as u64).to_le_bytes(),
+                        "wrong echo for {t}"
+                    );
                     done += 1;
                 }
             }

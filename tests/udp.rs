@@ -23,8 +23,12 @@ const B: Token = Token(2);
 fn bound_pair(poll: &mut Poll) -> (UdpSocket, UdpSocket) {
     let mut a = UdpSocket::bind(any_local_address()).expect("bind a");
     let mut b = UdpSocket::bind(any_local_address()).expect("bind b");
-    poll.registry().register(&mut a, A, Interest::READABLE).expect("register a");
-    poll.registry().register(&mut b, B, Interest::READABLE).expect("register b");
+    poll.registry()
+        .register(&mut a, A, Interest::READABLE)
+        .expect("register a");
+    poll.registry()
+        .register(&mut b, B, Interest::READABLE)
+        .expect("register b");
     (a, b)
 }
 
@@ -40,7 +44,11 @@ fn recv_from_polled(
         match socket.recv_from(buf) {
             Ok(r) => return r,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                expect_events(poll, events, vec![ExpectEvent::new(token, Interest::READABLE)]);
+                expect_events(
+                    poll,
+                    events,
+                    vec![ExpectEvent::new(token, Interest::READABLE)],
+                );
             }
             Err(e) => panic!("recv_from: {e}"),
         }
@@ -69,7 +77,11 @@ fn send_to_recv_from_peek_from() {
     assert_would_block(a.peek(&mut buf));
 
     assert_eq!(b.send_to(b"first", a_addr).expect("send_to"), 5);
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(A, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(A, Interest::READABLE)],
+    );
     let (n, from) = a.peek_from(&mut buf).expect("peek_from");
     assert_eq!((&buf[..n], from), (&b"first"[..], b_addr));
     // Peeking leaves the datagram queued.
@@ -120,7 +132,11 @@ fn connected_send_recv_peek() {
     assert_eq!(b.peer_addr().expect("peer"), a_addr);
 
     assert_eq!(a.send(b"hello").expect("send"), 5);
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(B, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(B, Interest::READABLE)],
+    );
     let mut buf = [0u8; 32];
     let n = b.peek(&mut buf).expect("peek");
     assert_eq!(&buf[..n], b"hello");
@@ -136,7 +152,11 @@ fn connected_send_recv_peek() {
     assert_eq!((&buf[..n], from), (&b"reply"[..], b_addr));
     a.send(b"real").expect("send");
     let (n, from) = recv_from_polled(&mut poll, &mut events, &b, B, &mut buf);
-    assert_eq!((&buf[..n], from), (&b"real"[..], a_addr), "datagram from a stranger accepted");
+    assert_eq!(
+        (&buf[..n], from),
+        (&b"real"[..], a_addr),
+        "datagram from a stranger accepted"
+    );
 }
 
 #[test]
@@ -148,14 +168,22 @@ fn socket_options() {
     socket.set_broadcast(false).expect("set_broadcast");
     assert!(!socket.broadcast().expect("broadcast"));
 
-    socket.set_multicast_loop_v4(false).expect("set_multicast_loop_v4");
+    socket
+        .set_multicast_loop_v4(false)
+        .expect("set_multicast_loop_v4");
     assert!(!socket.multicast_loop_v4().expect("multicast_loop_v4"));
-    socket.set_multicast_loop_v4(true).expect("set_multicast_loop_v4");
+    socket
+        .set_multicast_loop_v4(true)
+        .expect("set_multicast_loop_v4");
     assert!(socket.multicast_loop_v4().expect("multicast_loop_v4"));
 
-    socket.set_multicast_ttl_v4(7).expect("set_multicast_ttl_v4");
+    socket
+        .set_multicast_ttl_v4(7)
+        .expect("set_multicast_ttl_v4");
     assert_eq!(socket.multicast_ttl_v4().expect("multicast_ttl_v4"), 7);
-    socket.set_multicast_ttl_v4(1).expect("set_multicast_ttl_v4");
+    socket
+        .set_multicast_ttl_v4(1)
+        .expect("set_multicast_ttl_v4");
     assert_eq!(socket.multicast_ttl_v4().expect("multicast_ttl_v4"), 1);
 
     socket.set_ttl(33).expect("set_ttl");
@@ -176,13 +204,18 @@ fn ipv6_options_and_only_v6() {
     // Whatever the system default, the answer must be a plain bool.
     let _default: bool = a.only_v6().expect("only_v6");
 
-    a.set_multicast_loop_v6(false).expect("set_multicast_loop_v6");
+    a.set_multicast_loop_v6(false)
+        .expect("set_multicast_loop_v6");
     assert!(!a.multicast_loop_v6().expect("multicast_loop_v6"));
-    a.set_multicast_loop_v6(true).expect("set_multicast_loop_v6");
+    a.set_multicast_loop_v6(true)
+        .expect("set_multicast_loop_v6");
     assert!(a.multicast_loop_v6().expect("multicast_loop_v6"));
 
-    poll.registry().register(&mut a, A, Interest::READABLE).expect("register");
-    b.send_to(b"six", a.local_addr().expect("addr")).expect("send_to");
+    poll.registry()
+        .register(&mut a, A, Interest::READABLE)
+        .expect("register");
+    b.send_to(b"six", a.local_addr().expect("addr"))
+        .expect("send_to");
     let mut buf = [0u8; 8];
     let (n, from) = recv_from_polled(&mut poll, &mut events, &a, A, &mut buf);
     assert_eq!(&buf[..n], b"six");
@@ -205,7 +238,9 @@ fn multicast_v4_join_leave() {
     for interface in [Ipv4Addr::LOCALHOST, Ipv4Addr::UNSPECIFIED] {
         match socket.join_multicast_v4(&group, &interface) {
             Ok(()) => {
-                socket.leave_multicast_v4(&group, &interface).expect("leave_multicast_v4");
+                socket
+                    .leave_multicast_v4(&group, &interface)
+                    .expect("leave_multicast_v4");
                 // Leaving twice is an error: the first leave really left.
                 assert!(socket.leave_multicast_v4(&group, &interface).is_err());
                 joined_any = true;
@@ -214,7 +249,10 @@ fn multicast_v4_join_leave() {
         }
     }
     if !joined_any {
-        skip("multicast_v4_join_leave", "the sandbox has no multicast-capable interface");
+        skip(
+            "multicast_v4_join_leave",
+            "the sandbox has no multicast-capable interface",
+        );
     }
 }
 
@@ -229,7 +267,9 @@ fn multicast_v6_join_leave() {
     let group = Ipv6Addr::new(0xff01, 0, 0, 0, 0, 0, 0, 0x123);
     match socket.join_multicast_v6(&group, 0) {
         Ok(()) => {
-            socket.leave_multicast_v6(&group, 0).expect("leave_multicast_v6");
+            socket
+                .leave_multicast_v6(&group, 0)
+                .expect("leave_multicast_v6");
             assert!(socket.leave_multicast_v6(&group, 0).is_err());
         }
         Err(e) => skip(
@@ -245,7 +285,9 @@ fn broadcast_send_needs_option() {
     // Without SO_BROADCAST, sending to the broadcast address is refused
     // before anything leaves the host.
     let target = SocketAddr::new(IpAddr::V4(Ipv4Addr::BROADCAST), 9);
-    let err = socket.send_to(b"x", target).expect_err("broadcast without SO_BROADCAST");
+    let err = socket
+        .send_to(b"x", target)
+        .expect_err("broadcast without SO_BROADCAST");
     assert!(err.raw_os_error().is_some(), "{err:?}");
 }
 
@@ -254,15 +296,25 @@ fn try_io_passes_results_through() {
     let (mut poll, mut events) = init_with_poll();
     let (a, b) = bound_pair(&mut poll);
     assert_eq!(a.try_io(|| Ok(3)).expect("try_io"), 3);
-    b.send_to(b"via try_io", a.local_addr().expect("addr")).expect("send");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(A, Interest::READABLE)]);
+    b.send_to(b"via try_io", a.local_addr().expect("addr"))
+        .expect("send");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(A, Interest::READABLE)],
+    );
     let mut buf = [0u8; 32];
     let (n, _) = a.try_io(|| a.recv_from(&mut buf)).expect("recv via try_io");
     assert_eq!(&buf[..n], b"via try_io");
     assert_would_block(a.try_io(|| a.recv_from(&mut buf)));
     // The WouldBlock from try_io re-armed the socket.
-    b.send_to(b"next", a.local_addr().expect("addr")).expect("send");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(A, Interest::READABLE)]);
+    b.send_to(b"next", a.local_addr().expect("addr"))
+        .expect("send");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(A, Interest::READABLE)],
+    );
 }
 
 #[test]
@@ -273,7 +325,11 @@ fn edge_triggered_readable() {
     for _ in 0..3 {
         b.send_to(b"dgram", a_addr).expect("send_to");
     }
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(A, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(A, Interest::READABLE)],
+    );
     expect_no_event_for(&mut poll, &mut events, A);
     let mut buf = [0u8; 16];
     a.recv_from(&mut buf).expect("first datagram");
@@ -289,7 +345,11 @@ fn edge_triggered_readable() {
     assert_eq!(count, 3);
     expect_no_event_for(&mut poll, &mut events, A);
     b.send_to(b"again", a_addr).expect("send_to");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(A, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(A, Interest::READABLE)],
+    );
 }
 
 #[test]
@@ -297,13 +357,27 @@ fn writable_and_reregister_deregister() {
     let (mut poll, mut events) = init_with_poll();
     let mut a = UdpSocket::bind(any_local_address()).expect("bind");
     let b = UdpSocket::bind(any_local_address()).expect("bind");
-    poll.registry().register(&mut a, A, Interest::WRITABLE).expect("register");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(A, Interest::WRITABLE)]);
-    poll.registry().reregister(&mut a, Token(9), Interest::READABLE).expect("reregister");
-    b.send_to(b"r", a.local_addr().expect("addr")).expect("send");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(9), Interest::READABLE)]);
+    poll.registry()
+        .register(&mut a, A, Interest::WRITABLE)
+        .expect("register");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(A, Interest::WRITABLE)],
+    );
+    poll.registry()
+        .reregister(&mut a, Token(9), Interest::READABLE)
+        .expect("reregister");
+    b.send_to(b"r", a.local_addr().expect("addr"))
+        .expect("send");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(9), Interest::READABLE)],
+    );
     poll.registry().deregister(&mut a).expect("deregister");
-    b.send_to(b"s", a.local_addr().expect("addr")).expect("send");
+    b.send_to(b"s", a.local_addr().expect("addr"))
+        .expect("send");
     expect_no_events(&mut poll, &mut events);
 }
 
@@ -315,7 +389,9 @@ fn from_std_socket() {
     let addr = std_socket.local_addr().expect("addr");
     let mut socket = UdpSocket::from_std(std_socket);
     assert_eq!(socket.local_addr().expect("addr"), addr);
-    poll.registry().register(&mut socket, A, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut socket, A, Interest::READABLE)
+        .expect("register");
     let sender = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
     sender.send_to(b"std", addr).expect("send");
     let mut buf = [0u8; 8];
@@ -350,7 +426,9 @@ fn connected_to_closed_port_reports_error() {
     };
     let mut socket = UdpSocket::bind(any_local_address()).expect("bind");
     socket.connect(closed).expect("connect");
-    poll.registry().register(&mut socket, A, Interest::READABLE).expect("register");
+    poll.registry()
+        .register(&mut socket, A, Interest::READABLE)
+        .expect("register");
     socket.send(b"anyone?").expect("send");
     // The ICMP port-unreachable comes back as a socket error.
     let mut flagged = false;
@@ -358,7 +436,13 @@ fn connected_to_closed_port_reports_error() {
         flagged |= events.iter().any(|e| e.token() == A && e.is_error());
         flagged
     });
-    let err = socket.take_error().expect("take_error").expect("pending error");
+    let err = socket
+        .take_error()
+        .expect("take_error")
+        .expect("pending error");
     assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused, "{err:?}");
-    assert!(socket.take_error().expect("take_error").is_none(), "take_error clears it");
+    assert!(
+        socket.take_error().expect("take_error").is_none(),
+        "take_error clears it"
+    );
 }

@@ -34,11 +34,19 @@ fn wake_same_thread() {
     let waker = Waker::new(poll.registry(), WAKE).expect("waker");
     assert!(format!("{waker:?}").contains("Waker"));
     waker.wake().expect("wake");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(WAKE, Readiness::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(WAKE, Readiness::READABLE)],
+    );
     // Consumed: no further event until the next wake.
     expect_no_events(&mut poll, &mut events);
     waker.wake().expect("wake");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(WAKE, Readiness::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(WAKE, Readiness::READABLE)],
+    );
     expect_no_events(&mut poll, &mut events);
 }
 
@@ -90,7 +98,8 @@ fn many_wakes_coalesce_into_one_event() {
         waker.wake().expect("wake");
     }
     // 810 wakes before one poll: exactly one event.
-    poll.poll(&mut events, Some(util::EVENT_DEADLINE)).expect("poll");
+    poll.poll(&mut events, Some(util::EVENT_DEADLINE))
+        .expect("poll");
     assert_eq!(waker_events(&events), 1);
     expect_no_events(&mut poll, &mut events);
 }
@@ -127,7 +136,8 @@ fn wake_from_eight_threads_no_lost_wake() {
         let deadline = Instant::now() + util::EVENT_DEADLINE;
         while arrived.load(Ordering::SeqCst) != all {
             // Some thread has yet to publish and wake: the poll must return.
-            poll.poll(&mut events, Some(util::EVENT_DEADLINE)).expect("poll");
+            poll.poll(&mut events, Some(util::EVENT_DEADLINE))
+                .expect("poll");
             assert!(
                 Instant::now() < deadline,
                 "round {round}: lost wake-up, arrived {:#b}",
@@ -171,7 +181,10 @@ fn second_waker_through_cloned_registry_panics() {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .expect("panic message");
-    assert!(message.contains("Only a single `Waker` can be active per `Poll` instance"), "{message}");
+    assert!(
+        message.contains("Only a single `Waker` can be active per `Poll` instance"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -179,18 +192,34 @@ fn dropping_waker_allows_a_new_one() {
     let (mut poll, mut events) = init_with_poll();
     let first = Waker::new(poll.registry(), Token(1)).expect("waker");
     first.wake().expect("wake");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(1), Readiness::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(1), Readiness::READABLE)],
+    );
     drop(first);
     let second = Waker::new(poll.registry(), Token(2)).expect("second waker after drop");
     second.wake().expect("wake");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(2), Readiness::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(2), Readiness::READABLE)],
+    );
     for event in &events {
-        assert_ne!(event.token(), Token(1), "dropped waker's token reported: {event:?}");
+        assert_ne!(
+            event.token(),
+            Token(1),
+            "dropped waker's token reported: {event:?}"
+        );
     }
     drop(second);
     let third = Waker::new(poll.registry(), Token(3)).expect("third waker after drop");
     third.wake().expect("wake");
-    expect_events(&mut poll, &mut events, vec![ExpectEvent::new(Token(3), Readiness::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(3), Readiness::READABLE)],
+    );
 }
 
 #[test]
@@ -200,7 +229,11 @@ fn wakers_of_different_polls_are_independent() {
     let waker1 = Waker::new(poll1.registry(), Token(1)).expect("waker");
     let _waker2 = Waker::new(poll2.registry(), Token(2)).expect("waker");
     waker1.wake().expect("wake");
-    expect_events(&mut poll1, &mut events1, vec![ExpectEvent::new(Token(1), Readiness::READABLE)]);
+    expect_events(
+        &mut poll1,
+        &mut events1,
+        vec![ExpectEvent::new(Token(1), Readiness::READABLE)],
+    );
     expect_no_events(&mut poll2, &mut events2);
 }
 
@@ -226,7 +259,8 @@ fn wake_while_polling_with_zero_capacity() {
     assert!(empty.is_empty());
     handle.join().expect("thread");
     // ...and is delivered to the next real buffer.
-    poll.poll(&mut events, Some(util::EVENT_DEADLINE)).expect("poll");
+    poll.poll(&mut events, Some(util::EVENT_DEADLINE))
+        .expect("poll");
     assert_eq!(waker_events(&events), 1);
 }
 

@@ -138,7 +138,8 @@ pub fn expect_events(poll: &mut Poll, events: &mut Events, mut expected: Vec<Exp
             now < deadline,
             "expected events not delivered: missing {expected:?}, got {seen:?}"
         );
-        poll.poll(events, Some(deadline - now)).expect("poll failed");
+        poll.poll(events, Some(deadline - now))
+            .expect("poll failed");
         for event in events.iter() {
             seen.push(format!("{event:?}"));
             expected.retain(|e| !e.matches(event));
@@ -168,7 +169,8 @@ where
     F: FnMut(&Events) -> bool,
 {
     loop {
-        poll.poll(events, Some(EVENT_DEADLINE)).expect("poll failed");
+        poll.poll(events, Some(EVENT_DEADLINE))
+            .expect("poll failed");
         assert!(
             !events.is_empty(),
             "no event within {EVENT_DEADLINE:?}: the test is stuck"
@@ -199,6 +201,18 @@ pub fn assert_error<T: std::fmt::Debug>(result: io::Result<T>, kind: io::ErrorKi
             );
         }
         Ok(value) => panic!("expected an error ({kind:?}, {text:?}), got Ok({value:?})"),
+    }
+}
+
+/// For registration misuse: debug builds detect it before the OS and name
+/// the problem (`text`); release builds return the OS's error of the same
+/// kind, with the OS's wording.
+pub fn assert_misuse<T: std::fmt::Debug>(result: io::Result<T>, kind: io::ErrorKind, text: &str) {
+    if cfg!(debug_assertions) {
+        assert_error(result, kind, text);
+    } else {
+        let err = result.expect_err("misuse must fail");
+        assert_eq!(err.kind(), kind, "wrong error kind: {err:?}");
     }
 }
 
@@ -239,7 +253,11 @@ pub fn read_exactly<R: Read>(
             return out;
         }
         assert!(!eof, "unexpected end of stream after {} bytes", out.len());
-        expect_events(poll, events, vec![ExpectEvent::new(token, Interest::READABLE)]);
+        expect_events(
+            poll,
+            events,
+            vec![ExpectEvent::new(token, Interest::READABLE)],
+        );
     }
 }
 
@@ -302,7 +320,8 @@ where
             break;
         }
         // Every unfinished operation returned WouldBlock: an event must come.
-        poll.poll(&mut events, Some(EVENT_DEADLINE)).expect("poll failed");
+        poll.poll(&mut events, Some(EVENT_DEADLINE))
+            .expect("poll failed");
         assert!(
             !events.is_empty(),
             "transfer stalled: a->b {}/{} sent {}, b->a {}/{} sent {}",
