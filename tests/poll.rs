@@ -875,3 +875,94 @@ fn deregister_some_of_many() {
         .collect();
     expect_events(&mut poll, &mut events, expected);
 }
+
+#[test]
+#[cfg(not(target_os = "wasi"))] // needs threads
+fn deregister_from_another_thread_while_polling() {
+    let (mut poll, mut events) = init_with_poll();
+    let (a, mut b) = tcp_pair();
+    poll.registry()
+        .register(&mut b, Token(1), Interest::READABLE)
+        .expect("register");
+    let registry = poll.registry().try_clone().expect("clone");
+    let handle = std::thread::spawn(move || {
+        let mut a = a;
+        std::thread::sleep(Duration::from_millis(50));
+        registry
+            .deregister(&mut b)
+            .expect("deregister while polled");
+        // Only after the deregistration: this data must not be reported.
+        a.write_all(b"late").expect("write");
+        (a, b)
+    });
+    let deadline = Instant::now() + Duration::from_millis(300);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        poll.poll(&mut events, Some(left)).expect("poll");
+        assert!(
+            events.is_empty(),
+            "event for a source deregistered before it got data: {events:?}"
+        );
+    }
+    let (_a, mut b) = handle.join().expect("thread");
+    let mut buf = [0u8; 4];
+    b.read_exact(&mut buf).expect("the data did arrive");
+}
+
+#[test]
+#[cfg(not(target_os = "wasi"))] // needs threads
+fn registrations_from_threads_while_polling_continuously() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    const THREADS: usize = 4;
+    const CYCLES: usize = 50;
+    let (mut poll, mut events) = init_with_poll();
+    let done = Arc::new(AtomicBool::new(false));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let registry = poll.registry().try_clone().expect("clone");
+            std::thread::spawn(move || {
+                for i in 0..CYCLES {
+                    let (mut a, mut b) = tcp_pair();
+                    let token = Token(t * 1000 + i);
+                    registry
+                        .register(&mut b, token, Interest::READABLE)
+                        .expect("register");
+                    a.write_all(b"x").expect("write");
+                    registry
+                        .reregister(&mut b, token, Interest::READABLE | Interest::WRITABLE)
+                        .expect("reregister");
+                    registry.deregister(&mut b).expect("deregister");
+                }
+            })
+        })
+        .collect();
+    let watcher = {
+        let done = Arc::clone(&done);
+        std::thread::spawn(move || {
+            for h in handles {
+                h.join().expect("registering thread");
+            }
+            done.store(true, Ordering::SeqCst);
+        })
+    };
+    // Keep polling (and so keep the selector busy) until they are done.
+    while !done.load(Ordering::SeqCst) {
+        poll.poll(&mut events, Some(Duration::from_millis(10)))
+            .expect("poll");
+    }
+    watcher.join().expect("watcher");
+    // Everything was deregistered: nothing more is reported, and the
+    // selector still works.
+    expect_no_events(&mut poll, &mut events);
+    let (mut a, mut b) = tcp_pair();
+    poll.registry()
+        .register(&mut b, Token(7), Interest::READABLE)
+        .expect("register");
+    a.write_all(b"y").expect("write");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(Token(7), Interest::READABLE)],
+    );
+}
