@@ -15,7 +15,8 @@ mod util;
 use util::{
     any_local_address, any_local_ipv6_address, assert_send, assert_sync, assert_would_block,
     expect_events, expect_no_event_for, expect_no_events, init_with_poll, ipv6_available, pattern,
-    read_available, read_exactly, skip, transfer_both_ways, ExpectEvent, Readiness,
+    read_available, read_exactly, read_to_end_polled, skip, transfer_both_ways, ExpectEvent,
+    Readiness,
 };
 
 const LISTENER: Token = Token(0);
@@ -408,14 +409,12 @@ fn peer_close_with_pending_data() {
         .expect("register");
     server.write_all(b"last words").expect("write");
     drop(server);
-    expect_events(
-        &mut poll,
-        &mut events,
-        vec![ExpectEvent::new(CLIENT, Readiness::READ_CLOSED)],
-    );
-    let (data, eof) = read_available(&mut client);
+    let (data, _read_closed) = read_to_end_polled(&mut poll, &mut events, &mut client, CLIENT);
     assert_eq!(data, b"last words");
-    assert!(eof);
+    // Unix selectors flag the close on the event (Windows may report the
+    // data first and the close only after a WouldBlock, which EOF is not).
+    #[cfg(unix)]
+    assert!(_read_closed, "no event said read_closed");
 }
 
 #[test]
@@ -430,20 +429,16 @@ fn shutdown_write_peer_sees_eof() {
         .expect("register");
     client.write_all(b"bye").expect("write");
     client.shutdown(Shutdown::Write).expect("shutdown");
-    expect_events(
-        &mut poll,
-        &mut events,
-        vec![ExpectEvent::new(
-            SERVER,
-            Readiness::READABLE | Readiness::READ_CLOSED,
-        )],
-    );
-    let (data, eof) = read_available(&mut server);
-    assert_eq!(data, b"bye");
-    assert!(eof, "peer must see end of stream");
+    let (data, _read_closed) = read_to_end_polled(&mut poll, &mut events, &mut server, SERVER);
+    assert_eq!(data, b"bye", "peer must see the data, then end of stream");
+    #[cfg(unix)]
+    assert!(_read_closed, "no event said read_closed");
     // Writing after shutdown fails.
     let err = client.write(b"more").expect_err("write after shutdown");
+    #[cfg(unix)]
     assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "{err:?}");
+    #[cfg(not(unix))]
+    let _ = err;
     // The other direction still works.
     server.write_all(b"reply").expect("write");
     assert_eq!(
@@ -451,15 +446,14 @@ fn shutdown_write_peer_sees_eof() {
         b"reply"
     );
     server.shutdown(Shutdown::Both).expect("shutdown both");
-    expect_events(
-        &mut poll,
-        &mut events,
-        vec![ExpectEvent::new(CLIENT, Readiness::READ_CLOSED)],
-    );
-    assert!(read_available(&mut client).1);
+    let (rest, _) = read_to_end_polled(&mut poll, &mut events, &mut client, CLIENT);
+    assert!(rest.is_empty());
 }
 
+/// Linux and the BSDs make a socket readable (read returns 0) once its own
+/// read side is shut down; Windows does not signal anything for SD_RECEIVE.
 #[test]
+#[cfg(unix)]
 fn shutdown_read() {
     let (mut poll, mut events) = init_with_poll();
     let (client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());
@@ -475,6 +469,18 @@ fn shutdown_read() {
     let mut buf = [0u8; 4];
     assert_eq!(server.read(&mut buf).expect("read after shutdown(Read)"), 0);
     drop(client);
+}
+
+#[test]
+#[cfg(not(unix))]
+fn shutdown_read() {
+    skip(
+        "shutdown_read",
+        "Windows signals no readiness for a local SD_RECEIVE",
+    );
+    let (mut poll, mut events) = init_with_poll();
+    let (_client, server) = connected_pair(&mut poll, &mut events, any_local_address());
+    server.shutdown(Shutdown::Read).expect("shutdown read");
 }
 
 #[test]
@@ -747,7 +753,12 @@ fn priority_data_reports_priority() {
     assert!(priority);
 }
 
+/// Unix selectors (epoll, kqueue, and poll(2) with its edge emulation)
+/// report the peer's close as a new event even when the earlier data was
+/// not drained. Windows reports it only after a read hit WouldBlock, so
+/// portable code drains first (see `peer_close_with_pending_data`).
 #[test]
+#[cfg(unix)]
 fn peer_close_after_partial_read_is_reported() {
     let (mut poll, mut events) = init_with_poll();
     let (mut client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());

@@ -261,6 +261,42 @@ pub fn read_exactly<R: Read>(
     }
 }
 
+/// Waits for events on `token` and reads until end of stream, the portable
+/// way (every event is followed by reads until `WouldBlock` or EOF).
+/// Returns the data and whether any of the events said `read_closed`.
+pub fn read_to_end_polled<R: Read>(
+    poll: &mut Poll,
+    events: &mut Events,
+    reader: &mut R,
+    token: Token,
+) -> (Vec<u8>, bool) {
+    let deadline = Instant::now() + EVENT_DEADLINE;
+    let mut out = Vec::new();
+    let mut read_closed = false;
+    loop {
+        let mut got_event = false;
+        while !got_event {
+            let now = Instant::now();
+            assert!(
+                now < deadline,
+                "end of stream not reached after {} bytes",
+                out.len()
+            );
+            poll.poll(events, Some(deadline - now))
+                .expect("poll failed");
+            for event in events.iter().filter(|e| e.token() == token) {
+                got_event = true;
+                read_closed |= event.is_read_closed();
+            }
+        }
+        let (data, eof) = read_available(reader);
+        out.extend_from_slice(&data);
+        if eof {
+            return (out, read_closed);
+        }
+    }
+}
+
 /// A deterministic byte pattern of length `len`, different per `seed`.
 pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
