@@ -3,7 +3,7 @@
 //! This crate (package `mio_wasi`, library name `mio`) has the public API of
 //! [mio](https://docs.rs/mio/1) 1.x: [`Poll`], [`Registry`], [`Events`],
 //! [`Interest`], [`Token`], [`Waker`], [`event::Source`], [`net`] and, on
-//! Unix, [`unix::SourceFd`] and [`unix::pipe`]. Code written against mio
+//! Unix, `unix::SourceFd` and `unix::pipe`. Code written against mio
 //! compiles against it unchanged, and so does tokio.
 //!
 //! # Backends
@@ -11,7 +11,8 @@
 //! | target | selector |
 //! |---|---|
 //! | Linux, Android | epoll |
-//! | other Unix | poll(2) (kqueue for macOS/BSD is the platform default where built) |
+//! | macOS, iOS (Apple), FreeBSD, DragonFly, NetBSD, OpenBSD | kqueue |
+//! | other Unix | poll(2) |
 //! | any Unix with `--cfg mio_unsupported_force_poll_poll` | poll(2) |
 //! | `os-poll` off, or an unsupported target | none: every operation returns `Unsupported` |
 //!
@@ -22,8 +23,14 @@
 //!
 //! * `os-poll`: the OS selector ([`Poll::new`], [`Waker`]).
 //! * `net`: the [`net`] module.
-//! * `os-ext`: platform extras ([`unix::pipe`], [`unix::SourceFd`]); implies `os-poll`.
+//! * `os-ext`: platform extras (`unix::pipe`, `unix::SourceFd`, `windows::NamedPipe`); implies `os-poll`.
 //! * `log`: trace-level logging through the `log` crate.
+//! * `wasmedge` (`wasm32-wasip1` only): WasmEdge's socket extension to WASI
+//!   preview 1 — `TcpListener::bind`, `TcpStream::connect`, UDP with
+//!   addresses, socket addresses, `take_error` and `mio::wasi::lookup_host`.
+//!   Such a module runs on WasmEdge only; without the feature a preview-1
+//!   module uses sockets the host hands it (for example wasmtime's
+//!   `-S tcplisten`) and imports nothing WasmEdge-specific.
 //!
 //! No feature is on by default.
 //!
@@ -118,6 +125,14 @@ pub use interest::Interest;
 pub use poll::{Poll, Registry};
 pub use token::Token;
 
+/// WASI preview 1 extensions that need WasmEdge's socket extension
+/// (the `wasmedge` feature; the module then runs on WasmEdge only).
+#[cfg(all(target_os = "wasi", target_env = "p1", feature = "os-poll", feature = "wasmedge"))]
+#[cfg_attr(docsrs, doc(cfg(all(target_os = "wasi", feature = "wasmedge"))))]
+pub mod wasi {
+    pub use crate::sys::dns::lookup_host;
+}
+
 /// Unix-only extensions.
 #[cfg(all(unix, feature = "os-ext"))]
 #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
@@ -128,4 +143,11 @@ pub mod unix {
     pub mod pipe {
         pub use crate::sys::pipe::{new, Receiver, Sender};
     }
+}
+
+/// Windows-only extensions.
+#[cfg(all(windows, feature = "os-ext"))]
+#[cfg_attr(docsrs, doc(cfg(all(windows, feature = "os-ext"))))]
+pub mod windows {
+    pub use crate::sys::named_pipe::NamedPipe;
 }

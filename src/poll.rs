@@ -31,8 +31,8 @@ use crate::{Events, Interest, Token};
 /// # Timeouts
 ///
 /// A timeout is rounded *up* to the selector's resolution (one millisecond
-/// for epoll and poll(2)), so a short non-zero timeout never turns into a
-/// busy loop. `None` waits forever; `Some(Duration::ZERO)` never blocks.
+/// for epoll and poll(2), one nanosecond for kqueue), so a short non-zero
+/// timeout never turns into a busy loop. `None` waits forever; `Some(Duration::ZERO)` never blocks.
 ///
 /// # Portability
 ///
@@ -198,7 +198,8 @@ impl Registry {
         })
     }
 
-    #[cfg_attr(not(any(feature = "os-poll", feature = "net")), allow(dead_code))]
+    // Without `os-poll`, only debug-build registration checks use it.
+    #[cfg_attr(not(feature = "os-poll"), allow(dead_code))]
     pub(crate) fn selector(&self) -> &sys::Selector {
         &self.selector
     }

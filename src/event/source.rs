@@ -4,8 +4,8 @@ use crate::{Interest, Registry, Token};
 
 /// Something that can be registered with a [`Registry`] and report readiness.
 ///
-/// Every socket type of [`crate::net`], [`crate::unix::SourceFd`], the pipe
-/// ends and [`crate::Waker`]'s internals implement it. A user type that wraps
+/// Every socket type of `mio::net`, `mio::unix::SourceFd` and the Unix pipe
+/// ends implement it. A user type that wraps
 /// one of them implements `Source` by forwarding all three methods to the
 /// inner source; it must never call the selector directly.
 ///

@@ -19,8 +19,11 @@
 //!   method-compatible types elsewhere) and the functions that create them:
 //!   `tcp::{bind, connect, accept}`, `udp::{bind, only_v6}`.
 //! * on Unix: `uds`, `pipe`, `SourceFd` helpers.
+//! * on Windows with `os-ext`: `named_pipe::NamedPipe`.
 //!
-//! Backends: `unix` (epoll, kqueue or poll(2)), `shell` (no OS support or
+//! Backends: `unix` (epoll, kqueue or poll(2)), `windows` (I/O completion
+//! port plus the AFD driver), `wasi/p1` (WASI preview 1: `poll_oneoff`,
+//! optionally WasmEdge's socket extension), `shell` (no OS support or
 //! `os-poll` off: everything returns `Unsupported`).
 
 use std::time::Duration;
@@ -80,6 +83,9 @@ pub(crate) fn next_selector_id() -> usize {
 pub(crate) fn timeout_millis(timeout: Option<Duration>) -> i32 {
     match timeout {
         None => -1,
+        // poll(0) is common (draining events without blocking): skip the
+        // arithmetic.
+        Some(t) if t.is_zero() => 0,
         Some(t) => {
             let millis = t
                 .as_secs()
@@ -90,12 +96,63 @@ pub(crate) fn timeout_millis(timeout: Option<Duration>) -> i32 {
     }
 }
 
+/// Keeps track of how much of a wait's timeout is left, for selectors that
+/// resume a wait interrupted by a signal (`EINTR`).
+///
+/// The clock is read only for finite, non-zero timeouts: `None` (wait
+/// forever) and zero (do not block) need no arithmetic, and `poll` calls with
+/// those timeouts are the hot path of most event loops.
+#[cfg(all(unix, feature = "os-poll"))]
+#[derive(Clone, Copy)]
+pub(crate) struct WaitTimer {
+    timeout: Option<Duration>,
+    start: Option<std::time::Instant>,
+}
+
+#[cfg(all(unix, feature = "os-poll"))]
+impl WaitTimer {
+    pub(crate) fn start(timeout: Option<Duration>) -> WaitTimer {
+        let start = match timeout {
+            Some(t) if !t.is_zero() => Some(std::time::Instant::now()),
+            _ => None,
+        };
+        WaitTimer { timeout, start }
+    }
+
+    /// The time left: `None` for no timeout, zero once it has passed.
+    pub(crate) fn remaining(&self) -> Option<Duration> {
+        match (self.timeout, self.start) {
+            (Some(t), Some(start)) => Some(t.saturating_sub(start.elapsed())),
+            (timeout, _) => timeout,
+        }
+    }
+}
+
 #[cfg(all(unix, feature = "os-poll"))]
 mod unix;
 #[cfg(all(unix, feature = "os-poll"))]
 pub(crate) use self::unix::*;
 
-#[cfg(not(all(unix, feature = "os-poll")))]
+#[cfg(all(windows, feature = "os-poll"))]
+mod windows;
+#[cfg(all(windows, feature = "os-poll"))]
+pub(crate) use self::windows::*;
+
+#[cfg(all(target_os = "wasi", target_env = "p1", feature = "os-poll"))]
+#[path = "wasi/p1/mod.rs"]
+mod wasi_p1;
+#[cfg(all(target_os = "wasi", target_env = "p1", feature = "os-poll"))]
+pub(crate) use self::wasi_p1::*;
+
+#[cfg(not(any(
+    all(unix, feature = "os-poll"),
+    all(windows, feature = "os-poll"),
+    all(target_os = "wasi", target_env = "p1", feature = "os-poll"),
+)))]
 mod shell;
-#[cfg(not(all(unix, feature = "os-poll")))]
+#[cfg(not(any(
+    all(unix, feature = "os-poll"),
+    all(windows, feature = "os-poll"),
+    all(target_os = "wasi", target_env = "p1", feature = "os-poll"),
+)))]
 pub(crate) use self::shell::*;

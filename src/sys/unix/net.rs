@@ -22,7 +22,7 @@ pub(crate) fn new_socket(domain: libc::c_int, kind: libc::c_int) -> io::Result<O
         // SAFETY: `fd` is a new descriptor that nothing else owns; wrapping
         // it first closes it on every error path below.
         let socket = unsafe { OwnedFd::from_raw_fd(fd) };
-        set_nonblocking_cloexec(fd)?;
+        super::set_nonblocking_cloexec(fd)?;
         #[cfg(target_vendor = "apple")]
         {
             // No SIGPIPE on writes to a closed peer (Linux uses MSG_NOSIGNAL
@@ -39,20 +39,6 @@ pub(crate) fn new_socket(domain: libc::c_int, kind: libc::c_int) -> io::Result<O
         }
         Ok(socket)
     }
-}
-
-/// Sets `O_NONBLOCK` and `FD_CLOEXEC` on `fd`.
-#[cfg_attr(not(target_vendor = "apple"), allow(dead_code))]
-pub(crate) fn set_nonblocking_cloexec(fd: RawFd) -> io::Result<()> {
-    // SAFETY: fcntl on a descriptor we own, integer arguments only.
-    let flags = syscall!(fcntl(fd, libc::F_GETFL))?;
-    // SAFETY: as above.
-    syscall!(fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK))?;
-    // SAFETY: as above.
-    let flags = syscall!(fcntl(fd, libc::F_GETFD))?;
-    // SAFETY: as above.
-    syscall!(fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC))?;
-    Ok(())
 }
 
 /// A socket address in the C layout, big enough for IPv4 and IPv6.

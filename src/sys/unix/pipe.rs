@@ -3,11 +3,24 @@
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
+// Without `os-ext`, only the poll(2) selector (outside Linux and Android,
+// where it uses an eventfd) and the pipe-based kqueue waker (NetBSD,
+// OpenBSD) create pipes.
 #[cfg_attr(
     all(
-        any(target_os = "linux", target_os = "android"),
-        not(mio_unsupported_force_poll_poll),
-        not(feature = "os-ext")
+        not(feature = "os-ext"),
+        any(
+            target_os = "linux",
+            target_os = "android",
+            all(
+                any(
+                    target_vendor = "apple",
+                    target_os = "freebsd",
+                    target_os = "dragonfly"
+                ),
+                not(mio_unsupported_force_poll_poll)
+            )
+        )
     ),
     allow(dead_code)
 )]
@@ -27,8 +40,8 @@ pub(crate) fn new_raw() -> io::Result<(OwnedFd, OwnedFd)> {
         syscall!(pipe(fds.as_mut_ptr()))?;
         // SAFETY: both descriptors are new and owned by nobody else.
         let pair = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        super::net::set_nonblocking_cloexec(fds[0])?;
-        super::net::set_nonblocking_cloexec(fds[1])?;
+        super::set_nonblocking_cloexec(fds[0])?;
+        super::set_nonblocking_cloexec(fds[1])?;
         Ok(pair)
     }
 }

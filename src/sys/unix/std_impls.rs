@@ -65,7 +65,15 @@ fd_traits! {
 }
 
 #[cfg(all(
-    any(target_os = "linux", target_os = "android"),
+    any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "netbsd",
+        target_os = "openbsd"
+    ),
     not(mio_unsupported_force_poll_poll)
 ))]
 mod selector_fd {
@@ -73,21 +81,22 @@ mod selector_fd {
 
     use crate::{Poll, Registry};
 
-    /// The epoll descriptor (register it in another event loop to nest loops).
+    /// The epoll or kqueue descriptor (register it in another event loop to
+    /// nest loops).
     impl AsRawFd for Poll {
         fn as_raw_fd(&self) -> RawFd {
             self.registry().as_raw_fd()
         }
     }
 
-    /// The epoll descriptor.
+    /// The epoll or kqueue descriptor.
     impl AsRawFd for Registry {
         fn as_raw_fd(&self) -> RawFd {
             self.selector().as_raw_fd()
         }
     }
 
-    /// The epoll descriptor.
+    /// The epoll or kqueue descriptor.
     impl AsFd for Registry {
         fn as_fd(&self) -> BorrowedFd<'_> {
             // SAFETY: the descriptor stays open as long as `self` lives,

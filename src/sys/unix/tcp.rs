@@ -54,7 +54,7 @@ pub(crate) fn accept(listener: &TcpListener) -> io::Result<(TcpStream, SocketAdd
         let fd = syscall!(accept(listener.as_raw_fd(), storage.as_mut_ptr().cast(), &mut len))?;
         // SAFETY: `fd` is new and owned by nobody else; the guard closes it on error.
         let guard = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
-        super::net::set_nonblocking_cloexec(fd)?;
+        super::set_nonblocking_cloexec(fd)?;
         guard.into_raw_fd()
     };
     // SAFETY: ownership of the new descriptor moves into the stream.

@@ -4,6 +4,15 @@
 //! counter, which the kernel reports as a new readable edge. Wakes before
 //! the next `poll` coalesce into one event.
 //!
+//! kqueue with `EVFILT_USER` (Apple systems, FreeBSD, DragonFly, NetBSD 10
+//! and later): a user event added with `EV_CLEAR` and fired with
+//! `NOTE_TRIGGER`; no descriptor needed.
+//!
+//! kqueue without `EVFILT_USER` (OpenBSD, and NetBSD before 10, detected
+//! when adding the user event fails): a non-blocking pipe whose read end is
+//! registered edge-triggered; each `wake` writes one byte, which kqueue
+//! reports as a new readable edge. The pipe is only drained when it is full.
+//!
 //! poll(2): the selector's own notification pipe plus a flag, so waking
 //! needs no descriptor of its own.
 
@@ -71,9 +80,163 @@ mod imp {
     }
 }
 
+/// kqueue's user event; the waker keeps its own handle to the kqueue.
+#[cfg(all(
+    any(
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "netbsd"
+    ),
+    not(mio_unsupported_force_poll_poll)
+))]
+mod user_event {
+    use std::io;
+
+    use crate::sys::unix::Selector;
+    use crate::sys::SelectorApi;
+    use crate::Token;
+
+    #[derive(Debug)]
+    pub(crate) struct UserEventWaker {
+        selector: Selector,
+        token: Token,
+    }
+
+    impl UserEventWaker {
+        pub(crate) fn open(selector: &Selector, token: Token) -> io::Result<UserEventWaker> {
+            let selector = selector.try_clone()?;
+            selector.user_event(token, false)?;
+            Ok(UserEventWaker { selector, token })
+        }
+
+        pub(crate) fn notify(&self) -> io::Result<()> {
+            self.selector.user_event(self.token, true)
+        }
+    }
+}
+
+/// A pipe registered with kqueue, for kqueues without `EVFILT_USER`.
+#[cfg(all(
+    any(target_os = "netbsd", target_os = "openbsd"),
+    not(mio_unsupported_force_poll_poll)
+))]
+mod pipe_waker {
+    use std::fs::File;
+    use std::io::{self, Read, Write};
+    use std::os::fd::AsRawFd;
+
+    use crate::sys::unix::{pipe, Selector};
+    use crate::{Interest, Token};
+
+    #[derive(Debug)]
+    pub(crate) struct PipeWaker {
+        sender: File,
+        receiver: File,
+    }
+
+    impl PipeWaker {
+        pub(crate) fn open(selector: &Selector, token: Token) -> io::Result<PipeWaker> {
+            let (receiver, sender) = pipe::new_raw()?;
+            let waker = PipeWaker {
+                sender: File::from(sender),
+                receiver: File::from(receiver),
+            };
+            selector.register(waker.receiver.as_raw_fd(), token, Interest::READABLE)?;
+            Ok(waker)
+        }
+
+        pub(crate) fn notify(&self) -> io::Result<()> {
+            match (&self.sender).write(&[1]) {
+                Ok(_) => Ok(()),
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    // The pipe is full (many wakes were never polled): the
+                    // reader already has an edge pending, but empty the pipe
+                    // and write again so this wake is a fresh edge too.
+                    self.drain()?;
+                    self.notify()
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => self.notify(),
+                Err(err) => Err(err),
+            }
+        }
+
+        fn drain(&self) -> io::Result<()> {
+            let mut buf = [0u8; 512];
+            loop {
+                match (&self.receiver).read(&mut buf) {
+                    Ok(0) => return Ok(()),
+                    Ok(_) => {}
+                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                    Err(err) => return Err(err),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(all(
+    any(target_vendor = "apple", target_os = "freebsd", target_os = "dragonfly"),
+    not(mio_unsupported_force_poll_poll)
+))]
+mod imp {
+    pub(crate) use super::user_event::UserEventWaker as Waker;
+}
+
+#[cfg(all(target_os = "openbsd", not(mio_unsupported_force_poll_poll)))]
+mod imp {
+    pub(crate) use super::pipe_waker::PipeWaker as Waker;
+}
+
+/// NetBSD: `EVFILT_USER` exists from NetBSD 10 on; older kernels reject the
+/// filter with `EINVAL`, and get the pipe instead.
+#[cfg(all(target_os = "netbsd", not(mio_unsupported_force_poll_poll)))]
+mod imp {
+    use std::io;
+
+    use super::pipe_waker::PipeWaker;
+    use super::user_event::UserEventWaker;
+    use crate::sys::unix::Selector;
+    use crate::Token;
+
+    #[derive(Debug)]
+    pub(crate) enum Waker {
+        UserEvent(UserEventWaker),
+        Pipe(PipeWaker),
+    }
+
+    impl Waker {
+        pub(super) fn open(selector: &Selector, token: Token) -> io::Result<Waker> {
+            match UserEventWaker::open(selector, token) {
+                Ok(waker) => Ok(Waker::UserEvent(waker)),
+                Err(err) if err.raw_os_error() == Some(libc::EINVAL) => {
+                    PipeWaker::open(selector, token).map(Waker::Pipe)
+                }
+                Err(err) => Err(err),
+            }
+        }
+
+        pub(super) fn notify(&self) -> io::Result<()> {
+            match self {
+                Waker::UserEvent(waker) => waker.notify(),
+                Waker::Pipe(waker) => waker.notify(),
+            }
+        }
+    }
+}
+
 #[cfg(any(
     mio_unsupported_force_poll_poll,
-    not(any(target_os = "linux", target_os = "android"))
+    not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "netbsd",
+        target_os = "openbsd"
+    ))
 ))]
 mod imp {
     use std::io;

@@ -1,5 +1,6 @@
 //! The Unix selectors. One is compiled, chosen here:
-//! epoll on Linux and Android, poll(2) elsewhere (and everywhere with
+//! epoll on Linux and Android, kqueue on the Apple systems, FreeBSD,
+//! DragonFly, NetBSD and OpenBSD, poll(2) elsewhere (and everywhere with
 //! `--cfg mio_unsupported_force_poll_poll`).
 
 use std::os::fd::RawFd;
@@ -25,24 +26,95 @@ pub(crate) use self::epoll::{Event, Events, Selector};
 ))]
 pub(crate) use self::epoll::IoSourceState;
 
+#[cfg(all(
+    any(
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "netbsd",
+        target_os = "openbsd"
+    ),
+    not(mio_unsupported_force_poll_poll)
+))]
+mod kqueue;
+#[cfg(all(
+    any(
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "netbsd",
+        target_os = "openbsd"
+    ),
+    not(mio_unsupported_force_poll_poll)
+))]
+pub(crate) use self::kqueue::{Event, Events, Selector};
+#[cfg(all(
+    any(
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "netbsd",
+        target_os = "openbsd"
+    ),
+    not(mio_unsupported_force_poll_poll),
+    any(feature = "net", feature = "os-ext")
+))]
+pub(crate) use self::kqueue::IoSourceState;
+
 #[cfg(any(
     mio_unsupported_force_poll_poll,
-    not(any(target_os = "linux", target_os = "android"))
+    not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "netbsd",
+        target_os = "openbsd"
+    ))
 ))]
 mod poll;
 #[cfg(any(
     mio_unsupported_force_poll_poll,
-    not(any(target_os = "linux", target_os = "android"))
+    not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "netbsd",
+        target_os = "openbsd"
+    ))
 ))]
 pub(crate) use self::poll::{Event, Events, Selector};
 #[cfg(all(
-    any(mio_unsupported_force_poll_poll, not(any(target_os = "linux", target_os = "android"))),
+    any(
+        mio_unsupported_force_poll_poll,
+        not(any(
+            target_os = "linux",
+            target_os = "android",
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "dragonfly",
+            target_os = "netbsd",
+            target_os = "openbsd"
+        ))
+    ),
     any(feature = "net", feature = "os-ext")
 ))]
 pub(crate) use self::poll::IoSourceState;
 
+/// Per-source state of the kernel-side selectors (epoll, kqueue): none.
 #[cfg(all(
-    any(target_os = "linux", target_os = "android"),
+    any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "netbsd",
+        target_os = "openbsd"
+    ),
     not(mio_unsupported_force_poll_poll)
 ))]
 mod stateless;
@@ -70,33 +142,53 @@ pub(crate) fn wait_readable(fd: RawFd, timeout: Option<Duration>) -> io::Result<
 }
 
 /// Formats `bits` as `NAME | NAME` (plus the raw user data) for `{:#?}`.
+#[cfg_attr(
+    all(
+        any(
+            target_vendor = "apple",
+            target_os = "freebsd",
+            target_os = "dragonfly",
+            target_os = "netbsd",
+            target_os = "openbsd"
+        ),
+        not(mio_unsupported_force_poll_poll)
+    ),
+    allow(dead_code)
+)]
 pub(crate) fn debug_flags(
     f: &mut fmt::Formatter<'_>,
     bits: libc::c_int,
-    names: &[(libc::c_int, &str)],
+    names: &[(libc::c_int, &'static str)],
     data: u64,
 ) -> fmt::Result {
-    struct Flags<'a>(libc::c_int, &'a [(libc::c_int, &'a str)]);
-    impl fmt::Debug for Flags<'_> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            let mut first = true;
-            for &(bit, name) in self.1 {
-                if bit != 0 && self.0 & bit == bit {
-                    if !first {
-                        f.write_str(" | ")?;
-                    }
-                    f.write_str(name)?;
-                    first = false;
-                }
-            }
-            if first {
-                write!(f, "{:#x}", self.0)?;
-            }
-            Ok(())
-        }
-    }
     f.debug_struct("raw")
-        .field("flags", &Flags(bits, names))
+        .field("flags", &FlagNames(bits, names))
         .field("data", &data)
         .finish()
+}
+
+/// Flag bits printed as `NAME | NAME`, or in hex when no name matches.
+/// Generic because the flag type differs between selectors and systems.
+pub(crate) struct FlagNames<'a, T>(pub(crate) T, pub(crate) &'a [(T, &'static str)]);
+
+impl<T> fmt::Debug for FlagNames<'_, T>
+where
+    T: Copy + Default + PartialEq + std::ops::BitAnd<Output = T> + fmt::LowerHex,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for &(bit, name) in self.1 {
+            if bit != T::default() && self.0 & bit == bit {
+                if !first {
+                    f.write_str(" | ")?;
+                }
+                f.write_str(name)?;
+                first = false;
+            }
+        }
+        if first {
+            write!(f, "{:#x}", self.0)?;
+        }
+        Ok(())
+    }
 }

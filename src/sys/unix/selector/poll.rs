@@ -25,10 +25,10 @@ use std::collections::HashMap;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use std::{fmt, io};
 
-use crate::sys::{next_selector_id, timeout_millis, EventApi, SelectorApi};
+use crate::sys::{next_selector_id, timeout_millis, EventApi, SelectorApi, WaitTimer};
 #[cfg(any(feature = "net", feature = "os-ext"))]
 use crate::{sys::Selectable, Registry};
 use crate::{Interest, Token};
@@ -52,9 +52,8 @@ struct State {
     /// Threads waiting to change `fds`; the poller lets them in first.
     pending: AtomicUsize,
     changes_done: Condvar,
-    /// Read end (polled at index 0) and write end of the notification pipe.
-    notify_read: OwnedFd,
-    notify_write: OwnedFd,
+    /// Interrupts poll(2); its descriptor is polled at index 0.
+    notifier: Notifier,
     /// Set by `Waker::wake`, taken by the poller.
     wake_pending: AtomicBool,
 }
@@ -83,9 +82,9 @@ impl fmt::Debug for State {
 
 impl SelectorApi for Selector {
     fn new() -> io::Result<Selector> {
-        let (notify_read, notify_write) = super::super::pipe::new_raw()?;
+        let notifier = Notifier::new()?;
         let poll_fds = vec![libc::pollfd {
-            fd: notify_read.as_raw_fd(),
+            fd: notifier.poll_fd(),
             events: libc::POLLIN,
             revents: 0,
         }];
@@ -100,8 +99,7 @@ impl SelectorApi for Selector {
                 }),
                 pending: AtomicUsize::new(0),
                 changes_done: Condvar::new(),
-                notify_read,
-                notify_write,
+                notifier,
                 wake_pending: AtomicBool::new(false),
             }),
         })
@@ -116,7 +114,7 @@ impl SelectorApi for Selector {
 
     fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let timer = WaitTimer::start(timeout);
         let mut timeout = timeout;
         let mut fds = self.state.lock();
         loop {
@@ -146,7 +144,7 @@ impl SelectorApi for Selector {
                 Ok(_) => {
                     if fds.poll_fds[0].revents != 0 {
                         fds.poll_fds[0].revents = 0;
-                        self.state.drain_notifications();
+                        self.state.notifier.drain();
                     }
                     self.collect(&mut fds, events);
                     if !events.is_empty() {
@@ -157,12 +155,11 @@ impl SelectorApi for Selector {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => return Err(err),
             }
-            if let Some(deadline) = deadline {
-                let now = Instant::now();
-                if now >= deadline {
+            if let Some(left) = timer.remaining() {
+                if left.is_zero() {
                     return Ok(());
                 }
-                timeout = Some(deadline - now);
+                timeout = Some(left);
             }
         }
     }
@@ -327,26 +324,66 @@ impl State {
 
     /// Makes a poll(2) in progress (or the next one) return.
     fn notify(&self) -> io::Result<()> {
-        let byte = 1u8;
-        // SAFETY: writes one byte from a valid local to the pipe we own.
-        match syscall!(write(
-            self.notify_write.as_raw_fd(),
-            (&byte as *const u8).cast(),
-            1
-        )) {
+        self.notifier.notify()
+    }
+}
+
+/// What interrupts a poll(2) in progress: an eventfd on Linux and Android
+/// (one descriptor, and cheaper to signal and reset than a pipe, which
+/// matters because every `Waker::wake` goes through it), a non-blocking
+/// pipe elsewhere.
+struct Notifier {
+    /// The eventfd, or the pipe's read end.
+    read: OwnedFd,
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    write: OwnedFd,
+}
+
+impl Notifier {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn new() -> io::Result<Notifier> {
+        use std::os::fd::FromRawFd;
+        // SAFETY: plain syscall, no pointers.
+        let fd = syscall!(eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK))?;
+        // SAFETY: `fd` is a new descriptor that nothing else owns.
+        let read = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(Notifier { read })
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn new() -> io::Result<Notifier> {
+        let (read, write) = super::super::pipe::new_raw()?;
+        Ok(Notifier { read, write })
+    }
+
+    fn poll_fd(&self) -> RawFd {
+        self.read.as_raw_fd()
+    }
+
+    fn notify(&self) -> io::Result<()> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let (fd, bytes) = (self.read.as_raw_fd(), 1u64.to_ne_bytes());
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let (fd, bytes) = (self.write.as_raw_fd(), [1u8]);
+        // SAFETY: writes `bytes` (a valid local) to a descriptor we own.
+        match syscall!(write(fd, bytes.as_ptr().cast(), bytes.len())) {
             Ok(_) => Ok(()),
-            // A full pipe already guarantees a wake-up.
+            // A full pipe, or an eventfd counter at its maximum, already
+            // guarantees a wake-up.
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => Ok(()),
             Err(err) => Err(err),
         }
     }
 
-    fn drain_notifications(&self) {
+    /// Consumes all pending notifications.
+    fn drain(&self) {
+        // One read resets an eventfd (it needs 8 bytes); a pipe may take
+        // several.
         let mut buf = [0u8; 64];
         loop {
             // SAFETY: reads into a valid local buffer of the given length.
             let res = syscall!(read(
-                self.notify_read.as_raw_fd(),
+                self.read.as_raw_fd(),
                 buf.as_mut_ptr().cast(),
                 buf.len()
             ));

@@ -1,0 +1,77 @@
+//! WASI preview 1 backend (`wasm32-wasip1`): a selector over `poll_oneoff`
+//! and sockets over the preview-1 socket calls.
+//!
+//! # What the host provides
+//!
+//! Standard preview 1 can only use sockets the host hands to the module
+//! (pre-opened descriptors, for example wasmtime's `-S tcplisten=ADDR`, or
+//! descriptors passed in with `FromRawFd`/`from_std`): `sock_accept`,
+//! `sock_recv`, `sock_send`, `sock_shutdown` and `poll_oneoff`. Creating
+//! sockets (`TcpListener::bind`, `TcpStream::connect`, `UdpSocket::bind`)
+//! returns `Unsupported`.
+//!
+//! With the `wasmedge` cargo feature the backend also imports WasmEdge's
+//! socket extension (`sock_open`, `sock_bind_v2`, `sock_connect_v2`,
+//! `sock_recv_from`, `sock_getlocaladdr_v2`, ...), which only WasmEdge
+//! implements: other runtimes refuse to instantiate such a module. Nothing
+//! outside this feature imports a WasmEdge-only function.
+//!
+//! # Readiness
+//!
+//! `poll_oneoff` is level-triggered and stateless. The selector keeps the
+//! registrations, subscribes only to the directions that are armed, and
+//! disarms a direction once it reported it, until an I/O call on the source
+//! returns `WouldBlock` (see [`IoSourceState::do_io`]). This turns the host's
+//! level-triggered readiness into mio's edge-triggered events and keeps an
+//! idle event loop from spinning on an always-writable socket.
+//!
+//! The module is single-threaded: `Waker::wake` makes the *next* `poll`
+//! return at once with the waker's token; it cannot interrupt a `poll` that
+//! is already blocked in the host (there is no other thread to call it).
+
+// The generated bindings: both modules must be siblings, the WasmEdge one
+// takes its standard types from `super::wasi_p1`.
+#[path = "../../../../generated/wasi_p1.rs"]
+#[allow(clippy::all)]
+mod wasi_p1;
+#[cfg(feature = "wasmedge")]
+#[path = "../../../../generated/wasmedge_sock.rs"]
+#[allow(clippy::all)]
+mod wasmedge_sock;
+
+mod host;
+mod selector;
+mod waker;
+
+pub(crate) use self::selector::{Event, Events, Selector};
+#[cfg(feature = "net")]
+pub(crate) use self::selector::IoSourceState;
+pub(crate) use self::waker::Waker;
+
+#[cfg(feature = "net")]
+mod net;
+#[cfg(feature = "net")]
+pub(crate) mod tcp;
+#[cfg(feature = "net")]
+pub(crate) mod udp;
+#[cfg(feature = "net")]
+mod std_impls;
+
+#[cfg(feature = "wasmedge")]
+pub(crate) mod dns;
+
+#[cfg(feature = "net")]
+use std::os::fd::{AsRawFd, RawFd};
+
+/// Everything with a file descriptor can be registered.
+#[cfg(feature = "net")]
+pub(crate) trait Selectable {
+    fn raw_fd(&self) -> RawFd;
+}
+
+#[cfg(feature = "net")]
+impl<T: AsRawFd> Selectable for T {
+    fn raw_fd(&self) -> RawFd {
+        self.as_raw_fd()
+    }
+}
