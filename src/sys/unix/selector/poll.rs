@@ -174,6 +174,11 @@ impl Selector {
         if fd < 0 {
             return Err(io::Error::from_raw_os_error(libc::EBADF));
         }
+        // poll(2) itself would accept a closed descriptor and only report
+        // POLLNVAL later; epoll and kqueue refuse it at once, so check here
+        // (fails with EBADF) to give every selector the same behaviour.
+        // SAFETY: F_GETFD only reads the descriptor flags; no pointers.
+        syscall!(fcntl(fd, libc::F_GETFD))?;
         self.state.change(|fds| {
             if fds.index.contains_key(&fd) {
                 return Err(io::Error::new(
@@ -427,7 +432,16 @@ impl EventApi for Event {
     }
 
     fn is_readable(&self) -> bool {
-        self.revents & (libc::POLLIN | libc::POLLPRI) != 0
+        // The peer shutting down its write side makes a socket readable
+        // (a read returns 0), and the kernel says so with POLLIN next to
+        // POLLRDHUP. With edge emulation POLLIN may be disarmed while
+        // POLLRDHUP is not, so count POLLRDHUP as readable too: the event
+        // then reads the same as epoll's EPOLLIN | EPOLLRDHUP.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let rdhup = self.revents & libc::POLLRDHUP != 0;
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let rdhup = false;
+        self.revents & (libc::POLLIN | libc::POLLPRI) != 0 || rdhup
     }
 
     fn is_writable(&self) -> bool {
@@ -472,6 +486,8 @@ impl EventApi for Event {
             (libc::POLLERR, "POLLERR"),
             (libc::POLLHUP, "POLLHUP"),
             (libc::POLLNVAL, "POLLNVAL"),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            (libc::POLLRDHUP, "POLLRDHUP"),
         ];
         let names = names.map(|(bit, name)| (libc::c_int::from(bit), name));
         super::debug_flags(f, libc::c_int::from(self.revents), &names, self.token.0 as u64)
