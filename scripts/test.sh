@@ -52,10 +52,10 @@ lint() {
 
 # Suites contributed by the backends: name and script, run when present.
 PART_SUITES=(
-    "examples:.ci/bench.sh"
+    "examples:scripts/test-examples-all.sh"
     "regen-check:.ci/regen-check.sh"
     "kqueue-targets:scripts/check-kqueue-targets.sh"
-    "windows-wine:.ci/windows.sh"
+    "windows-wine:scripts/test-windows-all.sh"
     "wasip2:scripts/test-wasip2.sh"
     "wasip1:scripts/test-wasip1.sh"
     "tokio:scripts/test-tokio.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI step for the Windows backend: lint for x86_64-pc-windows-gnu, then run
+# Windows backend suite (run by scripts/test.sh): lint for x86_64-pc-windows-gnu, then run
 # the test suite (and the tcp_server example, when present) under Wine.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Examples and benchmark check for CI:
+# Examples and benchmark check (a suite of scripts/test.sh):
 #  1. scripts/test-examples.sh with the default selector (epoll on Linux);
 #  2. the same with the poll(2) selector (--cfg mio_unsupported_force_poll_poll);
 #  3. benches/compare.rs builds and completes one round (a smoke run: the
