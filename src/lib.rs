@@ -129,3 +129,10 @@ pub mod unix {
         pub use crate::sys::pipe::{new, Receiver, Sender};
     }
 }
+
+/// Extensions for the wasm32-wasip2 backend (`wasi:sockets`, WASI 0.2).
+#[cfg(all(target_os = "wasi", target_env = "p2", feature = "os-poll", feature = "net"))]
+#[cfg_attr(docsrs, doc(cfg(all(target_os = "wasi", target_env = "p2", feature = "os-poll", feature = "net"))))]
+pub mod wasi {
+    pub use crate::sys::dns::NameResolver;
+}

@@ -20,8 +20,9 @@
 //!   `tcp::{bind, connect, accept}`, `udp::{bind, only_v6}`.
 //! * on Unix: `uds`, `pipe`, `SourceFd` helpers.
 //!
-//! Backends: `unix` (epoll, kqueue or poll(2)), `shell` (no OS support or
-//! `os-poll` off: everything returns `Unsupported`).
+//! Backends: `unix` (epoll, kqueue or poll(2)), `wasi::p2` (wasm32-wasip2:
+//! `wasi:io/poll` and `wasi:sockets`), `shell` (no OS support or `os-poll`
+//! off: everything returns `Unsupported`).
 
 use std::time::Duration;
 use std::{fmt, io};
@@ -95,7 +96,20 @@ mod unix;
 #[cfg(all(unix, feature = "os-poll"))]
 pub(crate) use self::unix::*;
 
-#[cfg(not(all(unix, feature = "os-poll")))]
+#[cfg(all(target_os = "wasi", target_env = "p2", feature = "os-poll"))]
+mod wasi {
+    pub(crate) mod p2;
+}
+#[cfg(all(target_os = "wasi", target_env = "p2", feature = "os-poll"))]
+pub(crate) use self::wasi::p2::*;
+
+#[cfg(not(any(
+    all(unix, feature = "os-poll"),
+    all(target_os = "wasi", target_env = "p2", feature = "os-poll"),
+)))]
 mod shell;
-#[cfg(not(all(unix, feature = "os-poll")))]
+#[cfg(not(any(
+    all(unix, feature = "os-poll"),
+    all(target_os = "wasi", target_env = "p2", feature = "os-poll"),
+)))]
 pub(crate) use self::shell::*;

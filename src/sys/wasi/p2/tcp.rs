@@ -1,0 +1,428 @@
+//! TCP over `wasi:sockets/tcp`.
+//!
+//! Every operation is non-blocking except `bind` (bind and listen complete
+//! before it returns, as with a BSD socket). `connect` starts the
+//! connection and returns at once; its completion is reported as a
+//! writable event, and the next operation on the stream collects the
+//! result (`finish-connect`). Reads and writes go through the socket's
+//! input and output streams; a write never exceeds the host's `check-write`
+//! permit.
+//!
+//! Resources are dropped child first (pollables, then streams, then the
+//! socket): the host traps otherwise. The field order of the structs below
+//! is that drop order.
+
+use std::cell::RefCell;
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::rc::Rc;
+use std::{cmp, fmt};
+
+use super::bindings::{
+    create_tcp_socket, error, family_of, from_wasi, instance_network, stream_error, to_wasi,
+    unsupported, ErrorCode, InputStream, OutputStream, Pollable, ShutdownType, StreamError,
+    TcpSocket,
+};
+use super::io_source::{Blocked, PollSource, Selectable, READ, WRITE};
+use super::Shared;
+
+/// Runs a `finish-*` call until it stops returning `would-block`, waiting
+/// on the socket's pollable in between.
+fn finish_blocking<T>(socket: &TcpSocket, mut f: impl FnMut() -> Result<T, ErrorCode>) -> io::Result<T> {
+    let mut pollable = None;
+    loop {
+        match f() {
+            Err(ErrorCode::WouldBlock) => pollable.get_or_insert_with(|| socket.subscribe()).block(),
+            result => return result.map_err(error),
+        }
+    }
+}
+
+pub(crate) fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let network = instance_network();
+    let socket = create_tcp_socket(family_of(&addr)).map_err(error)?;
+    socket.start_bind(&network, to_wasi(addr)).map_err(error)?;
+    finish_blocking(&socket, || socket.finish_bind())?;
+    socket.start_listen().map_err(error)?;
+    finish_blocking(&socket, || socket.finish_listen())?;
+    Ok(TcpListener {
+        inner: Shared::new(ListenerInner {
+            ready: RefCell::new(None),
+            socket,
+            blocked: Blocked::default(),
+        }),
+    })
+}
+
+pub(crate) fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    let network = instance_network();
+    let socket = create_tcp_socket(family_of(&addr)).map_err(error)?;
+    socket.start_connect(&network, to_wasi(addr)).map_err(error)?;
+    Ok(TcpStream::new(Conn {
+        read_ready: None,
+        write_ready: None,
+        socket_ready: None,
+        streams: None,
+        socket,
+        phase: Phase::Connecting,
+    }))
+}
+
+pub(crate) fn accept(listener: &TcpListener) -> io::Result<(TcpStream, SocketAddr)> {
+    let inner = &*listener.inner;
+    let (socket, input, output) = inner
+        .blocked
+        .note(READ, inner.socket.accept().map_err(error))?;
+    let addr = socket.remote_address().map(from_wasi).map_err(error)?;
+    let stream = TcpStream::new(Conn {
+        read_ready: None,
+        write_ready: None,
+        socket_ready: None,
+        streams: Some((input, output)),
+        socket,
+        phase: Phase::Connected,
+    });
+    Ok((stream, addr))
+}
+
+/// A listening socket.
+pub(crate) struct TcpListener {
+    inner: Shared<ListenerInner>,
+}
+
+struct ListenerInner {
+    ready: RefCell<Option<Pollable>>,
+    socket: TcpSocket,
+    blocked: Blocked,
+}
+
+impl TcpListener {
+    pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.socket.local_address().map(from_wasi).map_err(error)
+    }
+
+    pub(crate) fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        set_hop_limit(&self.inner.socket, ttl)
+    }
+
+    pub(crate) fn ttl(&self) -> io::Result<u32> {
+        self.inner.socket.hop_limit().map(u32::from).map_err(error)
+    }
+
+    /// A listener has no pending error in WASI 0.2: failures are returned
+    /// by the call that met them, and `accept` reports its own.
+    pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
+        Ok(None)
+    }
+}
+
+impl PollSource for ListenerInner {
+    fn pollable(&self, direction: u8) -> Option<u32> {
+        if direction != READ {
+            return None;
+        }
+        let mut ready = self.ready.borrow_mut();
+        Some(ready.get_or_insert_with(|| self.socket.subscribe()).handle())
+    }
+
+    fn take_blocked(&self) -> u8 {
+        self.blocked.take()
+    }
+}
+
+impl Selectable for TcpListener {
+    fn poll_source(&self) -> Shared<dyn PollSource> {
+        Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn PollSource>)
+    }
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("TcpListener");
+        if let Ok(addr) = self.local_addr() {
+            d.field("addr", &addr);
+        }
+        d.finish_non_exhaustive()
+    }
+}
+
+/// A connected (or connecting) stream.
+pub(crate) struct TcpStream {
+    inner: Shared<StreamInner>,
+}
+
+struct StreamInner {
+    conn: RefCell<Conn>,
+    blocked: Blocked,
+    /// The connect error not yet handed to the user.
+    error: RefCell<Option<io::Error>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Connecting,
+    Connected,
+    Failed,
+}
+
+/// Fields in drop order: pollables, streams, socket.
+struct Conn {
+    read_ready: Option<Pollable>,
+    write_ready: Option<Pollable>,
+    socket_ready: Option<Pollable>,
+    streams: Option<(InputStream, OutputStream)>,
+    socket: TcpSocket,
+    phase: Phase,
+}
+
+fn not_connected() -> io::Error {
+    io::Error::new(io::ErrorKind::NotConnected, "wasi:sockets: the socket is not connected")
+}
+
+impl TcpStream {
+    fn new(conn: Conn) -> TcpStream {
+        TcpStream {
+            inner: Shared::new(StreamInner {
+                conn: RefCell::new(conn),
+                blocked: Blocked::default(),
+                error: RefCell::new(None),
+            }),
+        }
+    }
+
+    /// Completes a pending connect if the host has finished it. `Ok` once
+    /// connected; `WouldBlock` (noted as a write) while connecting; the
+    /// connect error once if it failed (later `NotConnected`).
+    fn progress(&self, conn: &mut Conn) -> io::Result<()> {
+        match conn.phase {
+            Phase::Connected => Ok(()),
+            Phase::Failed => Err(self.inner.error.borrow_mut().take().unwrap_or_else(not_connected)),
+            Phase::Connecting => match conn.socket.finish_connect() {
+                Ok(streams) => {
+                    // The socket pollable was for the connect; the streams
+                    // get their own.
+                    conn.socket_ready = None;
+                    conn.streams = Some(streams);
+                    conn.phase = Phase::Connected;
+                    Ok(())
+                }
+                Err(ErrorCode::WouldBlock) => {
+                    self.inner.blocked.set(WRITE);
+                    Err(io::ErrorKind::WouldBlock.into())
+                }
+                Err(code) => {
+                    conn.phase = Phase::Failed;
+                    Err(error(code))
+                }
+            },
+        }
+    }
+
+    fn with_streams<R>(
+        &self,
+        f: impl FnOnce(&InputStream, &OutputStream) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let mut conn = self.inner.conn.borrow_mut();
+        self.progress(&mut conn)?;
+        match &conn.streams {
+            Some((input, output)) => f(input, output),
+            None => Err(not_connected()),
+        }
+    }
+
+    pub(crate) fn peer_addr(&self) -> io::Result<SocketAddr> {
+        let mut conn = self.inner.conn.borrow_mut();
+        match self.progress(&mut conn) {
+            Ok(()) => conn.socket.remote_address().map(from_wasi).map_err(error),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => Err(not_connected()),
+            Err(err) => {
+                // Keep the connect error for `take_error`/the next I/O call.
+                self.inner.error.replace(Some(err));
+                Err(not_connected())
+            }
+        }
+    }
+
+    pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
+        let conn = self.inner.conn.borrow();
+        conn.socket.local_address().map(from_wasi).map_err(error)
+    }
+
+    pub(crate) fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        let kind = match how {
+            Shutdown::Read => ShutdownType::Receive,
+            Shutdown::Write => ShutdownType::Send,
+            Shutdown::Both => ShutdownType::Both,
+        };
+        let mut conn = self.inner.conn.borrow_mut();
+        match self.progress(&mut conn) {
+            Ok(()) => conn.socket.shutdown(kind).map_err(error),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => Err(not_connected()),
+            Err(err) => Err(err),
+        }
+    }
+
+    pub(crate) fn set_nodelay(&self, _: bool) -> io::Result<()> {
+        Err(unsupported("TCP_NODELAY (set_nodelay)"))
+    }
+
+    pub(crate) fn nodelay(&self) -> io::Result<bool> {
+        Err(unsupported("TCP_NODELAY (nodelay)"))
+    }
+
+    pub(crate) fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        set_hop_limit(&self.inner.conn.borrow().socket, ttl)
+    }
+
+    pub(crate) fn ttl(&self) -> io::Result<u32> {
+        let conn = self.inner.conn.borrow();
+        conn.socket.hop_limit().map(u32::from).map_err(error)
+    }
+
+    /// The error of a failed connect, once. `None` while the connect is in
+    /// progress, after success, or once the error was handed out.
+    pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
+        let mut conn = self.inner.conn.borrow_mut();
+        if conn.phase == Phase::Connecting {
+            match self.progress(&mut conn) {
+                Ok(()) => return Ok(None),
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(err) => return Ok(Some(err)),
+            }
+        }
+        Ok(self.inner.error.borrow_mut().take())
+    }
+
+    pub(crate) fn peek(&self, _: &mut [u8]) -> io::Result<usize> {
+        Err(unsupported("peek (MSG_PEEK) on TCP streams"))
+    }
+}
+
+fn set_hop_limit(socket: &TcpSocket, ttl: u32) -> io::Result<()> {
+    let ttl = u8::try_from(ttl).map_err(|_| {
+        io::Error::new(io::ErrorKind::InvalidInput, "wasi:sockets: hop limit above 255")
+    })?;
+    socket.set_hop_limit(ttl).map_err(error)
+}
+
+impl Read for &TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let result = self.with_streams(|input, _| {
+            if buf.is_empty() {
+                return Ok(0);
+            }
+            match input.read(buf.len() as u64) {
+                Ok(data) if data.is_empty() => Err(io::ErrorKind::WouldBlock.into()),
+                Ok(data) => {
+                    let n = cmp::min(data.len(), buf.len());
+                    buf[..n].copy_from_slice(&data[..n]);
+                    Ok(n)
+                }
+                Err(StreamError::Closed) => Ok(0),
+                Err(err) => Err(stream_error(err)),
+            }
+        });
+        self.inner.blocked.note(READ, result)
+    }
+
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        match bufs.iter_mut().find(|b| !b.is_empty()) {
+            Some(buf) => self.read(buf),
+            None => Ok(0),
+        }
+    }
+}
+
+impl Write for &TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let result = self.with_streams(|_, output| {
+            if buf.is_empty() {
+                return Ok(0);
+            }
+            let permit = output.check_write().map_err(stream_error)?;
+            if permit == 0 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let n = cmp::min(buf.len() as u64, permit) as usize;
+            output.write(&buf[..n]).map_err(stream_error)?;
+            Ok(n)
+        });
+        self.inner.blocked.note(WRITE, result)
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match bufs.iter().find(|b| !b.is_empty()) {
+            Some(buf) => self.write(buf),
+            None => Ok(0),
+        }
+    }
+
+    /// Asks the host to push out what was written; does not wait.
+    fn flush(&mut self) -> io::Result<()> {
+        self.with_streams(|_, output| output.flush().map_err(stream_error))
+    }
+}
+
+impl Read for TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self).read(buf)
+    }
+}
+
+impl Write for TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (&*self).flush()
+    }
+}
+
+impl PollSource for StreamInner {
+    fn pollable(&self, direction: u8) -> Option<u32> {
+        let mut conn = self.conn.borrow_mut();
+        let conn = &mut *conn;
+        match (&conn.streams, conn.phase) {
+            // Connecting, or failed: the socket's pollable (ready once the
+            // connect is settled) stands for both directions.
+            (None, _) | (_, Phase::Failed) => {
+                let socket = &conn.socket;
+                Some(conn.socket_ready.get_or_insert_with(|| socket.subscribe()).handle())
+            }
+            (Some((input, _)), _) if direction == READ => {
+                Some(conn.read_ready.get_or_insert_with(|| input.subscribe()).handle())
+            }
+            (Some((_, output)), _) => {
+                Some(conn.write_ready.get_or_insert_with(|| output.subscribe()).handle())
+            }
+        }
+    }
+
+    fn take_blocked(&self) -> u8 {
+        self.blocked.take()
+    }
+}
+
+impl Selectable for TcpStream {
+    fn poll_source(&self) -> Shared<dyn PollSource> {
+        Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn PollSource>)
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("TcpStream");
+        if let Ok(addr) = self.local_addr() {
+            d.field("addr", &addr);
+        }
+        if let Ok(conn) = self.inner.conn.try_borrow() {
+            if conn.phase == Phase::Connected {
+                if let Ok(peer) = conn.socket.remote_address() {
+                    d.field("peer", &from_wasi(peer));
+                }
+            }
+        }
+        d.finish_non_exhaustive()
+    }
+}
