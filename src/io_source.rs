@@ -8,7 +8,9 @@ use std::{fmt, io};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::event::Source;
-use crate::sys::{IoSourceState, Selectable, SelectorApi};
+#[cfg(debug_assertions)]
+use crate::sys::SelectorApi;
+use crate::sys::{IoSourceState, Selectable};
 use crate::{Interest, Registry, Token};
 
 /// Wraps an I/O object `T` so it can be registered with a `Registry`.

@@ -58,13 +58,21 @@ pub(crate) fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
     let network = instance_network();
     let socket = create_tcp_socket(family_of(&addr)).map_err(error)?;
     socket.start_connect(&network, to_wasi(addr)).map_err(error)?;
+    // Some hosts (wasmtime) only start the connection when it is first
+    // polled; a `finish-connect` right away sends the SYN now, as
+    // connect(2) would, even if the stream is never registered.
+    let (streams, phase) = match socket.finish_connect() {
+        Ok(streams) => (Some(streams), Phase::Connected),
+        Err(ErrorCode::WouldBlock) => (None, Phase::Connecting),
+        Err(code) => return Err(error(code)),
+    };
     Ok(TcpStream::new(Conn {
         read_ready: None,
         write_ready: None,
         socket_ready: None,
-        streams: None,
+        streams,
         socket,
-        phase: Phase::Connecting,
+        phase,
     }))
 }
 
