@@ -79,3 +79,23 @@ fn non_blocking_polls_do_not_allocate() {
     assert!(reported >= 100, "the waker's events were not reported ({reported})");
     assert_eq!(allocated, 0, "{allocated} allocations in 200 non-blocking polls");
 }
+
+#[test]
+fn a_blocking_poll_allocates_at_most_the_host_result_list() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    poll.registry().register(&mut listener, Token(0), Interest::READABLE).unwrap();
+    for _ in 0..3 {
+        poll.poll(&mut events, Some(Duration::from_millis(1))).unwrap();
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for _ in 0..20 {
+        poll.poll(&mut events, Some(Duration::from_millis(1))).unwrap();
+        assert!(events.is_empty());
+    }
+    let allocated = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    // `wasi:io/poll.poll` returns its ready list in memory the host
+    // allocates through `cabi_realloc`: one allocation per blocking wait.
+    assert!(allocated <= 20, "{allocated} allocations in 20 blocking polls");
+}
