@@ -36,6 +36,8 @@ fn refused_connect_error_once() {
         }
     }
     assert!(writable, "the failed connect was never reported");
+    // Asking for the peer settles the connect but keeps its error.
+    assert_eq!(stream.peer_addr().unwrap_err().kind(), ErrorKind::NotConnected);
     let err = stream.take_error().unwrap().expect("the connect error");
     assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err}");
     assert!(stream.take_error().unwrap().is_none(), "error handed out twice");

@@ -238,21 +238,33 @@ impl TcpStream {
         }
     }
 
-    pub(crate) fn peer_addr(&self) -> io::Result<SocketAddr> {
-        let mut conn = self.inner.conn.borrow_mut();
-        match self.progress(&mut conn) {
-            Ok(()) => conn.socket.remote_address().map(from_wasi).map_err(error),
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => Err(not_connected()),
-            Err(err) => {
-                // Keep the connect error for `take_error`/the next I/O call.
-                self.inner.error.replace(Some(err));
-                Err(not_connected())
+    /// Settles a pending connect without consuming a stored error: `true`
+    /// once connected. A connect that just failed keeps its error for
+    /// `take_error` or the next read/write.
+    fn is_connected(&self, conn: &mut Conn) -> bool {
+        if conn.phase == Phase::Connecting {
+            if let Err(err) = self.progress(conn) {
+                if err.kind() != io::ErrorKind::WouldBlock {
+                    self.inner.error.replace(Some(err));
+                }
             }
         }
+        conn.phase == Phase::Connected
+    }
+
+    pub(crate) fn peer_addr(&self) -> io::Result<SocketAddr> {
+        let mut conn = self.inner.conn.borrow_mut();
+        if !self.is_connected(&mut conn) {
+            return Err(not_connected());
+        }
+        conn.socket.remote_address().map(from_wasi).map_err(error)
     }
 
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
-        let conn = self.inner.conn.borrow();
+        let mut conn = self.inner.conn.borrow_mut();
+        // Hosts may refuse the address while a connect is pending even if
+        // the handshake is done (wasmtime does): settle it first.
+        self.is_connected(&mut conn);
         conn.socket.local_address().map(from_wasi).map_err(error)
     }
 
@@ -263,11 +275,10 @@ impl TcpStream {
             Shutdown::Both => ShutdownType::Both,
         };
         let mut conn = self.inner.conn.borrow_mut();
-        match self.progress(&mut conn) {
-            Ok(()) => conn.socket.shutdown(kind).map_err(error),
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => Err(not_connected()),
-            Err(err) => Err(err),
+        if !self.is_connected(&mut conn) {
+            return Err(not_connected());
         }
+        conn.socket.shutdown(kind).map_err(error)
     }
 
     pub(crate) fn set_nodelay(&self, _: bool) -> io::Result<()> {
