@@ -49,3 +49,25 @@ fn reregister_changes_token_and_deregister_silences() {
     poll.poll(&mut events, Some(Duration::from_millis(200))).unwrap();
     assert!(events.is_empty(), "event after deregister: {events:?}");
 }
+
+#[test]
+fn readiness_past_the_events_capacity_is_reported_next_time() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(1);
+    let mut a = UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut b = UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    // Both have room to send at once: two ready sources, room for one event.
+    poll.registry().register(&mut a, Token(1), Interest::WRITABLE).unwrap();
+    poll.registry().register(&mut b, Token(2), Interest::WRITABLE).unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..20 {
+        poll.poll(&mut events, Some(Duration::from_millis(100))).unwrap();
+        assert!(events.iter().count() <= 1);
+        seen.extend(events.iter().map(|e| e.token()));
+        if seen.len() >= 2 {
+            break;
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, vec![Token(1), Token(2)]);
+}
