@@ -36,26 +36,6 @@ macro_rules! cfg_io_source {
 
 
 
-/// Conversions between the crate's sockets and std's (`from_std`).
-///
-/// Absent on the wasm32-wasip2 backend: there a std socket is a wasi-libc
-/// file descriptor whose `wasi:sockets` handles live in wasi-libc's private
-/// descriptor table, whose layout changes between wasi-sdk releases, and the
-/// crate's sockets hold `wasi:sockets` handles with no descriptor at all.
-/// Converting would mean reading (or writing) that private table for one
-/// exact toolchain, so the conversion is not offered rather than offered
-/// half-working. This is the one place that condition is written.
-#[allow(unused_macros)] // used by `net` only
-macro_rules! cfg_std_interop {
-    ($($item:item)*) => {
-        $(
-            #[cfg(not(all(target_os = "wasi", target_env = "p2", feature = "os-poll")))]
-            #[cfg_attr(docsrs, doc(cfg(not(all(target_os = "wasi", target_env = "p2")))))]
-            $item
-        )*
-    }
-}
-
 /// Logging that compiles to nothing without the `log` feature.
 macro_rules! trace {
     ($($t:tt)*) => { log!(trace, $($t)*) }

@@ -57,12 +57,10 @@ impl UdpSocket {
         sys::udp::bind(addr).map(UdpSocket::from_sys)
     }
 
-    cfg_std_interop! {
-        /// Wraps a socket created with the standard library. It must already be
-        /// in non-blocking mode; this function does not change it.
-        pub fn from_std(socket: std::net::UdpSocket) -> UdpSocket {
-            UdpSocket::from_sys(sys::udp::from_std(socket))
-        }
+    /// Wraps a socket created with the standard library. It must already be
+    /// in non-blocking mode; this function does not change it.
+    pub fn from_std(socket: std::net::UdpSocket) -> UdpSocket {
+        UdpSocket::from_sys(sys::udp::from_std(socket))
     }
 
     pub(crate) fn from_sys(socket: sys::udp::UdpSocket) -> UdpSocket {

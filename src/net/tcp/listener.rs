@@ -59,15 +59,13 @@ impl TcpListener {
         sys::tcp::bind(addr).map(TcpListener::from_sys)
     }
 
-    cfg_std_interop! {
-        /// Wraps a listener created with the standard library.
-        ///
-        /// The listener must already be in non-blocking mode
-        /// (`set_nonblocking(true)`); this function does not change it, so that
-        /// it stays infallible, as in mio.
-        pub fn from_std(listener: std::net::TcpListener) -> TcpListener {
-            TcpListener::from_sys(sys::tcp::listener_from_std(listener))
-        }
+    /// Wraps a listener created with the standard library.
+    ///
+    /// The listener must already be in non-blocking mode
+    /// (`set_nonblocking(true)`); this function does not change it, so that
+    /// it stays infallible, as in mio.
+    pub fn from_std(listener: std::net::TcpListener) -> TcpListener {
+        TcpListener::from_sys(sys::tcp::listener_from_std(listener))
     }
 
     pub(crate) fn from_sys(listener: sys::tcp::TcpListener) -> TcpListener {

@@ -59,15 +59,13 @@ impl TcpStream {
         sys::tcp::connect(addr).map(TcpStream::from_sys)
     }
 
-    cfg_std_interop! {
-        /// Wraps a stream created with the standard library.
-        ///
-        /// The stream must already be in non-blocking mode
-        /// (`set_nonblocking(true)`); this function does not change it. A stream
-        /// whose connect is still in progress is fine.
-        pub fn from_std(stream: std::net::TcpStream) -> TcpStream {
-            TcpStream::from_sys(sys::tcp::stream_from_std(stream))
-        }
+    /// Wraps a stream created with the standard library.
+    ///
+    /// The stream must already be in non-blocking mode
+    /// (`set_nonblocking(true)`); this function does not change it. A stream
+    /// whose connect is still in progress is fine.
+    pub fn from_std(stream: std::net::TcpStream) -> TcpStream {
+        TcpStream::from_sys(sys::tcp::stream_from_std(stream))
     }
 
     pub(crate) fn from_sys(stream: sys::tcp::TcpStream) -> TcpStream {

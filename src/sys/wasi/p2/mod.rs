@@ -23,6 +23,8 @@ use std::ops::Deref;
 use std::rc::Rc;
 
 mod bindings;
+#[cfg(feature = "net")]
+mod descriptor;
 mod io_source;
 mod selector;
 mod waker;
@@ -38,6 +40,8 @@ pub(crate) mod dns;
 pub(crate) mod tcp;
 #[cfg(feature = "net")]
 pub(crate) mod udp;
+#[cfg(feature = "net")]
+mod std_impls;
 
 /// A reference-counted value shared by the handles of this backend (a
 /// source and the selector it is registered with).
@@ -69,6 +73,20 @@ impl<T: ?Sized> Shared<T> {
     #[cfg(feature = "net")]
     pub(crate) fn rc(&self) -> &Rc<T> {
         &self.0
+    }
+
+    /// The value, if this is the last handle to it.
+    #[cfg(feature = "net")]
+    pub(crate) fn into_inner(self) -> T
+    where
+        T: Sized,
+    {
+        match Rc::try_unwrap(self.0) {
+            Ok(value) => value,
+            // `IoSource::into_inner` deregisters (dropping the selector's
+            // handle) before the socket is taken apart.
+            Err(_) => panic!("mio: a wasip2 socket is still shared while being converted"),
+        }
     }
 
     pub(crate) fn ptr_eq(&self, other: &Shared<T>) -> bool {

@@ -8,13 +8,16 @@
 //! input and output streams; a write never exceeds the host's `check-write`
 //! permit.
 //!
-//! Resources are dropped child first (pollables, then streams, then the
-//! socket): the host traps otherwise. The field order of the structs below
-//! is that drop order.
+//! Every socket is also a wasi-libc descriptor (see `descriptor`): the
+//! descriptor owns the socket and stream handles, the types here work on
+//! borrowed copies and own only their pollables. Pollables are dropped
+//! first, then the descriptor is closed (wasi-libc drops streams before the
+//! socket, as the host requires). The field order below is that drop order.
 
 use std::cell::RefCell;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{IntoRawFd, RawFd};
 use std::rc::Rc;
 use std::{cmp, fmt};
 
@@ -23,6 +26,7 @@ use super::bindings::{
     unsupported, ErrorCode, InputStream, OutputStream, Pollable, ShutdownType, StreamError,
     TcpSocket,
 };
+use super::descriptor::{Borrowed, TcpDescriptor, TcpState};
 use super::io_source::{Blocked, PollSource, Selectable, READ, WRITE};
 use super::Shared;
 
@@ -41,28 +45,27 @@ fn finish_blocking<T>(socket: &TcpSocket, mut f: impl FnMut() -> Result<T, Error
 pub(crate) fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     let network = instance_network();
     let socket = create_tcp_socket(family_of(&addr)).map_err(error)?;
+    let (desc, socket) = TcpDescriptor::new(socket)?;
     socket.start_bind(&network, to_wasi(addr)).map_err(error)?;
     finish_blocking(&socket, || socket.finish_bind())?;
+    desc.set_bound();
     socket.start_listen().map_err(error)?;
     finish_blocking(&socket, || socket.finish_listen())?;
-    Ok(TcpListener {
-        inner: Shared::new(ListenerInner {
-            ready: RefCell::new(None),
-            socket,
-            blocked: Blocked::default(),
-        }),
-    })
+    desc.set_listening();
+    Ok(TcpListener::new(desc, socket))
 }
 
 pub(crate) fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
     let network = instance_network();
     let socket = create_tcp_socket(family_of(&addr)).map_err(error)?;
+    let (desc, socket) = TcpDescriptor::new(socket)?;
     socket.start_connect(&network, to_wasi(addr)).map_err(error)?;
+    desc.set_connecting();
     // Some hosts (wasmtime) only start the connection when it is first
     // polled; a `finish-connect` right away sends the SYN now, as
     // connect(2) would, even if the stream is never registered.
     let (streams, phase) = match socket.finish_connect() {
-        Ok(streams) => (Some(streams), Phase::Connected),
+        Ok((input, output)) => (Some(desc.set_connected(input, output)), Phase::Connected),
         Err(ErrorCode::WouldBlock) => (None, Phase::Connecting),
         Err(code) => return Err(error(code)),
     };
@@ -73,6 +76,7 @@ pub(crate) fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
         streams,
         socket,
         phase,
+        desc,
     }))
 }
 
@@ -81,16 +85,69 @@ pub(crate) fn accept(listener: &TcpListener) -> io::Result<(TcpStream, SocketAdd
     let (socket, input, output) = inner
         .blocked
         .note(READ, inner.socket.accept().map_err(error))?;
-    let addr = socket.remote_address().map(from_wasi).map_err(error)?;
+    let addr = match socket.remote_address() {
+        Ok(addr) => from_wasi(addr),
+        Err(code) => {
+            drop((input, output));
+            return Err(error(code));
+        }
+    };
+    let (desc, socket) = TcpDescriptor::new(socket)?;
+    let streams = desc.set_connected(input, output);
     let stream = TcpStream::new(Conn {
         read_ready: None,
         write_ready: None,
         socket_ready: None,
-        streams: Some((input, output)),
+        streams: Some(streams),
         socket,
         phase: Phase::Connected,
+        desc,
     });
     Ok((stream, addr))
+}
+
+/// Adopts std's stream: its wasi-libc descriptor becomes this stream's.
+///
+/// # Panics
+///
+/// If the descriptor does not have the layout of the supported wasi-libc
+/// (see `descriptor`), or is not a stream: `from_std` cannot fail in mio's
+/// API, and guessing would corrupt wasi-libc's state.
+pub(crate) fn stream_from_std(stream: std::net::TcpStream) -> TcpStream {
+    let fd = stream.into_raw_fd();
+    // SAFETY: `into_raw_fd` gave us ownership of an open descriptor.
+    let adopted = unsafe { TcpDescriptor::from_raw(fd) };
+    let (desc, socket, state) = match adopted {
+        Ok(adopted) => adopted,
+        Err(err) => panic!("mio::net::TcpStream::from_std: {err}"),
+    };
+    let (streams, phase) = match state {
+        TcpState::Connected(input, output) => (Some((input, output)), Phase::Connected),
+        TcpState::Connecting => (None, Phase::Connecting),
+        TcpState::ConnectFailed | TcpState::Unbound | TcpState::Bound => (None, Phase::Failed),
+        TcpState::Listening => panic!("mio::net::TcpStream::from_std: the socket is a listener"),
+    };
+    TcpStream::new(Conn {
+        read_ready: None,
+        write_ready: None,
+        socket_ready: None,
+        streams,
+        socket,
+        phase,
+        desc,
+    })
+}
+
+/// Adopts std's listener (see [`stream_from_std`] for the panics).
+pub(crate) fn listener_from_std(listener: std::net::TcpListener) -> TcpListener {
+    let fd = listener.into_raw_fd();
+    // SAFETY: `into_raw_fd` gave us ownership of an open descriptor.
+    let adopted = unsafe { TcpDescriptor::from_raw(fd) };
+    match adopted {
+        Ok((desc, socket, TcpState::Listening)) => TcpListener::new(desc, socket),
+        Ok(_) => panic!("mio::net::TcpListener::from_std: the socket is not listening"),
+        Err(err) => panic!("mio::net::TcpListener::from_std: {err}"),
+    }
 }
 
 /// A listening socket.
@@ -98,13 +155,40 @@ pub(crate) struct TcpListener {
     inner: Shared<ListenerInner>,
 }
 
+/// Field order is drop order: our pollable, then the descriptor.
 struct ListenerInner {
     ready: RefCell<Option<Pollable>>,
-    socket: TcpSocket,
+    socket: Borrowed<TcpSocket>,
     blocked: Blocked,
+    fd: RawFd,
+    desc: TcpDescriptor,
 }
 
 impl TcpListener {
+    fn new(desc: TcpDescriptor, socket: Borrowed<TcpSocket>) -> TcpListener {
+        TcpListener {
+            inner: Shared::new(ListenerInner {
+                ready: RefCell::new(None),
+                socket,
+                blocked: Blocked::default(),
+                fd: desc.raw(),
+                desc,
+            }),
+        }
+    }
+
+    pub(crate) fn as_raw_fd(&self) -> RawFd {
+        self.inner.fd
+    }
+
+    /// Hands the descriptor (and the handles it owns) to the caller.
+    pub(crate) fn into_raw_fd(self) -> RawFd {
+        let inner = self.inner.into_inner();
+        let ListenerInner { ready, desc, .. } = inner;
+        drop(ready);
+        desc.into_raw()
+    }
+
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.socket.local_address().map(from_wasi).map_err(error)
     }
@@ -164,6 +248,7 @@ struct StreamInner {
     blocked: Blocked,
     /// The connect error not yet handed to the user.
     error: RefCell<Option<io::Error>>,
+    fd: RawFd,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -173,14 +258,16 @@ enum Phase {
     Failed,
 }
 
-/// Fields in drop order: pollables, streams, socket.
+/// Fields in drop order: our pollables, then the descriptor (which drops
+/// the streams and the socket).
 struct Conn {
     read_ready: Option<Pollable>,
     write_ready: Option<Pollable>,
     socket_ready: Option<Pollable>,
-    streams: Option<(InputStream, OutputStream)>,
-    socket: TcpSocket,
+    streams: Option<(Borrowed<InputStream>, Borrowed<OutputStream>)>,
+    socket: Borrowed<TcpSocket>,
     phase: Phase,
+    desc: TcpDescriptor,
 }
 
 fn not_connected() -> io::Error {
@@ -191,11 +278,36 @@ impl TcpStream {
     fn new(conn: Conn) -> TcpStream {
         TcpStream {
             inner: Shared::new(StreamInner {
+                fd: conn.desc.raw(),
                 conn: RefCell::new(conn),
                 blocked: Blocked::default(),
                 error: RefCell::new(None),
             }),
         }
+    }
+
+    pub(crate) fn as_raw_fd(&self) -> RawFd {
+        self.inner.fd
+    }
+
+    /// Hands the descriptor (and the handles it owns) to the caller.
+    pub(crate) fn into_raw_fd(self) -> RawFd {
+        {
+            // A connect the host has finished is recorded in the
+            // descriptor first: wasi-libc does not finish it on its own.
+            let mut conn = self.inner.conn.borrow_mut();
+            self.is_connected(&mut conn);
+        }
+        let conn = self.inner.into_inner().conn.into_inner();
+        let Conn {
+            read_ready,
+            write_ready,
+            socket_ready,
+            desc,
+            ..
+        } = conn;
+        drop((read_ready, write_ready, socket_ready));
+        desc.into_raw()
     }
 
     /// Completes a pending connect if the host has finished it. `Ok` once
@@ -206,11 +318,11 @@ impl TcpStream {
             Phase::Connected => Ok(()),
             Phase::Failed => Err(self.inner.error.borrow_mut().take().unwrap_or_else(not_connected)),
             Phase::Connecting => match conn.socket.finish_connect() {
-                Ok(streams) => {
+                Ok((input, output)) => {
                     // The socket pollable was for the connect; the streams
                     // get their own.
                     conn.socket_ready = None;
-                    conn.streams = Some(streams);
+                    conn.streams = Some(conn.desc.set_connected(input, output));
                     conn.phase = Phase::Connected;
                     Ok(())
                 }
@@ -220,6 +332,7 @@ impl TcpStream {
                 }
                 Err(code) => {
                     conn.phase = Phase::Failed;
+                    conn.desc.set_connect_failed(code);
                     Err(error(code))
                 }
             },

@@ -5,26 +5,29 @@
 //! remote address (`send`/`recv`). Options WASI 0.2 does not have
 //! (broadcast, multicast, peeking) return `Unsupported`.
 //!
-//! Drop order, as the host requires: pollables, streams, socket (the field
+//! As for TCP, the socket is a wasi-libc descriptor that owns the socket and
+//! stream handles; this type owns its pollables, dropped first (the field
 //! order of `Inner`).
 
 use std::cell::{Cell, RefCell};
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::{IntoRawFd, RawFd};
 use std::rc::Rc;
 use std::{cmp, fmt};
 
 use super::bindings::{
     create_udp_socket, error, family_of, from_wasi, instance_network, to_wasi, unsupported,
-    ErrorCode, IncomingDatagramStream, IpAddressFamily, OutgoingDatagram, OutgoingDatagramStream,
-    Pollable, UdpSocket as WasiUdpSocket,
+    ErrorCode, IpAddressFamily, OutgoingDatagram, Pollable, UdpSocket as WasiUdpSocket,
 };
+use super::descriptor::{Borrowed, UdpDescriptor, UdpStreams};
 use super::io_source::{Blocked, PollSource, Selectable, READ, WRITE};
 use super::Shared;
 
 pub(crate) fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
     let network = instance_network();
     let socket = create_udp_socket(family_of(&addr)).map_err(error)?;
+    let (desc, socket) = UdpDescriptor::new(socket)?;
     socket.start_bind(&network, to_wasi(addr)).map_err(error)?;
     let mut pollable = None;
     loop {
@@ -34,19 +37,32 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
         }
     }
     drop(pollable);
-    let streams = socket.stream(None).map_err(error)?;
-    Ok(UdpSocket {
-        inner: Shared::new(Inner {
-            ends: RefCell::new(Ends {
-                recv_ready: None,
-                send_ready: None,
-                streams: Some(streams),
-            }),
-            socket,
-            connected: Cell::new(false),
-            blocked: Blocked::default(),
-        }),
-    })
+    desc.set_bound();
+    let (incoming, outgoing) = socket.stream(None).map_err(error)?;
+    let streams = desc.set_streams(incoming, outgoing, false);
+    Ok(UdpSocket::new(desc, socket, Some(streams), false))
+}
+
+/// Adopts std's socket: its wasi-libc descriptor becomes this socket's.
+///
+/// # Panics
+///
+/// If the descriptor does not have the layout of the supported wasi-libc
+/// (see `descriptor`): `from_std` cannot fail in mio's API.
+pub(crate) fn from_std(socket: std::net::UdpSocket) -> UdpSocket {
+    let fd = socket.into_raw_fd();
+    // SAFETY: `into_raw_fd` gave us ownership of an open descriptor.
+    let adopted = unsafe { UdpDescriptor::from_raw(fd) };
+    let (desc, socket, streams, connected) = match adopted {
+        Ok(adopted) => adopted,
+        Err(err) => panic!("mio::net::UdpSocket::from_std: {err}"),
+    };
+    // wasi-libc makes the streams of a bound socket on first use.
+    let streams = streams.or_else(|| {
+        let (incoming, outgoing) = socket.stream(None).ok()?;
+        Some(desc.set_streams(incoming, outgoing, false))
+    });
+    UdpSocket::new(desc, socket, streams, connected)
 }
 
 /// IPv6 sockets of WASI 0.2 are always IPv6-only (the specification fixes
@@ -59,19 +75,22 @@ pub(crate) struct UdpSocket {
     inner: Shared<Inner>,
 }
 
-/// Field order is drop order.
+/// Field order is drop order: our pollables, then the descriptor.
 struct Inner {
     ends: RefCell<Ends>,
-    socket: WasiUdpSocket,
+    socket: Borrowed<WasiUdpSocket>,
     connected: Cell<bool>,
     blocked: Blocked,
+    fd: RawFd,
+    desc: UdpDescriptor,
 }
 
 struct Ends {
     recv_ready: Option<Pollable>,
     send_ready: Option<Pollable>,
-    /// `None` only if re-creating the pair failed.
-    streams: Option<(IncomingDatagramStream, OutgoingDatagramStream)>,
+    /// Borrowed from the descriptor; `None` only if re-creating the pair
+    /// failed.
+    streams: Option<UdpStreams>,
 }
 
 fn no_streams() -> io::Error {
@@ -83,6 +102,39 @@ fn no_option(what: &str) -> io::Error {
 }
 
 impl UdpSocket {
+    fn new(
+        desc: UdpDescriptor,
+        socket: Borrowed<WasiUdpSocket>,
+        streams: Option<UdpStreams>,
+        connected: bool,
+    ) -> UdpSocket {
+        UdpSocket {
+            inner: Shared::new(Inner {
+                ends: RefCell::new(Ends {
+                    recv_ready: None,
+                    send_ready: None,
+                    streams,
+                }),
+                socket,
+                connected: Cell::new(connected),
+                blocked: Blocked::default(),
+                fd: desc.raw(),
+                desc,
+            }),
+        }
+    }
+
+    pub(crate) fn as_raw_fd(&self) -> RawFd {
+        self.inner.fd
+    }
+
+    /// Hands the descriptor (and the handles it owns) to the caller.
+    pub(crate) fn into_raw_fd(self) -> RawFd {
+        let Inner { ends, desc, .. } = self.inner.into_inner();
+        drop(ends);
+        desc.into_raw()
+    }
+
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.socket.local_address().map(from_wasi).map_err(error)
     }
@@ -171,18 +223,25 @@ impl UdpSocket {
     /// the old one (with its pollables) must be gone before it does.
     pub(crate) fn connect(&self, addr: SocketAddr) -> io::Result<()> {
         let mut ends = self.inner.ends.borrow_mut();
+        let desc = &self.inner.desc;
         ends.recv_ready = None;
         ends.send_ready = None;
         ends.streams = None;
+        desc.drop_streams();
         match self.inner.socket.stream(Some(to_wasi(addr))) {
-            Ok(streams) => {
-                ends.streams = Some(streams);
+            Ok((incoming, outgoing)) => {
+                ends.streams = Some(desc.set_streams(incoming, outgoing, true));
                 self.inner.connected.set(true);
                 Ok(())
             }
             Err(code) => {
                 // Keep the socket usable as it was (unconnected).
-                ends.streams = self.inner.socket.stream(None).ok();
+                ends.streams = self
+                    .inner
+                    .socket
+                    .stream(None)
+                    .ok()
+                    .map(|(incoming, outgoing)| desc.set_streams(incoming, outgoing, false));
                 self.inner.connected.set(false);
                 Err(error(code))
             }
