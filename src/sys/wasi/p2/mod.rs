@@ -8,6 +8,11 @@
 //! * `io_source`: per-source registration state; re-arms a direction when
 //!   an I/O call returns `WouldBlock`.
 //! * `waker`, `tcp`, `udp`, `dns` (non-blocking name lookup).
+//! * `descriptor`: every socket is also a wasi-libc file descriptor that
+//!   owns its handles, so std's sockets convert both ways (`from_std`,
+//!   `std_impls`: `AsRawFd`, `IntoRawFd`, `FromRawFd`, ...). Tied to the
+//!   wasi-libc of wasi-sdk 30 (Rust 1.95's wasm32-wasip2), checked at run
+//!   time.
 //!
 //! A WASI 0.2 component runs on one thread: state shared between a source
 //! and the selector is reference-counted and checked at run time
