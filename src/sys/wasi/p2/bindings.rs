@@ -3,8 +3,8 @@
 //! and the one raw call the generated code cannot make without allocating.
 //!
 //! Everything above this file works with typed resources (`TcpSocket`,
-//! `InputStream`, `Pollable`, ...) and `std::io::Error`; the only `unsafe`
-//! of the backend is here.
+//! `InputStream`, `Pollable`, ...) and `std::io::Error`; the backend's
+//! `unsafe` is here and in `descriptor` (wasi-libc's descriptor table).
 
 // Without `net`, only the selector's part is used.
 #![cfg_attr(not(feature = "net"), allow(dead_code, unused_imports))]

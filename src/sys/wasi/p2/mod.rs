@@ -1,8 +1,9 @@
 //! wasm32-wasip2 backend: straight onto `wasi:io/poll` and `wasi:sockets`
-//! (WASI 0.2), without going through wasi-libc's descriptors.
+//! (WASI 0.2), without going through wasi-libc's socket calls (whose
+//! non-blocking `accept` fails there).
 //!
 //! * `bindings`: the generated WASI 0.2 imports and a thin typed layer over
-//!   them (the only `unsafe` of the backend).
+//!   them; with `descriptor`, the only `unsafe` of the backend.
 //! * `selector`: `Poll` over `wasi:io/poll.poll`, one pollable per armed
 //!   (source, direction); edge-triggered like every other backend.
 //! * `io_source`: per-source registration state; re-arms a direction when
