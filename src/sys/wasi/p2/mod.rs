@@ -3,7 +3,7 @@
 //! non-blocking `accept` fails there).
 //!
 //! * `bindings`: the generated WASI 0.2 imports and a thin typed layer over
-//!   them; with `descriptor`, the only `unsafe` of the backend.
+//!   them; with `descriptor`, all of the backend's FFI `unsafe`.
 //! * `selector`: `Poll` over `wasi:io/poll.poll`, one pollable per armed
 //!   (source, direction); edge-triggered like every other backend.
 //! * `io_source`: per-source registration state; re-arms a direction when
