@@ -253,11 +253,11 @@ TOML
         return 1
     fi
     grep -A1 '^name = "tokio"$' "$dir/app/Cargo.lock" | tail -n1
-    timeout 300 "$WASMTIME" run -S inherit-network "$wasm"
+    timeout 300 "$WASMTIME" run -S inherit-network "$wasm" wasmtime
     local rc=$?
     # The checks avoid half-closing: jco's shutdown() closes the socket.
     echo "--- jco"
-    timeout 300 "$JCO" run "$wasm" || rc=1
+    timeout 300 "$JCO" run "$wasm" jco || rc=1
     return $rc
 }
 

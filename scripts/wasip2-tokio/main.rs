@@ -126,7 +126,8 @@ async fn main() {
             }
         }
     }
-    println!("tokio on wasip2: {passed} passed, {failed} failed");
+    let host = std::env::args().nth(1).unwrap_or_else(|| "wasip2".to_string());
+    println!("tokio ({host}): {passed} passed, {failed} failed");
     if failed > 0 {
         std::process::exit(1);
     }
