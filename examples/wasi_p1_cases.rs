@@ -12,7 +12,7 @@
 //! `udp-echo ADDR COUNT`, `udp-pair ADDR`, `self-connect ADDR`, `dns`,
 //! `options`.
 
-#[cfg(target_os = "wasi")]
+#[cfg(all(target_os = "wasi", target_env = "p1"))]
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let case = args.first().cloned().unwrap_or_default();
@@ -25,12 +25,12 @@ fn main() {
     }
 }
 
-#[cfg(not(target_os = "wasi"))]
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
 fn main() {
     println!("this example is for wasm32-wasip1 (see scripts/test-wasip1.sh)");
 }
 
-#[cfg(target_os = "wasi")]
+#[cfg(all(target_os = "wasi", target_env = "p1"))]
 mod counting {
     use std::alloc::{GlobalAlloc, Layout, System};
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -62,7 +62,7 @@ mod counting {
     static GLOBAL: Counting = Counting;
 }
 
-#[cfg(target_os = "wasi")]
+#[cfg(all(target_os = "wasi", target_env = "p1"))]
 mod cases {
     use std::io::{self, ErrorKind};
     use std::os::fd::{FromRawFd, IntoRawFd};

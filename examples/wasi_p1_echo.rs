@@ -21,17 +21,17 @@
 //! after `--conns N` connections (default 1) the server exits. It prints
 //! `LISTENING <addr>` when ready and `DONE polls=<n> bytes=<n>` at the end.
 
-#[cfg(target_os = "wasi")]
+#[cfg(all(target_os = "wasi", target_env = "p1"))]
 fn main() -> std::io::Result<()> {
     server::run()
 }
 
-#[cfg(not(target_os = "wasi"))]
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
 fn main() {
     println!("this example is for wasm32-wasip1; see the comment at the top of the file");
 }
 
-#[cfg(target_os = "wasi")]
+#[cfg(all(target_os = "wasi", target_env = "p1"))]
 mod server {
     use std::collections::HashMap;
     use std::io::{self, Read, Write};

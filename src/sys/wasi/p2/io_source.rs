@@ -1,0 +1,178 @@
+//! Registration state of one source, and the readiness bookkeeping shared
+//! by every source type of the backend.
+//!
+//! Readiness is edge-triggered: the selector reports a direction once and
+//! then leaves it disarmed. It is armed again when an I/O call through
+//! [`IoSourceState::do_io`] returns `WouldBlock` (only the direction that
+//! blocked, when the source recorded it; every registered direction
+//! otherwise), or when the source is re-registered.
+
+// With only `os-poll`, no source type exists to register.
+#![cfg_attr(not(feature = "net"), allow(dead_code))]
+
+use std::cell::Cell;
+use std::io;
+
+use super::selector::Selector;
+use super::Shared;
+use crate::{Interest, Registry, Token};
+
+/// Direction bits.
+pub(crate) const READ: u8 = 0b01;
+pub(crate) const WRITE: u8 = 0b10;
+
+pub(crate) fn interest_bits(interests: Interest) -> u8 {
+    let mut bits = 0;
+    if interests.is_readable() {
+        bits |= READ;
+    }
+    if interests.is_writable() {
+        bits |= WRITE;
+    }
+    bits
+}
+
+/// What the selector asks of a registered source.
+pub(crate) trait PollSource {
+    /// Raw handle of the pollable that becomes ready when the direction
+    /// (`READ` or `WRITE`) can make progress, created on first use and kept
+    /// by the source; `None` if that direction never becomes ready.
+    fn pollable(&self, direction: u8) -> Option<u32>;
+
+    /// The directions whose last operation returned `WouldBlock`, cleared.
+    fn take_blocked(&self) -> u8;
+}
+
+/// Implemented by every type this backend can register.
+pub(crate) trait Selectable {
+    fn poll_source(&self) -> Shared<dyn PollSource>;
+}
+
+/// The directions an operation blocked on, kept by each source.
+#[derive(Debug, Default)]
+pub(crate) struct Blocked(Cell<u8>);
+
+impl Blocked {
+    pub(crate) fn set(&self, direction: u8) {
+        self.0.set(self.0.get() | direction);
+    }
+
+    pub(crate) fn take(&self) -> u8 {
+        self.0.replace(0)
+    }
+
+    /// Passes `result` through, noting `direction` if it is `WouldBlock`.
+    pub(crate) fn note<T>(&self, direction: u8, result: io::Result<T>) -> io::Result<T> {
+        if let Err(err) = &result {
+            if err.kind() == io::ErrorKind::WouldBlock {
+                self.set(direction);
+            }
+        }
+        result
+    }
+}
+
+pub(crate) struct IoSourceState {
+    registration: Option<Registration>,
+}
+
+struct Registration {
+    selector: Selector,
+    slot: usize,
+    source: Shared<dyn PollSource>,
+}
+
+fn not_registered() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        "I/O source not registered with this `Registry`",
+    )
+}
+
+impl IoSourceState {
+    pub(crate) fn new() -> IoSourceState {
+        IoSourceState { registration: None }
+    }
+
+    pub(crate) fn do_io<T, F, R>(&self, f: F, io: &T) -> io::Result<R>
+    where
+        F: FnOnce(&T) -> io::Result<R>,
+    {
+        let Some(reg) = &self.registration else {
+            return f(io);
+        };
+        // Forget directions recorded by calls made outside `do_io`.
+        reg.source.take_blocked();
+        let result = f(io);
+        if let Err(err) = &result {
+            if err.kind() == io::ErrorKind::WouldBlock {
+                let blocked = reg.source.take_blocked();
+                reg.selector.rearm(reg.slot, if blocked == 0 { READ | WRITE } else { blocked });
+            }
+        }
+        result
+    }
+
+    pub(crate) fn register<T: Selectable>(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+        io: &T,
+    ) -> io::Result<()> {
+        if self.registration.is_some() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "I/O source already registered with this `Registry`",
+            ));
+        }
+        let selector = registry.selector();
+        let source = io.poll_source();
+        let slot = selector.add(Shared::clone(&source), token, interests);
+        self.registration = Some(Registration {
+            selector: selector.clone_handle(),
+            slot,
+            source,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn reregister<T: Selectable>(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+        _: &T,
+    ) -> io::Result<()> {
+        match &self.registration {
+            Some(reg) if reg.selector.same_as(registry.selector()) => {
+                reg.selector.modify(reg.slot, token, interests);
+                Ok(())
+            }
+            _ => Err(not_registered()),
+        }
+    }
+
+    pub(crate) fn deregister<T: Selectable>(&mut self, registry: &Registry, _: &T) -> io::Result<()> {
+        match &self.registration {
+            Some(reg) if reg.selector.same_as(registry.selector()) => {
+                if let Some(reg) = self.registration.take() {
+                    reg.selector.remove(reg.slot);
+                }
+                Ok(())
+            }
+            _ => Err(not_registered()),
+        }
+    }
+}
+
+impl Drop for IoSourceState {
+    fn drop(&mut self) {
+        // `IoSource` drops its state before the socket it wraps, so the
+        // selector lets go of the socket's pollables before the socket
+        // itself goes (the host traps on a pollable outliving its parent).
+        if let Some(reg) = self.registration.take() {
+            reg.selector.remove(reg.slot);
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! The selector: `wasi:io/poll.poll` over one pollable per armed
+//! (source, direction), plus a clock pollable for the timeout.
+//!
+//! Each `select` walks the registrations, collects the raw handles of the
+//! pollables of armed directions into a buffer reused from call to call,
+//! and first asks the host, without blocking, whether any is ready
+//! (`pollable.ready`, which allocates nothing). Only when none is, and the
+//! caller is willing to wait, does it call `poll` with the list plus a
+//! `subscribe-duration` clock pollable (rounded up to whole nanoseconds).
+//! Reported directions are disarmed until the source is used up
+//! (`WouldBlock`, see `io_source`) or re-registered.
+//!
+//! Allocation: the buffers are reused, so a `select` that finds work
+//! without blocking allocates nothing. A `select` that blocks receives the
+//! ready indices as a list the host allocates through `cabi_realloc` (the
+//! canonical ABI returns lists that way; there is no variant of `poll`
+//! writing into a caller's buffer): one small allocation per blocking wait,
+//! freed at once.
+
+#![cfg_attr(not(feature = "net"), allow(dead_code))]
+
+use std::cell::{Cell, RefCell};
+use std::time::Duration;
+use std::{fmt, io};
+
+use super::bindings::{handle_ready, monotonic_clock, poll_handles};
+use super::io_source::{interest_bits, PollSource, READ, WRITE};
+use super::Shared;
+use crate::sys::{next_selector_id, EventApi, SelectorApi};
+use crate::{Interest, Token};
+
+#[derive(Clone, Copy)]
+pub(crate) struct Event {
+    token: Token,
+    directions: u8,
+}
+
+pub(crate) type Events = Vec<Event>;
+
+pub(crate) struct Selector {
+    id: usize,
+    state: Shared<State>,
+}
+
+struct State {
+    registrations: RefCell<Registrations>,
+    waker: Cell<Option<Token>>,
+    woken: Cell<bool>,
+}
+
+#[derive(Default)]
+struct Registrations {
+    entries: Vec<Option<Entry>>,
+    free: Vec<usize>,
+    /// Raw pollable handles passed to the host, reused by every `select`.
+    handles: Vec<u32>,
+    /// For each handle: (slot, direction).
+    owners: Vec<(usize, u8)>,
+    /// Indices into `handles` that are ready.
+    ready: Vec<u32>,
+}
+
+struct Entry {
+    token: Token,
+    interests: u8,
+    armed: u8,
+    /// Directions found ready by the current `select`.
+    pending: u8,
+    source: Shared<dyn PollSource>,
+}
+
+impl SelectorApi for Selector {
+    fn new() -> io::Result<Selector> {
+        Ok(Selector {
+            id: next_selector_id(),
+            state: Shared::new(State {
+                registrations: RefCell::new(Registrations::default()),
+                waker: Cell::new(None),
+                woken: Cell::new(false),
+            }),
+        })
+    }
+
+    fn try_clone(&self) -> io::Result<Selector> {
+        Ok(self.clone_handle())
+    }
+
+    fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        events.clear();
+        let mut regs = self.state.registrations.borrow_mut();
+        let regs = &mut *regs;
+        regs.handles.clear();
+        regs.owners.clear();
+        regs.ready.clear();
+        for (slot, entry) in regs.entries.iter().enumerate() {
+            let Some(entry) = entry else { continue };
+            for direction in [READ, WRITE] {
+                if entry.armed & direction != 0 {
+                    if let Some(handle) = entry.source.pollable(direction) {
+                        regs.handles.push(handle);
+                        regs.owners.push((slot, direction));
+                    }
+                }
+            }
+        }
+
+        // Non-blocking pass first: no clock, no host-allocated result.
+        for (i, &handle) in regs.handles.iter().enumerate() {
+            if handle_ready(handle) {
+                regs.ready.push(i as u32);
+            }
+        }
+        let woken = self.state.woken.get();
+        let wait = regs.ready.is_empty() && !woken && timeout != Some(Duration::ZERO);
+        if wait {
+            let clock = timeout.map(|t| {
+                monotonic_clock::subscribe_duration(u64::try_from(t.as_nanos()).unwrap_or(u64::MAX))
+            });
+            if let Some(clock) = &clock {
+                regs.handles.push(clock.handle());
+            }
+            if regs.handles.is_empty() {
+                // Nothing could ever end this wait on a single thread.
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "mio (wasi:io/poll): nothing to wait for: no armed source, no waker call and no timeout",
+                ));
+            }
+            poll_handles(&regs.handles, &mut regs.ready);
+            // The clock pollable goes here, before anything else is dropped.
+            drop(clock);
+        }
+
+        if events.capacity() == 0 {
+            // Nothing can be reported: leave everything armed and pending.
+            return Ok(());
+        }
+        if woken {
+            if let Some(token) = self.state.waker.get() {
+                self.state.woken.set(false);
+                events.push(Event {
+                    token,
+                    directions: READ,
+                });
+            }
+        }
+        let Registrations {
+            entries,
+            owners,
+            ready,
+            ..
+        } = regs;
+        for &i in ready.iter() {
+            // Indices past `owners` are the clock.
+            if let Some(&(slot, direction)) = owners.get(i as usize) {
+                if let Some(entry) = &mut entries[slot] {
+                    entry.pending |= direction;
+                }
+            }
+        }
+        for &i in ready.iter() {
+            let Some(&(slot, _)) = owners.get(i as usize) else { continue };
+            let Some(entry) = &mut entries[slot] else { continue };
+            if entry.pending == 0 {
+                continue; // already reported (both directions were ready)
+            }
+            if events.len() < events.capacity() {
+                events.push(Event {
+                    token: entry.token,
+                    directions: entry.pending,
+                });
+                entry.armed &= !entry.pending;
+            }
+            // Past capacity the direction stays armed for the next call.
+            entry.pending = 0;
+        }
+        Ok(())
+    }
+
+    fn id(&self) -> usize {
+        self.id
+    }
+}
+
+impl Selector {
+    pub(crate) fn clone_handle(&self) -> Selector {
+        Selector {
+            id: self.id,
+            state: self.state.clone(),
+        }
+    }
+
+    pub(crate) fn same_as(&self, other: &Selector) -> bool {
+        self.state.ptr_eq(&other.state)
+    }
+
+    pub(crate) fn add(&self, source: Shared<dyn PollSource>, token: Token, interests: Interest) -> usize {
+        let bits = interest_bits(interests);
+        let entry = Entry {
+            token,
+            interests: bits,
+            armed: bits,
+            pending: 0,
+            source,
+        };
+        let mut regs = self.state.registrations.borrow_mut();
+        match regs.free.pop() {
+            Some(slot) => {
+                regs.entries[slot] = Some(entry);
+                slot
+            }
+            None => {
+                regs.entries.push(Some(entry));
+                regs.entries.len() - 1
+            }
+        }
+    }
+
+    pub(crate) fn modify(&self, slot: usize, token: Token, interests: Interest) {
+        let mut regs = self.state.registrations.borrow_mut();
+        if let Some(Some(entry)) = regs.entries.get_mut(slot) {
+            let bits = interest_bits(interests);
+            entry.token = token;
+            entry.interests = bits;
+            entry.armed = bits;
+        }
+    }
+
+    pub(crate) fn remove(&self, slot: usize) {
+        // The entry (and its reference to the source) is dropped after the
+        // borrow ends.
+        let removed = {
+            let mut regs = self.state.registrations.borrow_mut();
+            let removed = regs.entries.get_mut(slot).and_then(Option::take);
+            if removed.is_some() {
+                regs.free.push(slot);
+            }
+            removed
+        };
+        drop(removed);
+    }
+
+    pub(crate) fn rearm(&self, slot: usize, directions: u8) {
+        let mut regs = self.state.registrations.borrow_mut();
+        if let Some(Some(entry)) = regs.entries.get_mut(slot) {
+            entry.armed |= directions & entry.interests;
+        }
+    }
+
+    pub(crate) fn set_waker(&self, token: Token) {
+        self.state.waker.set(Some(token));
+    }
+
+    pub(crate) fn wake(&self) {
+        self.state.woken.set(true);
+    }
+}
+
+impl fmt::Debug for Selector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Selector").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+impl EventApi for Event {
+    fn token(&self) -> Token {
+        self.token
+    }
+
+    fn is_readable(&self) -> bool {
+        self.directions & READ != 0
+    }
+
+    fn is_writable(&self) -> bool {
+        self.directions & WRITE != 0
+    }
+
+    fn is_error(&self) -> bool {
+        false
+    }
+
+    fn is_read_closed(&self) -> bool {
+        false
+    }
+
+    fn is_write_closed(&self) -> bool {
+        false
+    }
+
+    fn is_priority(&self) -> bool {
+        false
+    }
+
+    fn is_aio(&self) -> bool {
+        false
+    }
+
+    fn is_lio(&self) -> bool {
+        false
+    }
+
+    fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("wasi_p2_event")
+            .field("token", &self.token)
+            .field("readable", &self.is_readable())
+            .field("writable", &self.is_writable())
+            .finish()
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.debug_details(f)
+    }
+}

@@ -1,0 +1,560 @@
+//! TCP over `wasi:sockets/tcp`.
+//!
+//! Every operation is non-blocking except `bind` (bind and listen complete
+//! before it returns, as with a BSD socket). `connect` starts the
+//! connection and returns at once; its completion is reported as a
+//! writable event, and the next operation on the stream collects the
+//! result (`finish-connect`). Reads and writes go through the socket's
+//! input and output streams; a write never exceeds the host's `check-write`
+//! permit.
+//!
+//! Every socket is also a wasi-libc descriptor (see `descriptor`): the
+//! descriptor owns the socket and stream handles, the types here work on
+//! borrowed copies and own only their pollables. Pollables are dropped
+//! first, then the descriptor is closed (wasi-libc drops streams before the
+//! socket, as the host requires). The field order below is that drop order.
+
+use std::cell::RefCell;
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{IntoRawFd, RawFd};
+use std::rc::Rc;
+use std::{cmp, fmt};
+
+use super::bindings::{
+    create_tcp_socket, error, family_of, from_wasi, instance_network, stream_error, to_wasi,
+    unsupported, ErrorCode, InputStream, OutputStream, Pollable, ShutdownType, StreamError,
+    TcpSocket,
+};
+use super::descriptor::{Borrowed, TcpDescriptor, TcpState};
+use super::io_source::{Blocked, PollSource, Selectable, READ, WRITE};
+use super::Shared;
+
+/// Runs a `finish-*` call until it stops returning `would-block`, waiting
+/// on the socket's pollable in between.
+fn finish_blocking<T>(socket: &TcpSocket, mut f: impl FnMut() -> Result<T, ErrorCode>) -> io::Result<T> {
+    let mut pollable = None;
+    loop {
+        match f() {
+            Err(ErrorCode::WouldBlock) => pollable.get_or_insert_with(|| socket.subscribe()).block(),
+            result => return result.map_err(error),
+        }
+    }
+}
+
+pub(crate) fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let network = instance_network();
+    let socket = create_tcp_socket(family_of(&addr)).map_err(error)?;
+    let (desc, socket) = TcpDescriptor::new(socket)?;
+    socket.start_bind(&network, to_wasi(addr)).map_err(error)?;
+    finish_blocking(&socket, || socket.finish_bind())?;
+    desc.set_bound();
+    socket.start_listen().map_err(error)?;
+    finish_blocking(&socket, || socket.finish_listen())?;
+    desc.set_listening();
+    Ok(TcpListener::new(desc, socket))
+}
+
+pub(crate) fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    let network = instance_network();
+    let socket = create_tcp_socket(family_of(&addr)).map_err(error)?;
+    let (desc, socket) = TcpDescriptor::new(socket)?;
+    socket.start_connect(&network, to_wasi(addr)).map_err(error)?;
+    desc.set_connecting();
+    // Some hosts (wasmtime) only start the connection when it is first
+    // polled; a `finish-connect` right away sends the SYN now, as
+    // connect(2) would, even if the stream is never registered.
+    let (streams, phase) = match socket.finish_connect() {
+        Ok((input, output)) => (Some(desc.set_connected(input, output)), Phase::Connected),
+        Err(ErrorCode::WouldBlock) => (None, Phase::Connecting),
+        Err(code) => return Err(error(code)),
+    };
+    Ok(TcpStream::new(Conn {
+        read_ready: None,
+        write_ready: None,
+        socket_ready: None,
+        streams,
+        socket,
+        phase,
+        desc,
+    }))
+}
+
+pub(crate) fn accept(listener: &TcpListener) -> io::Result<(TcpStream, SocketAddr)> {
+    let inner = &*listener.inner;
+    let (socket, input, output) = inner
+        .blocked
+        .note(READ, inner.socket.accept().map_err(error))?;
+    let addr = match socket.remote_address() {
+        Ok(addr) => from_wasi(addr),
+        Err(code) => {
+            drop((input, output));
+            return Err(error(code));
+        }
+    };
+    let (desc, socket) = TcpDescriptor::new(socket)?;
+    let streams = desc.set_connected(input, output);
+    let stream = TcpStream::new(Conn {
+        read_ready: None,
+        write_ready: None,
+        socket_ready: None,
+        streams: Some(streams),
+        socket,
+        phase: Phase::Connected,
+        desc,
+    });
+    Ok((stream, addr))
+}
+
+/// Adopts std's stream: its wasi-libc descriptor becomes this stream's.
+///
+/// # Panics
+///
+/// If the descriptor does not have the layout of the supported wasi-libc
+/// (see `descriptor`), or is not a stream: `from_std` cannot fail in mio's
+/// API, and guessing would corrupt wasi-libc's state.
+pub(crate) fn stream_from_std(stream: std::net::TcpStream) -> TcpStream {
+    let fd = stream.into_raw_fd();
+    // SAFETY: `into_raw_fd` gave us ownership of an open descriptor.
+    let adopted = unsafe { TcpDescriptor::from_raw(fd) };
+    let (desc, socket, state) = match adopted {
+        Ok(adopted) => adopted,
+        Err(err) => panic!("mio::net::TcpStream::from_std: {err}"),
+    };
+    let (streams, phase) = match state {
+        TcpState::Connected(input, output) => (Some((input, output)), Phase::Connected),
+        TcpState::Connecting => (None, Phase::Connecting),
+        TcpState::ConnectFailed | TcpState::Unbound | TcpState::Bound => (None, Phase::Failed),
+        TcpState::Listening => panic!("mio::net::TcpStream::from_std: the socket is a listener"),
+    };
+    TcpStream::new(Conn {
+        read_ready: None,
+        write_ready: None,
+        socket_ready: None,
+        streams,
+        socket,
+        phase,
+        desc,
+    })
+}
+
+/// Adopts std's listener (see [`stream_from_std`] for the panics).
+pub(crate) fn listener_from_std(listener: std::net::TcpListener) -> TcpListener {
+    let fd = listener.into_raw_fd();
+    // SAFETY: `into_raw_fd` gave us ownership of an open descriptor.
+    let adopted = unsafe { TcpDescriptor::from_raw(fd) };
+    match adopted {
+        Ok((desc, socket, TcpState::Listening)) => TcpListener::new(desc, socket),
+        Ok(_) => panic!("mio::net::TcpListener::from_std: the socket is not listening"),
+        Err(err) => panic!("mio::net::TcpListener::from_std: {err}"),
+    }
+}
+
+/// A listening socket.
+pub(crate) struct TcpListener {
+    inner: Shared<ListenerInner>,
+}
+
+/// Field order is drop order: our pollable, then the descriptor.
+struct ListenerInner {
+    ready: RefCell<Option<Pollable>>,
+    socket: Borrowed<TcpSocket>,
+    blocked: Blocked,
+    fd: RawFd,
+    desc: TcpDescriptor,
+}
+
+impl TcpListener {
+    fn new(desc: TcpDescriptor, socket: Borrowed<TcpSocket>) -> TcpListener {
+        TcpListener {
+            inner: Shared::new(ListenerInner {
+                ready: RefCell::new(None),
+                socket,
+                blocked: Blocked::default(),
+                fd: desc.raw(),
+                desc,
+            }),
+        }
+    }
+
+    pub(crate) fn as_raw_fd(&self) -> RawFd {
+        self.inner.fd
+    }
+
+    /// Hands the descriptor (and the handles it owns) to the caller.
+    pub(crate) fn into_raw_fd(self) -> RawFd {
+        let inner = self.inner.into_inner();
+        let ListenerInner { ready, desc, .. } = inner;
+        drop(ready);
+        desc.into_raw()
+    }
+
+    pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.socket.local_address().map(from_wasi).map_err(error)
+    }
+
+    pub(crate) fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        set_hop_limit(&self.inner.socket, ttl)
+    }
+
+    pub(crate) fn ttl(&self) -> io::Result<u32> {
+        self.inner.socket.hop_limit().map(u32::from).map_err(error)
+    }
+
+    /// A listener has no pending error in WASI 0.2: failures are returned
+    /// by the call that met them, and `accept` reports its own.
+    pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
+        Ok(None)
+    }
+}
+
+impl PollSource for ListenerInner {
+    fn pollable(&self, direction: u8) -> Option<u32> {
+        if direction != READ {
+            return None;
+        }
+        let mut ready = self.ready.borrow_mut();
+        Some(ready.get_or_insert_with(|| self.socket.subscribe()).handle())
+    }
+
+    fn take_blocked(&self) -> u8 {
+        self.blocked.take()
+    }
+}
+
+impl Selectable for TcpListener {
+    fn poll_source(&self) -> Shared<dyn PollSource> {
+        Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn PollSource>)
+    }
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("TcpListener");
+        if let Ok(addr) = self.local_addr() {
+            d.field("addr", &addr);
+        }
+        d.finish_non_exhaustive()
+    }
+}
+
+/// A connected (or connecting) stream.
+pub(crate) struct TcpStream {
+    inner: Shared<StreamInner>,
+}
+
+struct StreamInner {
+    conn: RefCell<Conn>,
+    blocked: Blocked,
+    /// The connect error not yet handed to the user.
+    error: RefCell<Option<io::Error>>,
+    fd: RawFd,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Connecting,
+    Connected,
+    Failed,
+}
+
+/// Fields in drop order: our pollables, then the descriptor (which drops
+/// the streams and the socket).
+struct Conn {
+    read_ready: Option<Pollable>,
+    write_ready: Option<Pollable>,
+    socket_ready: Option<Pollable>,
+    streams: Option<(Borrowed<InputStream>, Borrowed<OutputStream>)>,
+    socket: Borrowed<TcpSocket>,
+    phase: Phase,
+    desc: TcpDescriptor,
+}
+
+fn not_connected() -> io::Error {
+    io::Error::new(io::ErrorKind::NotConnected, "wasi:sockets: the socket is not connected")
+}
+
+impl TcpStream {
+    fn new(conn: Conn) -> TcpStream {
+        TcpStream {
+            inner: Shared::new(StreamInner {
+                fd: conn.desc.raw(),
+                conn: RefCell::new(conn),
+                blocked: Blocked::default(),
+                error: RefCell::new(None),
+            }),
+        }
+    }
+
+    pub(crate) fn as_raw_fd(&self) -> RawFd {
+        self.inner.fd
+    }
+
+    /// Hands the descriptor (and the handles it owns) to the caller.
+    pub(crate) fn into_raw_fd(self) -> RawFd {
+        {
+            // A connect the host has finished is recorded in the
+            // descriptor first: wasi-libc does not finish it on its own.
+            let mut conn = self.inner.conn.borrow_mut();
+            self.is_connected(&mut conn);
+        }
+        let conn = self.inner.into_inner().conn.into_inner();
+        let Conn {
+            read_ready,
+            write_ready,
+            socket_ready,
+            desc,
+            ..
+        } = conn;
+        drop((read_ready, write_ready, socket_ready));
+        desc.into_raw()
+    }
+
+    /// Completes a pending connect if the host has finished it. `Ok` once
+    /// connected; `WouldBlock` (noted as a write) while connecting; the
+    /// connect error once if it failed (later `NotConnected`).
+    fn progress(&self, conn: &mut Conn) -> io::Result<()> {
+        match conn.phase {
+            Phase::Connected => Ok(()),
+            Phase::Failed => Err(self.inner.error.borrow_mut().take().unwrap_or_else(not_connected)),
+            Phase::Connecting => match conn.socket.finish_connect() {
+                Ok((input, output)) => {
+                    // The socket pollable was for the connect; the streams
+                    // get their own.
+                    conn.socket_ready = None;
+                    conn.streams = Some(conn.desc.set_connected(input, output));
+                    conn.phase = Phase::Connected;
+                    Ok(())
+                }
+                Err(ErrorCode::WouldBlock) => {
+                    self.inner.blocked.set(WRITE);
+                    Err(io::ErrorKind::WouldBlock.into())
+                }
+                Err(code) => {
+                    conn.phase = Phase::Failed;
+                    conn.desc.set_connect_failed(code);
+                    Err(error(code))
+                }
+            },
+        }
+    }
+
+    fn with_streams<R>(
+        &self,
+        f: impl FnOnce(&InputStream, &OutputStream) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let mut conn = self.inner.conn.borrow_mut();
+        self.progress(&mut conn)?;
+        match &conn.streams {
+            Some((input, output)) => f(input, output),
+            None => Err(not_connected()),
+        }
+    }
+
+    /// Settles a pending connect without consuming a stored error: `true`
+    /// once connected. A connect that just failed keeps its error for
+    /// `take_error` or the next read/write.
+    fn is_connected(&self, conn: &mut Conn) -> bool {
+        if conn.phase == Phase::Connecting {
+            if let Err(err) = self.progress(conn) {
+                if err.kind() != io::ErrorKind::WouldBlock {
+                    self.inner.error.replace(Some(err));
+                }
+            }
+        }
+        conn.phase == Phase::Connected
+    }
+
+    pub(crate) fn peer_addr(&self) -> io::Result<SocketAddr> {
+        let mut conn = self.inner.conn.borrow_mut();
+        if !self.is_connected(&mut conn) {
+            return Err(not_connected());
+        }
+        conn.socket.remote_address().map(from_wasi).map_err(error)
+    }
+
+    pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
+        let mut conn = self.inner.conn.borrow_mut();
+        // Hosts may refuse the address while a connect is pending even if
+        // the handshake is done (wasmtime does): settle it first.
+        self.is_connected(&mut conn);
+        conn.socket.local_address().map(from_wasi).map_err(error)
+    }
+
+    pub(crate) fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        let kind = match how {
+            Shutdown::Read => ShutdownType::Receive,
+            Shutdown::Write => ShutdownType::Send,
+            Shutdown::Both => ShutdownType::Both,
+        };
+        let mut conn = self.inner.conn.borrow_mut();
+        if !self.is_connected(&mut conn) {
+            return Err(not_connected());
+        }
+        conn.socket.shutdown(kind).map_err(error)
+    }
+
+    pub(crate) fn set_nodelay(&self, _: bool) -> io::Result<()> {
+        Err(unsupported("TCP_NODELAY (set_nodelay)"))
+    }
+
+    pub(crate) fn nodelay(&self) -> io::Result<bool> {
+        Err(unsupported("TCP_NODELAY (nodelay)"))
+    }
+
+    pub(crate) fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        set_hop_limit(&self.inner.conn.borrow().socket, ttl)
+    }
+
+    pub(crate) fn ttl(&self) -> io::Result<u32> {
+        let conn = self.inner.conn.borrow();
+        conn.socket.hop_limit().map(u32::from).map_err(error)
+    }
+
+    /// The error of a failed connect, once. `None` while the connect is in
+    /// progress, after success, or once the error was handed out.
+    pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
+        let mut conn = self.inner.conn.borrow_mut();
+        if conn.phase == Phase::Connecting {
+            match self.progress(&mut conn) {
+                Ok(()) => return Ok(None),
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(err) => return Ok(Some(err)),
+            }
+        }
+        Ok(self.inner.error.borrow_mut().take())
+    }
+
+    pub(crate) fn peek(&self, _: &mut [u8]) -> io::Result<usize> {
+        Err(unsupported("peek (MSG_PEEK) on TCP streams"))
+    }
+}
+
+fn set_hop_limit(socket: &TcpSocket, ttl: u32) -> io::Result<()> {
+    let ttl = u8::try_from(ttl).map_err(|_| {
+        io::Error::new(io::ErrorKind::InvalidInput, "wasi:sockets: hop limit above 255")
+    })?;
+    socket.set_hop_limit(ttl).map_err(error)
+}
+
+impl Read for &TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let result = self.with_streams(|input, _| {
+            if buf.is_empty() {
+                return Ok(0);
+            }
+            match input.read(buf.len() as u64) {
+                Ok(data) if data.is_empty() => Err(io::ErrorKind::WouldBlock.into()),
+                Ok(data) => {
+                    let n = cmp::min(data.len(), buf.len());
+                    buf[..n].copy_from_slice(&data[..n]);
+                    Ok(n)
+                }
+                Err(StreamError::Closed) => Ok(0),
+                Err(err) => Err(stream_error(err)),
+            }
+        });
+        self.inner.blocked.note(READ, result)
+    }
+
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        match bufs.iter_mut().find(|b| !b.is_empty()) {
+            Some(buf) => self.read(buf),
+            None => Ok(0),
+        }
+    }
+}
+
+impl Write for &TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let result = self.with_streams(|_, output| {
+            if buf.is_empty() {
+                return Ok(0);
+            }
+            let permit = output.check_write().map_err(stream_error)?;
+            if permit == 0 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let n = cmp::min(buf.len() as u64, permit) as usize;
+            output.write(&buf[..n]).map_err(stream_error)?;
+            Ok(n)
+        });
+        self.inner.blocked.note(WRITE, result)
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match bufs.iter().find(|b| !b.is_empty()) {
+            Some(buf) => self.write(buf),
+            None => Ok(0),
+        }
+    }
+
+    /// Asks the host to push out what was written; does not wait.
+    fn flush(&mut self) -> io::Result<()> {
+        self.with_streams(|_, output| output.flush().map_err(stream_error))
+    }
+}
+
+impl Read for TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self).read(buf)
+    }
+}
+
+impl Write for TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (&*self).flush()
+    }
+}
+
+impl PollSource for StreamInner {
+    fn pollable(&self, direction: u8) -> Option<u32> {
+        let mut conn = self.conn.borrow_mut();
+        let conn = &mut *conn;
+        match (&conn.streams, conn.phase) {
+            // Connecting, or failed: the socket's pollable (ready once the
+            // connect is settled) stands for both directions.
+            (None, _) | (_, Phase::Failed) => {
+                let socket = &conn.socket;
+                Some(conn.socket_ready.get_or_insert_with(|| socket.subscribe()).handle())
+            }
+            (Some((input, _)), _) if direction == READ => {
+                Some(conn.read_ready.get_or_insert_with(|| input.subscribe()).handle())
+            }
+            (Some((_, output)), _) => {
+                Some(conn.write_ready.get_or_insert_with(|| output.subscribe()).handle())
+            }
+        }
+    }
+
+    fn take_blocked(&self) -> u8 {
+        self.blocked.take()
+    }
+}
+
+impl Selectable for TcpStream {
+    fn poll_source(&self) -> Shared<dyn PollSource> {
+        Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn PollSource>)
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("TcpStream");
+        if let Ok(addr) = self.local_addr() {
+            d.field("addr", &addr);
+        }
+        if let Ok(conn) = self.inner.conn.try_borrow() {
+            if conn.phase == Phase::Connected {
+                if let Ok(peer) = conn.socket.remote_address() {
+                    d.field("peer", &from_wasi(peer));
+                }
+            }
+        }
+        d.finish_non_exhaustive()
+    }
+}

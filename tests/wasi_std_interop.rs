@@ -1,0 +1,138 @@
+//! std's sockets and this crate's share wasi-libc descriptors on
+//! wasm32-wasip2: `from_std`, `into_raw_fd`/`from_raw_fd` move a socket
+//! between the two with its connection intact.
+#![cfg(all(target_os = "wasi", feature = "os-poll", feature = "net"))]
+
+use std::io::{ErrorKind, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
+use std::time::Duration;
+
+use mio::net::{TcpListener, TcpStream, UdpSocket};
+use mio::{Events, Interest, Poll, Token};
+
+fn accept(poll: &mut Poll, listener: &TcpListener) -> TcpStream {
+    let mut events = Events::with_capacity(4);
+    for _ in 0..50 {
+        match listener.accept() {
+            Ok((stream, _)) => return stream,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                poll.poll(&mut events, Some(Duration::from_millis(100))).unwrap()
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("nothing to accept");
+}
+
+fn read_exact(poll: &mut Poll, stream: &mut TcpStream, len: usize) -> Vec<u8> {
+    let mut events = Events::with_capacity(4);
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64];
+    for _ in 0..100 {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                poll.poll(&mut events, Some(Duration::from_millis(100))).unwrap()
+            }
+            Err(e) => panic!("{e}"),
+        }
+        if got.len() >= len {
+            break;
+        }
+    }
+    got
+}
+
+#[test]
+fn std_listener_and_std_stream_into_mio() {
+    let mut poll = Poll::new().unwrap();
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = std_listener.local_addr().unwrap();
+    let mut listener = TcpListener::from_std(std_listener);
+    assert_eq!(listener.local_addr().unwrap(), addr);
+    poll.registry().register(&mut listener, Token(0), Interest::READABLE).unwrap();
+
+    // A blocking connect through std (and wasi-libc), then handed over.
+    let std_stream = std::net::TcpStream::connect(addr).unwrap();
+    let mut client = TcpStream::from_std(std_stream);
+    poll.registry()
+        .register(&mut client, Token(1), Interest::READABLE | Interest::WRITABLE)
+        .unwrap();
+    let mut server = accept(&mut poll, &listener);
+    poll.registry().register(&mut server, Token(2), Interest::READABLE).unwrap();
+    assert_eq!(client.peer_addr().unwrap(), addr);
+    assert!(client.as_raw_fd() >= 0 && client.as_raw_fd() != listener.as_raw_fd());
+
+    client.write_all(b"from std").unwrap();
+    assert_eq!(read_exact(&mut poll, &mut server, 8), b"from std");
+}
+
+#[test]
+fn mio_stream_into_std_and_back() {
+    let mut poll = Poll::new().unwrap();
+    let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    poll.registry().register(&mut listener, Token(0), Interest::READABLE).unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let mut server = accept(&mut poll, &listener);
+    poll.registry().register(&mut server, Token(2), Interest::READABLE).unwrap();
+
+    // Our stream as a std stream: wasi-libc does the I/O now.
+    // SAFETY: the descriptor comes straight from `into_raw_fd`.
+    let mut std_client = unsafe { std::net::TcpStream::from_raw_fd(client.into_raw_fd()) };
+    std_client.set_nonblocking(false).unwrap();
+    std_client.write_all(b"via std").unwrap();
+    assert_eq!(read_exact(&mut poll, &mut server, 7), b"via std");
+    server.write_all(b"back").unwrap();
+    let mut buf = [0u8; 4];
+    std_client.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"back");
+
+    // And back again.
+    std_client.set_nonblocking(true).unwrap();
+    let mut client = TcpStream::from_std(std_client);
+    poll.registry().register(&mut client, Token(1), Interest::READABLE).unwrap();
+    client.write_all(b"again").unwrap();
+    assert_eq!(read_exact(&mut poll, &mut server, 5), b"again");
+    // Closing our side is seen by the peer.
+    drop(client);
+    assert_eq!(read_exact(&mut poll, &mut server, 1), b"");
+}
+
+#[test]
+fn udp_both_ways() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(4);
+    let std_socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut ours = UdpSocket::from_std(std_socket);
+    poll.registry().register(&mut ours, Token(0), Interest::READABLE).unwrap();
+    let other = UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let other_addr = other.local_addr().unwrap();
+    other.send_to(b"one", ours.local_addr().unwrap()).unwrap();
+    let mut buf = [0u8; 16];
+    let (n, from) = loop {
+        match ours.recv_from(&mut buf) {
+            Ok(got) => break got,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                poll.poll(&mut events, Some(Duration::from_millis(100))).unwrap()
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!((&buf[..n], from), (&b"one"[..], other_addr));
+
+    // Ours as std: a blocking send through wasi-libc.
+    let std_other = std::net::UdpSocket::from(other);
+    std_other.set_nonblocking(false).unwrap();
+    std_other.send_to(b"two", ours.local_addr().unwrap()).unwrap();
+    let n = loop {
+        match ours.recv(&mut buf) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                poll.poll(&mut events, Some(Duration::from_millis(100))).unwrap()
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(&buf[..n], b"two");
+}
