@@ -16,8 +16,10 @@ use crate::{Interest, Registry, Token};
 /// Wraps an I/O object `T` so it can be registered with a `Registry`.
 ///
 /// Every operation on `T` that may return `WouldBlock` goes through
-/// [`IoSource::do_io`]: backends that emulate edge triggering (the WASI ones)
-/// use that to re-arm interest, native backends pass it straight through.
+/// [`IoSource::do_read`], [`IoSource::do_write`] or (direction unknown)
+/// [`IoSource::do_io`]: backends that emulate edge triggering (poll(2), AFD,
+/// the WASI ones) use that to re-arm the direction that would block; epoll
+/// and kqueue pass it straight through.
 pub(crate) struct IoSource<T> {
     state: IoSourceState,
     inner: T,
@@ -35,12 +37,32 @@ impl<T> IoSource<T> {
         }
     }
 
-    /// Runs an I/O operation on the inner object.
+    /// Runs an I/O operation on the inner object whose direction is not
+    /// known (`try_io`): a `WouldBlock` re-arms every registered interest.
     pub(crate) fn do_io<F, R>(&self, f: F) -> io::Result<R>
     where
         F: FnOnce(&T) -> io::Result<R>,
     {
-        self.state.do_io(f, &self.inner)
+        self.state
+            .do_io(Interest::READABLE.add(Interest::WRITABLE), f, &self.inner)
+    }
+
+    /// Runs an operation that waits for readable readiness (read, recv,
+    /// peek, accept): a `WouldBlock` re-arms only that direction, so a
+    /// writable socket does not get a second writable event it did not ask for.
+    pub(crate) fn do_read<F, R>(&self, f: F) -> io::Result<R>
+    where
+        F: FnOnce(&T) -> io::Result<R>,
+    {
+        self.state.do_io(Interest::READABLE, f, &self.inner)
+    }
+
+    /// Runs an operation that waits for writable readiness (write, send).
+    pub(crate) fn do_write<F, R>(&self, f: F) -> io::Result<R>
+    where
+        F: FnOnce(&T) -> io::Result<R>,
+    {
+        self.state.do_io(Interest::WRITABLE, f, &self.inner)
     }
 
     /// Gives back the inner object. Its registration (if any) is dropped by

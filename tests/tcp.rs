@@ -634,6 +634,38 @@ fn edge_triggered_writable() {
     }
 }
 
+/// A read that would block re-arms reading only: a writable edge that was
+/// already reported must not come back (on selectors that emulate edge
+/// triggering, re-arming every direction would report the idle, writable
+/// socket again after each read, and an event loop would spin).
+#[test]
+fn would_block_read_does_not_repeat_writable() {
+    let (mut poll, mut events) = init_with_poll();
+    let (mut client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE | Interest::WRITABLE)
+        .expect("register");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(SERVER, Interest::WRITABLE)],
+    );
+    let mut buf = [0u8; 16];
+    for _ in 0..3 {
+        assert_would_block(server.read(&mut buf));
+        expect_no_event_for(&mut poll, &mut events, SERVER);
+    }
+    // Reading is armed: data brings a readable event.
+    client.write_all(b"ping").expect("write");
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(SERVER, Interest::READABLE)],
+    );
+    assert_eq!(read_available(&mut server).0, b"ping");
+    expect_no_event_for(&mut poll, &mut events, SERVER);
+}
+
 #[test]
 fn accept_many_then_exchange() {
     let (mut poll, mut events) = init_with_poll();

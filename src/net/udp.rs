@@ -93,7 +93,7 @@ impl UdpSocket {
     ///
     /// `WouldBlock` when the send buffer is full; otherwise the OS's error.
     pub fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        self.inner.do_io(|inner| inner.send_to(buf, target))
+        self.inner.do_write(|inner| inner.send_to(buf, target))
     }
 
     /// Receives one datagram; returns its length and sender. A datagram
@@ -103,7 +103,7 @@ impl UdpSocket {
     ///
     /// `WouldBlock` when no datagram is queued; otherwise the OS's error.
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.inner.do_io(|inner| inner.recv_from(buf))
+        self.inner.do_read(|inner| inner.recv_from(buf))
     }
 
     /// Like [`UdpSocket::recv_from`], but leaves the datagram queued.
@@ -113,7 +113,7 @@ impl UdpSocket {
     /// `WouldBlock` when nothing is queued; `Unsupported` on hosts that
     /// cannot peek.
     pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.inner.do_io(|inner| inner.peek_from(buf))
+        self.inner.do_read(|inner| inner.peek_from(buf))
     }
 
     /// Sends one datagram to the connected peer.
@@ -123,7 +123,7 @@ impl UdpSocket {
     /// `WouldBlock` when the send buffer is full; an error when the socket
     /// is not connected.
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.do_io(|inner| inner.send(buf))
+        self.inner.do_write(|inner| inner.send(buf))
     }
 
     /// Receives one datagram from the connected peer.
@@ -132,7 +132,7 @@ impl UdpSocket {
     ///
     /// `WouldBlock` when nothing is queued; otherwise the OS's error.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_io(|inner| inner.recv(buf))
+        self.inner.do_read(|inner| inner.recv(buf))
     }
 
     /// Like [`UdpSocket::recv`], but leaves the datagram queued.
@@ -142,7 +142,7 @@ impl UdpSocket {
     /// `WouldBlock` when nothing is queued; `Unsupported` on hosts that
     /// cannot peek.
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_io(|inner| inner.peek(buf))
+        self.inner.do_read(|inner| inner.peek(buf))
     }
 
     /// Sets the default destination, and receives only from `addr`.

@@ -82,7 +82,7 @@ impl TcpListener {
     /// `WouldBlock` when no connection is waiting; otherwise the OS's error.
     pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         self.inner
-            .do_io(sys::tcp::accept)
+            .do_read(sys::tcp::accept)
             .map(|(stream, addr)| (TcpStream::from_sys(stream), addr))
     }
 

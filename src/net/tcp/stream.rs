@@ -154,7 +154,7 @@ impl TcpStream {
     /// `WouldBlock` when nothing is queued; `Unsupported` on hosts that
     /// cannot peek (WASI 0.2).
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_io(|inner| inner.peek(buf))
+        self.inner.do_read(|inner| inner.peek(buf))
     }
 
     /// Runs a custom I/O operation (for example a `recvmsg` on the raw
@@ -185,11 +185,11 @@ impl Read for TcpStream {
 
 impl Read for &TcpStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_io(|mut inner| inner.read(buf))
+        self.inner.do_read(|mut inner| inner.read(buf))
     }
 
     fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.inner.do_io(|mut inner| inner.read_vectored(bufs))
+        self.inner.do_read(|mut inner| inner.read_vectored(bufs))
     }
 }
 
@@ -209,15 +209,15 @@ impl Write for TcpStream {
 
 impl Write for &TcpStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.do_io(|mut inner| inner.write(buf))
+        self.inner.do_write(|mut inner| inner.write(buf))
     }
 
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.inner.do_io(|mut inner| inner.write_vectored(bufs))
+        self.inner.do_write(|mut inner| inner.write_vectored(bufs))
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.do_io(|mut inner| inner.flush())
+        self.inner.do_write(|mut inner| inner.flush())
     }
 }
 

@@ -90,7 +90,7 @@ impl UnixDatagram {
     ///
     /// `WouldBlock` when nothing is queued; otherwise the OS's error.
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.inner.do_io(|inner| inner.recv_from(buf))
+        self.inner.do_read(|inner| inner.recv_from(buf))
     }
 
     /// Receives one datagram from the connected peer.
@@ -99,7 +99,7 @@ impl UnixDatagram {
     ///
     /// `WouldBlock` when nothing is queued; otherwise the OS's error.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_io(|inner| inner.recv(buf))
+        self.inner.do_read(|inner| inner.recv(buf))
     }
 
     /// Sends one datagram to the socket at `path`.
@@ -108,7 +108,7 @@ impl UnixDatagram {
     ///
     /// `WouldBlock` when the receiver's queue is full; otherwise the OS's error.
     pub fn send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
-        self.inner.do_io(|inner| inner.send_to(buf, path))
+        self.inner.do_write(|inner| inner.send_to(buf, path))
     }
 
     /// Sends one datagram to the connected peer.
@@ -117,7 +117,7 @@ impl UnixDatagram {
     ///
     /// `WouldBlock` when the receiver's queue is full; otherwise the OS's error.
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.do_io(|inner| inner.send(buf))
+        self.inner.do_write(|inner| inner.send(buf))
     }
 
     /// Takes the pending socket error (`SO_ERROR`), clearing it.

@@ -48,7 +48,7 @@ impl UnixListener {
     /// `WouldBlock` when no connection is waiting; otherwise the OS's error.
     pub fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         self.inner
-            .do_io(sys::uds::accept)
+            .do_read(sys::uds::accept)
             .map(|(stream, addr)| (UnixStream::from_std(stream), addr))
     }
 

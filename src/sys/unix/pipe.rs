@@ -234,15 +234,15 @@ impl Write for Sender {
 
 impl Write for &Sender {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.do_io(|mut file| file.write(buf))
+        self.inner.do_write(|mut file| file.write(buf))
     }
 
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.inner.do_io(|mut file| file.write_vectored(bufs))
+        self.inner.do_write(|mut file| file.write_vectored(bufs))
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.do_io(|mut file| file.flush())
+        self.inner.do_write(|mut file| file.flush())
     }
 }
 
@@ -258,11 +258,11 @@ impl Read for Receiver {
 
 impl Read for &Receiver {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_io(|mut file| file.read(buf))
+        self.inner.do_read(|mut file| file.read(buf))
     }
 
     fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.inner.do_io(|mut file| file.read_vectored(bufs))
+        self.inner.do_read(|mut file| file.read_vectored(bufs))
     }
 }
 

@@ -68,10 +68,10 @@ mod io_source {
             IoSourceState { registration: None }
         }
 
-        /// Runs `f`; on `WouldBlock`, re-arms the readiness that was
-        /// reported (the AFD request is edge-triggered by hand, see
+        /// Runs `f`; on `WouldBlock`, re-arms the direction that would
+        /// block (the AFD request is edge-triggered by hand, see
         /// `selector.rs`).
-        pub(crate) fn do_io<T, F, R>(&self, f: F, io: &T) -> io::Result<R>
+        pub(crate) fn do_io<T, F, R>(&self, blocked: Interest, f: F, io: &T) -> io::Result<R>
         where
             F: FnOnce(&T) -> io::Result<R>,
         {
@@ -79,7 +79,7 @@ mod io_source {
             if let Err(err) = &result {
                 if err.kind() == io::ErrorKind::WouldBlock {
                     if let Some(reg) = &self.registration {
-                        reg.selector.rearm(&reg.sock, reg.token, reg.interests)?;
+                        reg.selector.rearm(&reg.sock, reg.interests, blocked)?;
                     }
                 }
             }

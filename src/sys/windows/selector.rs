@@ -544,12 +544,19 @@ impl SelectorInner {
         self.queue(sock)
     }
 
-    /// Re-arms after `WouldBlock`: restores the full interest. Skips the
-    /// queue when the request in flight already covers it.
-    pub(crate) fn rearm(&self, sock: &Arc<Mutex<SockState>>, token: Token, interests: Interest) -> io::Result<()> {
+    /// Re-arms after `WouldBlock`: waits again for the direction that would
+    /// block (of those registered); a direction already reported and not
+    /// blocked stays quiet. Skips the queue when the request in flight
+    /// already covers it.
+    pub(crate) fn rearm(
+        &self,
+        sock: &Arc<Mutex<SockState>>,
+        registered: Interest,
+        blocked: Interest,
+    ) -> io::Result<()> {
         let covered = {
             let mut state = lock(sock);
-            state.set_interest(token, interests);
+            state.user_evts |= interests_to_afd(registered) & interests_to_afd(blocked);
             state.status == PollStatus::Pending && state.user_evts & KNOWN_FLAGS & !state.pending_evts == 0
         };
         if covered {

@@ -228,15 +228,19 @@ impl Selector {
         })
     }
 
-    /// Re-arms the registered interests of `fd` after an I/O call on it
-    /// returned `WouldBlock`.
+    /// Re-arms `fd` after an I/O call on it returned `WouldBlock`: the
+    /// direction that would block (of those registered) is polled again.
+    /// Other directions stay as they are, so an operation that blocked on
+    /// reading does not bring back a writable event that was already
+    /// reported. A parked descriptor (hung up or failed) is polled again.
     #[cfg(any(feature = "net", feature = "os-ext"))]
-    fn rearm(&self, fd: RawFd) {
+    fn rearm(&self, fd: RawFd, blocked: Interest) {
         let _ = self.state.change(|fds| {
             if let Some(&i) = fds.index.get(&fd) {
+                let wanted = interests_to_poll(fds.entries[i].interests);
                 let pfd = &mut fds.poll_fds[i + 1];
                 pfd.fd = fd;
-                pfd.events = interests_to_poll(fds.entries[i].interests);
+                pfd.events |= wanted & interests_to_poll(blocked);
             }
             Ok(())
         });
@@ -508,14 +512,14 @@ impl IoSourceState {
         IoSourceState { registration: None }
     }
 
-    pub(crate) fn do_io<T, F, R>(&self, f: F, io: &T) -> io::Result<R>
+    pub(crate) fn do_io<T, F, R>(&self, blocked: Interest, f: F, io: &T) -> io::Result<R>
     where
         F: FnOnce(&T) -> io::Result<R>,
     {
         let result = f(io);
         if let (Err(err), Some((selector, fd))) = (&result, &self.registration) {
             if err.kind() == io::ErrorKind::WouldBlock {
-                selector.rearm(*fd);
+                selector.rearm(*fd, blocked);
             }
         }
         result

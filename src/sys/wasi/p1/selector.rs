@@ -502,7 +502,7 @@ impl IoSourceState {
         IoSourceState { registration: None }
     }
 
-    pub(crate) fn do_io<T, F, R>(&self, f: F, io: &T) -> io::Result<R>
+    pub(crate) fn do_io<T, F, R>(&self, _hint: Interest, f: F, io: &T) -> io::Result<R>
     where
         F: FnOnce(&T) -> io::Result<R>,
     {
