@@ -459,22 +459,17 @@ impl Selector {
         Ok(())
     }
 
-    /// Re-arms the registered interests of `fd` after an I/O call on it
-    /// returned `WouldBlock`: only the direction that would block when the
-    /// socket layer noted it, both otherwise.
+    /// Re-arms the direction(s) of `fd` that would block, after an I/O
+    /// call on it returned `WouldBlock`.
     #[cfg(feature = "net")]
-    fn rearm(&self, fd: RawFd, blocked: u8) {
+    fn rearm(&self, fd: RawFd, blocked: Interest) {
         let mut state = self.lock();
         if let Some(entry) = state.entries.iter_mut().find(|e| e.fd == fd) {
-            if blocked == 0 {
-                entry.arm();
-            } else {
-                if blocked & host::BLOCKED_READ != 0 {
-                    entry.read_armed = entry.interests.is_readable();
-                }
-                if blocked & host::BLOCKED_WRITE != 0 {
-                    entry.write_armed = entry.interests.is_writable();
-                }
+            if blocked.is_readable() {
+                entry.read_armed = entry.interests.is_readable();
+            }
+            if blocked.is_writable() {
+                entry.write_armed = entry.interests.is_writable();
             }
         }
     }
@@ -502,7 +497,7 @@ impl IoSourceState {
         IoSourceState { registration: None }
     }
 
-    pub(crate) fn do_io<T, F, R>(&self, _hint: Interest, f: F, io: &T) -> io::Result<R>
+    pub(crate) fn do_io<T, F, R>(&self, hint: Interest, f: F, io: &T) -> io::Result<R>
     where
         F: FnOnce(&T) -> io::Result<R>,
     {
@@ -512,6 +507,17 @@ impl IoSourceState {
         let blocked = host::take_blocked();
         if let (Err(err), Some((selector, fd))) = (&result, &self.registration) {
             if err.kind() == io::ErrorKind::WouldBlock {
+                // The host calls record the direction that would block; a
+                // closure that made none (`try_io`) falls back to the hint.
+                let blocked = match (
+                    blocked & host::BLOCKED_READ != 0,
+                    blocked & host::BLOCKED_WRITE != 0,
+                ) {
+                    (true, true) => Interest::READABLE | Interest::WRITABLE,
+                    (true, false) => Interest::READABLE,
+                    (false, true) => Interest::WRITABLE,
+                    (false, false) => hint,
+                };
                 selector.rearm(*fd, blocked);
             }
         }

@@ -94,7 +94,7 @@ impl IoSourceState {
         IoSourceState { registration: None }
     }
 
-    pub(crate) fn do_io<T, F, R>(&self, f: F, io: &T) -> io::Result<R>
+    pub(crate) fn do_io<T, F, R>(&self, hint: Interest, f: F, io: &T) -> io::Result<R>
     where
         F: FnOnce(&T) -> io::Result<R>,
     {
@@ -107,7 +107,21 @@ impl IoSourceState {
         if let Err(err) = &result {
             if err.kind() == io::ErrorKind::WouldBlock {
                 let blocked = reg.source.take_blocked();
-                reg.selector.rearm(reg.slot, if blocked == 0 { READ | WRITE } else { blocked });
+                // The host calls record the direction that would block; a
+                // closure that made none (`try_io`) falls back to the hint.
+                let blocked = if blocked == 0 {
+                    let mut bits = 0;
+                    if hint.is_readable() {
+                        bits |= READ;
+                    }
+                    if hint.is_writable() {
+                        bits |= WRITE;
+                    }
+                    bits
+                } else {
+                    blocked
+                };
+                reg.selector.rearm(reg.slot, blocked);
             }
         }
         result
