@@ -36,6 +36,119 @@ macro_rules! cfg_io_source {
 
 
 
+/// Implements `event::Source` for I/O types built on `IoSource`, by
+/// forwarding to their `inner` field.
+#[allow(unused_macros)] // not every feature set has such a type
+macro_rules! impl_source {
+    ($($ty:ty),* $(,)?) => {$(
+        impl $crate::event::Source for $ty {
+            fn register(
+                &mut self,
+                registry: &$crate::Registry,
+                token: $crate::Token,
+                interests: $crate::Interest,
+            ) -> ::std::io::Result<()> {
+                self.inner.register(registry, token, interests)
+            }
+
+            fn reregister(
+                &mut self,
+                registry: &$crate::Registry,
+                token: $crate::Token,
+                interests: $crate::Interest,
+            ) -> ::std::io::Result<()> {
+                self.inner.reregister(registry, token, interests)
+            }
+
+            fn deregister(&mut self, registry: &$crate::Registry) -> ::std::io::Result<()> {
+                self.inner.deregister(registry)
+            }
+        }
+    )*};
+}
+
+/// Implements `Debug` as the `inner` object's (the OS socket's).
+#[allow(unused_macros)]
+macro_rules! impl_debug_inner {
+    ($($ty:ty),* $(,)?) => {$(
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                self.inner.fmt(f)
+            }
+        }
+    )*};
+}
+
+/// Implements `Read` for a type and for `&` it, through the `inner`
+/// `IoSource`'s readable bookkeeping (`do_read`).
+#[allow(unused_macros)]
+macro_rules! impl_read {
+    ($($ty:ty),* $(,)?) => {$(
+        impl ::std::io::Read for $ty {
+            fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
+                (&*self).read(buf)
+            }
+
+            fn read_vectored(
+                &mut self,
+                bufs: &mut [::std::io::IoSliceMut<'_>],
+            ) -> ::std::io::Result<usize> {
+                (&*self).read_vectored(bufs)
+            }
+        }
+
+        impl ::std::io::Read for &$ty {
+            fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
+                self.inner.do_read(|mut inner| ::std::io::Read::read(&mut inner, buf))
+            }
+
+            fn read_vectored(
+                &mut self,
+                bufs: &mut [::std::io::IoSliceMut<'_>],
+            ) -> ::std::io::Result<usize> {
+                self.inner
+                    .do_read(|mut inner| ::std::io::Read::read_vectored(&mut inner, bufs))
+            }
+        }
+    )*};
+}
+
+/// Implements `Write` for a type and for `&` it, through the `inner`
+/// `IoSource`'s writable bookkeeping (`do_write`).
+#[allow(unused_macros)]
+macro_rules! impl_write {
+    ($($ty:ty),* $(,)?) => {$(
+        impl ::std::io::Write for $ty {
+            fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
+                (&*self).write(buf)
+            }
+
+            fn write_vectored(&mut self, bufs: &[::std::io::IoSlice<'_>]) -> ::std::io::Result<usize> {
+                (&*self).write_vectored(bufs)
+            }
+
+            fn flush(&mut self) -> ::std::io::Result<()> {
+                (&*self).flush()
+            }
+        }
+
+        impl ::std::io::Write for &$ty {
+            fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
+                self.inner.do_write(|mut inner| ::std::io::Write::write(&mut inner, buf))
+            }
+
+            fn write_vectored(&mut self, bufs: &[::std::io::IoSlice<'_>]) -> ::std::io::Result<usize> {
+                self.inner
+                    .do_write(|mut inner| ::std::io::Write::write_vectored(&mut inner, bufs))
+            }
+
+            fn flush(&mut self) -> ::std::io::Result<()> {
+                self.inner.do_write(|mut inner| ::std::io::Write::flush(&mut inner))
+            }
+        }
+    )*};
+}
+
 /// Logging that compiles to nothing without the `log` feature.
 macro_rules! trace {
     ($($t:tt)*) => { log!(trace, $($t)*) }

@@ -1,13 +1,13 @@
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::{fmt, io};
+use std::io;
 
 use crate::io_source::IoSource;
-use crate::{event, sys, Interest, Registry, Token};
+use crate::sys;
 
 /// A non-blocking UDP socket.
 ///
-/// Register it for [`Interest::READABLE`] to learn when datagrams arrive and
-/// for [`Interest::WRITABLE`] when a send returned `WouldBlock`.
+/// Register it for [`Interest::READABLE`](crate::Interest::READABLE) to learn when datagrams arrive and
+/// for [`Interest::WRITABLE`](crate::Interest::WRITABLE) when a send returned `WouldBlock`.
 ///
 /// # Examples
 ///
@@ -316,27 +316,5 @@ impl UdpSocket {
     }
 }
 
-impl event::Source for UdpSocket {
-    fn register(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
-        self.inner.register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        self.inner.deregister(registry)
-    }
-}
-
-impl fmt::Debug for UdpSocket {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
+impl_source!(UdpSocket);
+impl_debug_inner!(UdpSocket);

@@ -1,13 +1,13 @@
 use std::net::SocketAddr;
-use std::{fmt, io};
+use std::io;
 
 use crate::io_source::IoSource;
 use crate::net::TcpStream;
-use crate::{event, sys, Interest, Registry, Token};
+use crate::sys;
 
 /// A non-blocking TCP socket server, listening for connections.
 ///
-/// Register it for [`Interest::READABLE`]; on each readable event, call
+/// Register it for [`Interest::READABLE`](crate::Interest::READABLE); on each readable event, call
 /// [`TcpListener::accept`] until it returns `WouldBlock`.
 ///
 /// # Examples
@@ -123,27 +123,5 @@ impl TcpListener {
     }
 }
 
-impl event::Source for TcpListener {
-    fn register(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
-        self.inner.register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        self.inner.deregister(registry)
-    }
-}
-
-impl fmt::Debug for TcpListener {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
+impl_source!(TcpListener);
+impl_debug_inner!(TcpListener);

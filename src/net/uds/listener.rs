@@ -1,10 +1,10 @@
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
-use std::{fmt, io};
+use std::io;
 
 use crate::io_source::IoSource;
 use crate::net::UnixStream;
-use crate::{event, sys, Interest, Registry, Token};
+use crate::sys;
 
 /// A non-blocking Unix domain socket server.
 pub struct UnixListener {
@@ -71,27 +71,5 @@ impl UnixListener {
     }
 }
 
-impl event::Source for UnixListener {
-    fn register(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
-        self.inner.register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        self.inner.deregister(registry)
-    }
-}
-
-impl fmt::Debug for UnixListener {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
+impl_source!(UnixListener);
+impl_debug_inner!(UnixListener);

@@ -52,14 +52,13 @@ pub use self::public::*;
 #[cfg(feature = "os-ext")]
 mod public {
 use std::fs::File;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::process::{ChildStderr, ChildStdin, ChildStdout};
 
 use super::new_raw;
-use crate::event::Source;
 use crate::io_source::IoSource;
-use crate::{Interest, Registry, Token};
+
 /// Creates a unidirectional pipe: bytes written to the [`Sender`] are read
 /// from the [`Receiver`]. Both ends are non-blocking and close-on-exec.
 ///
@@ -109,7 +108,7 @@ pub struct Receiver {
 }
 
 macro_rules! pipe_end {
-    ($ty:ident, $interest:literal) => {
+    ($ty:ident) => {
         impl $ty {
             /// Switches the end between non-blocking (the default, needed for
             /// use with `Poll`) and blocking mode.
@@ -142,31 +141,6 @@ macro_rules! pipe_end {
                 F: FnOnce() -> io::Result<T>,
             {
                 self.inner.do_io(|_| f())
-            }
-        }
-
-        #[doc = concat!("Registers the pipe end; it reports ", $interest, " readiness.")]
-        impl Source for $ty {
-            fn register(
-                &mut self,
-                registry: &Registry,
-                token: Token,
-                interests: Interest,
-            ) -> io::Result<()> {
-                self.inner.register(registry, token, interests)
-            }
-
-            fn reregister(
-                &mut self,
-                registry: &Registry,
-                token: Token,
-                interests: Interest,
-            ) -> io::Result<()> {
-                self.inner.reregister(registry, token, interests)
-            }
-
-            fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-                self.inner.deregister(registry)
             }
         }
 
@@ -215,56 +189,11 @@ macro_rules! pipe_end {
     };
 }
 
-pipe_end!(Sender, "writable");
-pipe_end!(Receiver, "readable");
-
-impl Write for Sender {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self).write(buf)
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        (&*self).write_vectored(bufs)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        (&*self).flush()
-    }
-}
-
-impl Write for &Sender {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.do_write(|mut file| file.write(buf))
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.inner.do_write(|mut file| file.write_vectored(bufs))
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.do_write(|mut file| file.flush())
-    }
-}
-
-impl Read for Receiver {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&*self).read(buf)
-    }
-
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        (&*self).read_vectored(bufs)
-    }
-}
-
-impl Read for &Receiver {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_read(|mut file| file.read(buf))
-    }
-
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.inner.do_read(|mut file| file.read_vectored(bufs))
-    }
-}
+pipe_end!(Sender);
+pipe_end!(Receiver);
+impl_source!(Sender, Receiver);
+impl_write!(Sender);
+impl_read!(Receiver);
 
 /// Takes a child's stdin pipe and makes it non-blocking.
 impl From<ChildStdin> for Sender {
