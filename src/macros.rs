@@ -149,6 +149,75 @@ macro_rules! impl_write {
     )*};
 }
 
+/// The descriptor traits of the public socket types on targets with file
+/// descriptors (Unix, WASI): `AsRawFd`, `AsFd`, `IntoRawFd`, `FromRawFd`,
+/// and conversions to and from `OwnedFd` and the standard library's type.
+/// The backend's socket type (`inner`'s) provides `as_raw_fd` and
+/// `into_raw_fd`, as a trait or inherent method.
+#[allow(unused_macros)]
+macro_rules! impl_fd_traits {
+    ($($public:ty => $std:ty),* $(,)?) => {$(
+        impl ::std::os::fd::AsRawFd for $public {
+            fn as_raw_fd(&self) -> ::std::os::fd::RawFd {
+                #[allow(unused_imports)]
+                use ::std::os::fd::AsRawFd as _;
+                self.inner.as_raw_fd()
+            }
+        }
+
+        impl ::std::os::fd::AsFd for $public {
+            fn as_fd(&self) -> ::std::os::fd::BorrowedFd<'_> {
+                use ::std::os::fd::AsRawFd as _;
+                // SAFETY: the descriptor is owned by `self` and stays open
+                // as long as the returned borrow.
+                unsafe { ::std::os::fd::BorrowedFd::borrow_raw(self.as_raw_fd()) }
+            }
+        }
+
+        impl ::std::os::fd::IntoRawFd for $public {
+            fn into_raw_fd(self) -> ::std::os::fd::RawFd {
+                #[allow(unused_imports)]
+                use ::std::os::fd::IntoRawFd as _;
+                self.inner.into_inner().into_raw_fd()
+            }
+        }
+
+        /// The descriptor must be an open socket of the right kind, in
+        /// non-blocking mode.
+        impl ::std::os::fd::FromRawFd for $public {
+            unsafe fn from_raw_fd(fd: ::std::os::fd::RawFd) -> Self {
+                // SAFETY: the caller hands over ownership of an open socket.
+                Self::from_std(unsafe { <$std as ::std::os::fd::FromRawFd>::from_raw_fd(fd) })
+            }
+        }
+
+        impl From<$public> for ::std::os::fd::OwnedFd {
+            fn from(socket: $public) -> Self {
+                let fd = ::std::os::fd::IntoRawFd::into_raw_fd(socket);
+                // SAFETY: `into_raw_fd` handed over an open descriptor.
+                unsafe { <::std::os::fd::OwnedFd as ::std::os::fd::FromRawFd>::from_raw_fd(fd) }
+            }
+        }
+
+        /// The descriptor must be a socket of the right kind, in
+        /// non-blocking mode.
+        impl From<::std::os::fd::OwnedFd> for $public {
+            fn from(fd: ::std::os::fd::OwnedFd) -> Self {
+                Self::from_std(<$std>::from(fd))
+            }
+        }
+
+        /// Gives the socket back to std (still non-blocking; deregister it first).
+        impl From<$public> for $std {
+            fn from(socket: $public) -> Self {
+                let fd = ::std::os::fd::IntoRawFd::into_raw_fd(socket);
+                // SAFETY: `into_raw_fd` handed over an open descriptor.
+                unsafe { <$std as ::std::os::fd::FromRawFd>::from_raw_fd(fd) }
+            }
+        }
+    )*};
+}
+
 /// Logging that compiles to nothing without the `log` feature.
 macro_rules! trace {
     ($($t:tt)*) => { log!(trace, $($t)*) }

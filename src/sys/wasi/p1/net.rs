@@ -68,9 +68,6 @@ impl Socket {
         }
     }
 
-    pub(crate) fn into_owned(self) -> OwnedFd {
-        self.0
-    }
 }
 
 impl From<OwnedFd> for Socket {

@@ -107,9 +107,6 @@ impl TcpListener {
         self.socket.take_error()
     }
 
-    pub(crate) fn into_owned(self) -> OwnedFd {
-        self.socket.into_owned()
-    }
 }
 
 impl TcpStream {
@@ -150,9 +147,6 @@ impl TcpStream {
         self.socket.recv(buf, RecvFlags::PEEK)
     }
 
-    pub(crate) fn into_owned(self) -> OwnedFd {
-        self.socket.into_owned()
-    }
 }
 
 impl Read for &TcpStream {

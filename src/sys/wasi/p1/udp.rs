@@ -171,9 +171,6 @@ impl UdpSocket {
         self.socket.take_error()
     }
 
-    pub(crate) fn into_owned(self) -> OwnedFd {
-        self.socket.into_owned()
-    }
 }
 
 impl AsRawFd for UdpSocket {
