@@ -29,8 +29,6 @@ use std::time::Duration;
 use std::{fmt, io};
 
 use crate::sys::{next_selector_id, timeout_millis, EventApi, SelectorApi, WaitTimer};
-#[cfg(any(feature = "net", feature = "os-ext"))]
-use crate::{sys::Selectable, Registry};
 use crate::{Interest, Token};
 
 #[derive(Debug, Clone, Copy)]
@@ -234,7 +232,7 @@ impl Selector {
     /// reading does not bring back a writable event that was already
     /// reported. A parked descriptor (hung up or failed) is polled again.
     #[cfg(any(feature = "net", feature = "os-ext"))]
-    fn rearm(&self, fd: RawFd, blocked: Interest) {
+    pub(crate) fn rearm(&self, fd: RawFd, blocked: Interest) {
         let _ = self.state.change(|fds| {
             if let Some(&i) = fds.index.get(&fd) {
                 let wanted = interests_to_poll(fds.entries[i].interests);
@@ -498,68 +496,8 @@ impl EventApi for Event {
     }
 }
 
-/// Per-source state: where the source is registered, so that `WouldBlock`
-/// can re-arm it and dropping the source removes its registration before
-/// the descriptor number can be reused.
 #[cfg(any(feature = "net", feature = "os-ext"))]
-pub(crate) struct IoSourceState {
-    registration: Option<(Selector, RawFd)>,
-}
-
+#[path = "../../polled_source.rs"]
+mod polled_source;
 #[cfg(any(feature = "net", feature = "os-ext"))]
-impl IoSourceState {
-    pub(crate) fn new() -> IoSourceState {
-        IoSourceState { registration: None }
-    }
-
-    pub(crate) fn do_io<T, F, R>(&self, blocked: Interest, f: F, io: &T) -> io::Result<R>
-    where
-        F: FnOnce(&T) -> io::Result<R>,
-    {
-        let result = f(io);
-        if let (Err(err), Some((selector, fd))) = (&result, &self.registration) {
-            if err.kind() == io::ErrorKind::WouldBlock {
-                selector.rearm(*fd, blocked);
-            }
-        }
-        result
-    }
-
-    pub(crate) fn register<T: Selectable>(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-        io: &T,
-    ) -> io::Result<()> {
-        let selector = registry.selector();
-        selector.register(io.raw_fd(), token, interests)?;
-        self.registration = Some((selector.try_clone()?, io.raw_fd()));
-        Ok(())
-    }
-
-    pub(crate) fn reregister<T: Selectable>(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-        io: &T,
-    ) -> io::Result<()> {
-        registry.selector().reregister(io.raw_fd(), token, interests)
-    }
-
-    pub(crate) fn deregister<T: Selectable>(&mut self, registry: &Registry, io: &T) -> io::Result<()> {
-        registry.selector().deregister(io.raw_fd())?;
-        self.registration = None;
-        Ok(())
-    }
-}
-
-#[cfg(any(feature = "net", feature = "os-ext"))]
-impl Drop for IoSourceState {
-    fn drop(&mut self) {
-        if let Some((selector, fd)) = self.registration.take() {
-            let _ = selector.deregister(fd);
-        }
-    }
-}
+pub(crate) use self::polled_source::IoSourceState;

@@ -5,38 +5,10 @@
 
 #![cfg_attr(not(feature = "net"), allow(dead_code))]
 
-use std::cell::Cell;
 use std::io;
 use std::os::fd::RawFd;
 
 use super::wasi_p1 as p1;
-
-/// Direction bits for [`take_blocked`].
-pub(crate) const BLOCKED_READ: u8 = 1;
-pub(crate) const BLOCKED_WRITE: u8 = 2;
-
-thread_local! {
-    /// Which directions the socket calls of this thread found would block
-    /// since the last `take_blocked`.
-    static BLOCKED: Cell<u8> = const { Cell::new(0) };
-}
-
-/// Remembers that a call in direction `dir` returned `WouldBlock`, so the
-/// selector can re-arm just that direction (see `IoSourceState::do_io`).
-fn note<T>(result: io::Result<T>, dir: u8) -> io::Result<T> {
-    if let Err(err) = &result {
-        if err.kind() == io::ErrorKind::WouldBlock {
-            BLOCKED.with(|b| b.set(b.get() | dir));
-        }
-    }
-    result
-}
-
-/// The directions noted since the last call (0: none, the `WouldBlock`
-/// came from elsewhere, for example a `try_io` closure).
-pub(crate) fn take_blocked() -> u8 {
-    BLOCKED.with(|b| b.replace(0))
-}
 
 pub(crate) use p1::{Errno, Event as HostEvent, Eventrwflags, Eventtype, Subscription};
 
@@ -184,7 +156,7 @@ pub(crate) fn recv<'a>(
     // SAFETY: every iovec points at a distinct, writable buffer borrowed
     // mutably for this call.
     let result = unsafe { p1::sock_recv(fd_of(fd), &array[..n], flags.0) }.map_err(error);
-    let (len, roflags) = note(result, BLOCKED_READ)?;
+    let (len, roflags) = result?;
     Ok((len as usize, roflags.contains(p1::Roflags::RECV_DATA_TRUNCATED)))
 }
 
@@ -194,7 +166,7 @@ pub(crate) fn send<'a>(fd: RawFd, bufs: impl Iterator<Item = &'a [u8]>) -> io::R
     let n = ciovecs(bufs, &mut array);
     // SAFETY: every ciovec points at a readable buffer borrowed for this call.
     let result = unsafe { p1::sock_send(fd_of(fd), &array[..n], 0) }.map_err(error);
-    Ok(note(result, BLOCKED_WRITE)? as usize)
+    Ok(result? as usize)
 }
 
 /// `sock_shutdown`.
@@ -215,7 +187,7 @@ pub(crate) fn shutdown(fd: RawFd, read: bool, write: bool) -> io::Result<()> {
 pub(crate) fn accept(fd: RawFd) -> io::Result<RawFd> {
     // SAFETY: no pointers are passed; the result is written to a local.
     let result = unsafe { p1::sock_accept(fd_of(fd), p1::Fdflags::NONBLOCK) }.map_err(error);
-    Ok(note(result, BLOCKED_READ)? as RawFd)
+    Ok(result? as RawFd)
 }
 
 #[cfg(feature = "wasmedge")]
@@ -229,7 +201,7 @@ mod wasmedge {
 
     use super::super::wasmedge_sock as ws;
     use super::{
-        ciovecs, error, fd_of, iovecs, note, p1, RecvFlags, BLOCKED_READ, BLOCKED_WRITE, EMPTY_CIOVEC, EMPTY_IOVEC,
+        ciovecs, error, fd_of, iovecs, p1, RecvFlags, EMPTY_CIOVEC, EMPTY_IOVEC,
         MAX_IOVECS,
     };
 
@@ -289,7 +261,7 @@ mod wasmedge {
         // both alive for the call.
         let result = unsafe { ws::sock_send_to_v2(fd_of(fd), &array[..n], &address, u32::from(port), 0) }
             .map_err(error);
-        Ok(note(result, BLOCKED_WRITE)? as usize)
+        Ok(result? as usize)
     }
 
     /// `sock_recv_from` (V2) into `buf`; fills `addr` and returns the byte
@@ -327,7 +299,7 @@ mod wasmedge {
             )
         };
         if errno != 0 {
-            return note(Err(error(p1::Errno(errno as u16))), BLOCKED_READ);
+            return Err(error(p1::Errno(errno as u16)));
         }
         // The host wrote the low 16 bits (little-endian memory).
         Ok((len as usize, port as u16))

@@ -39,8 +39,6 @@ use super::host::{self, Errno, Eventrwflags, Eventtype, HostEvent, Subscription}
 use crate::sys::{next_selector_id, EventApi, SelectorApi};
 use crate::{Interest, Token};
 
-#[cfg(feature = "net")]
-use crate::{sys::Selectable, Registry};
 
 const READABLE: u8 = 1 << 0;
 const WRITABLE: u8 = 1 << 1;
@@ -462,7 +460,7 @@ impl Selector {
     /// Re-arms the direction(s) of `fd` that would block, after an I/O
     /// call on it returned `WouldBlock`.
     #[cfg(feature = "net")]
-    fn rearm(&self, fd: RawFd, blocked: Interest) {
+    pub(crate) fn rearm(&self, fd: RawFd, blocked: Interest) {
         let mut state = self.lock();
         if let Some(entry) = state.entries.iter_mut().find(|e| e.fd == fd) {
             if blocked.is_readable() {
@@ -483,82 +481,8 @@ impl Selector {
     }
 }
 
-/// Per-source state: where the source is registered, so that `WouldBlock`
-/// re-arms it, and so that dropping the source removes its registration
-/// before the descriptor number can be reused.
 #[cfg(feature = "net")]
-pub(crate) struct IoSourceState {
-    registration: Option<(Selector, RawFd)>,
-}
-
+#[path = "../../polled_source.rs"]
+mod polled_source;
 #[cfg(feature = "net")]
-impl IoSourceState {
-    pub(crate) fn new() -> IoSourceState {
-        IoSourceState { registration: None }
-    }
-
-    pub(crate) fn do_io<T, F, R>(&self, hint: Interest, f: F, io: &T) -> io::Result<R>
-    where
-        F: FnOnce(&T) -> io::Result<R>,
-    {
-        // Directions noted by earlier calls outside `do_io` do not count.
-        host::take_blocked();
-        let result = f(io);
-        let blocked = host::take_blocked();
-        if let (Err(err), Some((selector, fd))) = (&result, &self.registration) {
-            if err.kind() == io::ErrorKind::WouldBlock {
-                // The host calls record the direction that would block; a
-                // closure that made none (`try_io`) falls back to the hint.
-                let blocked = match (
-                    blocked & host::BLOCKED_READ != 0,
-                    blocked & host::BLOCKED_WRITE != 0,
-                ) {
-                    (true, true) => Interest::READABLE | Interest::WRITABLE,
-                    (true, false) => Interest::READABLE,
-                    (false, true) => Interest::WRITABLE,
-                    (false, false) => hint,
-                };
-                selector.rearm(*fd, blocked);
-            }
-        }
-        result
-    }
-
-    pub(crate) fn register<T: Selectable>(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-        io: &T,
-    ) -> io::Result<()> {
-        let selector = registry.selector();
-        selector.register(io.raw_fd(), token, interests)?;
-        self.registration = Some((selector.try_clone()?, io.raw_fd()));
-        Ok(())
-    }
-
-    pub(crate) fn reregister<T: Selectable>(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-        io: &T,
-    ) -> io::Result<()> {
-        registry.selector().reregister(io.raw_fd(), token, interests)
-    }
-
-    pub(crate) fn deregister<T: Selectable>(&mut self, registry: &Registry, io: &T) -> io::Result<()> {
-        registry.selector().deregister(io.raw_fd())?;
-        self.registration = None;
-        Ok(())
-    }
-}
-
-#[cfg(feature = "net")]
-impl Drop for IoSourceState {
-    fn drop(&mut self) {
-        if let Some((selector, fd)) = self.registration.take() {
-            let _ = selector.deregister(fd);
-        }
-    }
-}
+pub(crate) use self::polled_source::IoSourceState;
