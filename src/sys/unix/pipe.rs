@@ -18,7 +18,7 @@ use std::os::fd::{FromRawFd, OwnedFd, RawFd};
                     target_os = "freebsd",
                     target_os = "dragonfly"
                 ),
-                not(mio_unsupported_force_poll_poll)
+                mio_selector = "kqueue"
             )
         )
     ),

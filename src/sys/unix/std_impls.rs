@@ -11,18 +11,7 @@ impl_fd_traits! {
     crate::net::UnixDatagram => std::os::unix::net::UnixDatagram,
 }
 
-#[cfg(all(
-    any(
-        target_os = "linux",
-        target_os = "android",
-        target_vendor = "apple",
-        target_os = "freebsd",
-        target_os = "dragonfly",
-        target_os = "netbsd",
-        target_os = "openbsd"
-    ),
-    not(mio_unsupported_force_poll_poll)
-))]
+#[cfg(any(mio_selector = "epoll", mio_selector = "kqueue"))]
 mod selector_fd {
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 

@@ -23,10 +23,7 @@ use crate::Token;
 
 use super::Selector;
 
-#[cfg(all(
-    any(target_os = "linux", target_os = "android"),
-    not(mio_unsupported_force_poll_poll)
-))]
+#[cfg(mio_selector = "epoll")]
 mod imp {
     use std::fs::File;
     use std::io::{self, Read, Write};
@@ -88,7 +85,7 @@ mod imp {
         target_os = "dragonfly",
         target_os = "netbsd"
     ),
-    not(mio_unsupported_force_poll_poll)
+    mio_selector = "kqueue"
 ))]
 mod user_event {
     use std::io;
@@ -119,7 +116,7 @@ mod user_event {
 /// A pipe registered with kqueue, for kqueues without `EVFILT_USER`.
 #[cfg(all(
     any(target_os = "netbsd", target_os = "openbsd"),
-    not(mio_unsupported_force_poll_poll)
+    mio_selector = "kqueue"
 ))]
 mod pipe_waker {
     use std::fs::File;
@@ -178,20 +175,20 @@ mod pipe_waker {
 
 #[cfg(all(
     any(target_vendor = "apple", target_os = "freebsd", target_os = "dragonfly"),
-    not(mio_unsupported_force_poll_poll)
+    mio_selector = "kqueue"
 ))]
 mod imp {
     pub(crate) use super::user_event::UserEventWaker as Waker;
 }
 
-#[cfg(all(target_os = "openbsd", not(mio_unsupported_force_poll_poll)))]
+#[cfg(all(target_os = "openbsd", mio_selector = "kqueue"))]
 mod imp {
     pub(crate) use super::pipe_waker::PipeWaker as Waker;
 }
 
 /// NetBSD: `EVFILT_USER` exists from NetBSD 10 on; older kernels reject the
 /// filter with `EINVAL`, and get the pipe instead.
-#[cfg(all(target_os = "netbsd", not(mio_unsupported_force_poll_poll)))]
+#[cfg(all(target_os = "netbsd", mio_selector = "kqueue"))]
 mod imp {
     use std::io;
 
@@ -226,18 +223,7 @@ mod imp {
     }
 }
 
-#[cfg(any(
-    mio_unsupported_force_poll_poll,
-    not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_vendor = "apple",
-        target_os = "freebsd",
-        target_os = "dragonfly",
-        target_os = "netbsd",
-        target_os = "openbsd"
-    ))
-))]
+#[cfg(mio_selector = "poll")]
 mod imp {
     use std::io;
 

@@ -1,4 +1,4 @@
-//! The Unix selectors. One is compiled, chosen here:
+//! The Unix selectors. build.rs picks one and sets `mio_selector`:
 //! epoll on Linux and Android, kqueue on the Apple systems, FreeBSD,
 //! DragonFly, NetBSD and OpenBSD, poll(2) elsewhere (and everywhere with
 //! `--cfg mio_unsupported_force_poll_poll`).
@@ -9,118 +9,33 @@ use std::{fmt, io};
 
 use crate::sys::timeout_millis;
 
-#[cfg(all(
-    any(target_os = "linux", target_os = "android"),
-    not(mio_unsupported_force_poll_poll)
-))]
+#[cfg(mio_selector = "epoll")]
 mod epoll;
-#[cfg(all(
-    any(target_os = "linux", target_os = "android"),
-    not(mio_unsupported_force_poll_poll)
-))]
+#[cfg(mio_selector = "epoll")]
 pub(crate) use self::epoll::{Event, Events, Selector};
-#[cfg(all(
-    any(target_os = "linux", target_os = "android"),
-    not(mio_unsupported_force_poll_poll),
-    any(feature = "net", feature = "os-ext")
-))]
+#[cfg(all(mio_selector = "epoll", any(feature = "net", feature = "os-ext")))]
 pub(crate) use self::epoll::IoSourceState;
 
-#[cfg(all(
-    any(
-        target_vendor = "apple",
-        target_os = "freebsd",
-        target_os = "dragonfly",
-        target_os = "netbsd",
-        target_os = "openbsd"
-    ),
-    not(mio_unsupported_force_poll_poll)
-))]
+#[cfg(mio_selector = "kqueue")]
 mod kqueue;
-#[cfg(all(
-    any(
-        target_vendor = "apple",
-        target_os = "freebsd",
-        target_os = "dragonfly",
-        target_os = "netbsd",
-        target_os = "openbsd"
-    ),
-    not(mio_unsupported_force_poll_poll)
-))]
+#[cfg(mio_selector = "kqueue")]
 pub(crate) use self::kqueue::{Event, Events, Selector};
-#[cfg(all(
-    any(
-        target_vendor = "apple",
-        target_os = "freebsd",
-        target_os = "dragonfly",
-        target_os = "netbsd",
-        target_os = "openbsd"
-    ),
-    not(mio_unsupported_force_poll_poll),
-    any(feature = "net", feature = "os-ext")
-))]
+#[cfg(all(mio_selector = "kqueue", any(feature = "net", feature = "os-ext")))]
 pub(crate) use self::kqueue::IoSourceState;
 
-#[cfg(any(
-    mio_unsupported_force_poll_poll,
-    not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_vendor = "apple",
-        target_os = "freebsd",
-        target_os = "dragonfly",
-        target_os = "netbsd",
-        target_os = "openbsd"
-    ))
-))]
+#[cfg(mio_selector = "poll")]
 mod poll;
-#[cfg(any(
-    mio_unsupported_force_poll_poll,
-    not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_vendor = "apple",
-        target_os = "freebsd",
-        target_os = "dragonfly",
-        target_os = "netbsd",
-        target_os = "openbsd"
-    ))
-))]
+#[cfg(mio_selector = "poll")]
 pub(crate) use self::poll::{Event, Events, Selector};
-#[cfg(all(
-    any(
-        mio_unsupported_force_poll_poll,
-        not(any(
-            target_os = "linux",
-            target_os = "android",
-            target_vendor = "apple",
-            target_os = "freebsd",
-            target_os = "dragonfly",
-            target_os = "netbsd",
-            target_os = "openbsd"
-        ))
-    ),
-    any(feature = "net", feature = "os-ext")
-))]
+#[cfg(all(mio_selector = "poll", any(feature = "net", feature = "os-ext")))]
 pub(crate) use self::poll::IoSourceState;
 
 /// Per-source state of the kernel-side selectors (epoll, kqueue): none.
-#[cfg(all(
-    any(
-        target_os = "linux",
-        target_os = "android",
-        target_vendor = "apple",
-        target_os = "freebsd",
-        target_os = "dragonfly",
-        target_os = "netbsd",
-        target_os = "openbsd"
-    ),
-    not(mio_unsupported_force_poll_poll)
-))]
+#[cfg(any(mio_selector = "epoll", mio_selector = "kqueue"))]
 mod stateless;
 
 /// Waits until `fd` is readable or `timeout` passes, retrying on `EINTR`.
-#[cfg_attr(mio_unsupported_force_poll_poll, allow(dead_code))]
+#[cfg_attr(mio_selector = "poll", allow(dead_code))]
 pub(crate) fn wait_readable(fd: RawFd, timeout: Option<Duration>) -> io::Result<()> {
     let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
     let mut timeout = timeout;
@@ -143,16 +58,7 @@ pub(crate) fn wait_readable(fd: RawFd, timeout: Option<Duration>) -> io::Result<
 
 /// Formats `bits` as `NAME | NAME` (plus the raw user data) for `{:#?}`.
 #[cfg_attr(
-    all(
-        any(
-            target_vendor = "apple",
-            target_os = "freebsd",
-            target_os = "dragonfly",
-            target_os = "netbsd",
-            target_os = "openbsd"
-        ),
-        not(mio_unsupported_force_poll_poll)
-    ),
+    mio_selector = "kqueue",
     allow(dead_code)
 )]
 pub(crate) fn debug_flags(
