@@ -1,8 +1,8 @@
 //! A client talking to a server outside this process: the address of a
 //! native echo server (one that echoes every byte on every connection until
-//! EOF) comes from `TOKIO_SUITE_PEER`. `scripts/test-tokio.sh` sets it when
-//! it runs the suite under WasmEdge, where it checks the guest's outgoing
-//! connect; without it the test reports a skip.
+//! EOF) comes from `TOKIO_SUITE_PEER`. `scripts/test-tokio.sh` sets it on
+//! every target; in a wasm runtime this checks the guest's outgoing connect
+//! to the host. Without it the test reports a skip.
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_suite::{pattern, skip, tcp_connect};
