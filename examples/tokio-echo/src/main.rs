@@ -27,6 +27,18 @@
 //! - WasmEdge: build with `--features wasmedge`; `--tcp ADDR` then binds
 //!   through mio's WasmEdge socket extension and hands the listener to
 //!   tokio, `wasmedge tokio-echo.wasm --tcp 127.0.0.1:8080`.
+//!
+//! What tokio cannot do on WASI, whatever mio offers:
+//!
+//! - preview 1 has no `tokio::net::UdpSocket` or `TcpSocket` at all (tokio
+//!   compiles them out), so this server has no UDP there; mio's own
+//!   `UdpSocket` works on WasmEdge but cannot be handed to tokio;
+//! - `lookup_host` and `connect`/`bind` with a host *name* run the lookup on
+//!   tokio's blocking pool, and WASI has no threads: tokio panics ("OS can't
+//!   spawn worker thread"). Pass a `SocketAddr` (resolve with
+//!   `mio::wasi::NameResolver` on WASI 0.2 or `mio::wasi::lookup_host` on
+//!   WasmEdge); so does everything else built on `spawn_blocking`;
+//! - `AsyncFd` exists on Unix only; there is no multi-threaded runtime.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
