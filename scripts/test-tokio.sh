@@ -2,26 +2,29 @@
 # tokio on mio_wasi: the tokio test suite (tests/tokio-suite) and the
 # tokio-echo example, natively on epoll and on the poll(2) selector; the
 # example on wasm32-wasip1 (wasmtime 46 in its legacy preview-1 mode, with a
-# pre-opened listener handed to tokio through `from_std`); and suite and
-# example on wasm32-wasip2 under wasmtime 49 once tokio builds for that
-# target against this tree.
+# pre-opened listener handed to tokio through `from_std`); suite and example
+# on wasm32-wasip1 under WasmEdge (the `wasmedge` feature: sockets made by
+# mio and handed to tokio); and suite and example on wasm32-wasip2 under
+# wasmtime 49.
 #
 # Every step runs even after one fails; the last line is
 # `N passed, N failed` over all tests and checks.
 #
 # Environment:
-#   TOKIO_WASIP2=auto     (default) run the wasip2 part only if it builds,
-#                         otherwise print a SKIP line
-#   TOKIO_WASIP2=require  a failed wasip2 build counts as a failure
+#   TOKIO_WASIP2=require  (default) a failed wasip2 build counts as a failure
+#   TOKIO_WASIP2=auto     run the wasip2 part only if it builds, otherwise
+#                         print a SKIP line
 #   TOKIO_WASIP2=off      never try wasip2
-#   TOKIO_WASIP1=off      skip the wasip1 run
+#   TOKIO_WASIP1=off      skip the wasip1 runs (wasmtime 46 and WasmEdge)
+#   WASMEDGE=PATH         the WasmEdge binary (default: `wasmedge` on PATH);
+#                         without one the WasmEdge steps print a SKIP line
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export CARGO_INCREMENTAL=0
 unset RUSTFLAGS
-WASIP2_MODE="${TOKIO_WASIP2:-auto}"
+WASIP2_MODE="${TOKIO_WASIP2:-require}"
 WASMTIME_VERSION=49.0.4
 WASMTIME_DIR=.tools/wasmtime-49
 WASMTIME="$WASMTIME_DIR/wasmtime"
@@ -110,15 +113,21 @@ shim_tests() {
     timeout "$TEST_TIMEOUT" cargo test --manifest-path compat/mio/Cargo.toml --all-features
 }
 
+# Runs a command next to a native echo server whose address the suite's
+# client test (tests/native_peer.rs) reads from TOKIO_SUITE_PEER.
+with_peer() {
+    python3 scripts/tokio-native-peer.py env 'TOKIO_SUITE_PEER={ADDR}' "$@"
+}
+
 native_suite() {
-    timeout "$TEST_TIMEOUT" cargo test -p tokio-suite --no-fail-fast
+    with_peer timeout "$TEST_TIMEOUT" cargo test -p tokio-suite --no-fail-fast
 }
 
 native_suite_poll() {
     # Same tests on the poll(2) selector; the target dir is the one the core
     # suite uses with this flag, so the core crate is not rebuilt twice.
     RUSTFLAGS="--cfg mio_unsupported_force_poll_poll" \
-        timeout "$TEST_TIMEOUT" cargo test -p tokio-suite --no-fail-fast --target-dir target/force-poll
+        with_peer timeout "$TEST_TIMEOUT" cargo test -p tokio-suite --no-fail-fast --target-dir target/force-poll
 }
 
 native_echo() {
@@ -152,6 +161,41 @@ wasip1_echo() {
         -S 'tcplisten=127.0.0.1:{PORT}' target/wasm32-wasip1/debug/tokio-echo.wasm --tcp-fd 3
 }
 
+# WasmEdge, from $WASMEDGE or PATH; empty when there is none.
+find_wasmedge() {
+    local we="${WASMEDGE:-}"
+    if [ -z "$we" ]; then
+        we=$(command -v wasmedge || true)
+    fi
+    if [ -n "$we" ] && [ -x "$we" ]; then
+        echo "$we"
+    fi
+}
+
+# The example with the `wasmedge` feature: `--tcp ADDR` binds through mio.
+# Copied aside so that it cannot be mixed up with the plain preview 1 build.
+WASMEDGE_ECHO=target/wasm32-wasip1/debug/tokio-echo-wasmedge.wasm
+
+wasmedge_echo() {
+    rustup target add wasm32-wasip1 >/dev/null 2>&1 || true
+    CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="--cfg tokio_unstable" \
+        cargo build -p tokio-echo --target wasm32-wasip1 --features wasmedge &&
+        cp target/wasm32-wasip1/debug/tokio-echo.wasm "$WASMEDGE_ECHO" || return 1
+    local status=0
+    python3 scripts/tokio-echo-check.py "$1" "$WASMEDGE_ECHO" --tcp '127.0.0.1:{PORT}' || status=1
+    python3 scripts/tokio-echo-check.py "$1" "$WASMEDGE_ECHO" --tcp '[::1]:{PORT}' || status=1
+    return $status
+}
+
+wasmedge_suite() {
+    # Each test binary runs next to a native echo server, whose address
+    # reaches the guest's client test as TOKIO_SUITE_PEER.
+    CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="--cfg tokio_unstable" \
+        CARGO_TARGET_WASM32_WASIP1_RUNNER="python3 $PWD/scripts/tokio-native-peer.py $1 --env TOKIO_SUITE_PEER={ADDR}" \
+        timeout "$TEST_TIMEOUT" cargo test -p tokio-suite --target wasm32-wasip1 --features wasmedge \
+        --no-fail-fast -- --nocapture
+}
+
 wasip2_build() {
     rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
     cargo test -p tokio-suite --target wasm32-wasip2 --no-run &&
@@ -159,8 +203,8 @@ wasip2_build() {
 }
 
 wasip2_suite() {
-    CARGO_TARGET_WASM32_WASIP2_RUNNER="$PWD/$WASMTIME run -S inherit-network -S allow-ip-name-lookup" \
-        timeout "$TEST_TIMEOUT" cargo test -p tokio-suite --target wasm32-wasip2 --no-fail-fast -- --nocapture
+    CARGO_TARGET_WASM32_WASIP2_RUNNER="$PWD/$WASMTIME run -S inherit-network -S allow-ip-name-lookup --env TOKIO_SUITE_PEER" \
+        with_peer timeout "$TEST_TIMEOUT" cargo test -p tokio-suite --target wasm32-wasip2 --no-fail-fast -- --nocapture
 }
 
 wasip2_echo() {
@@ -175,6 +219,14 @@ step "tokio suite, native (poll)" native_suite_poll
 step "tokio-echo, native" native_echo
 if [ "${TOKIO_WASIP1:-on}" != off ]; then
     step "tokio-echo, wasm32-wasip1 (wasmtime 46, pre-opened listener)" wasip1_echo
+    wasmedge=$(find_wasmedge)
+    if [ -n "$wasmedge" ]; then
+        step "tokio suite, wasm32-wasip1 (WasmEdge)" wasmedge_suite "$wasmedge"
+        step "tokio-echo, wasm32-wasip1 (WasmEdge, --tcp)" wasmedge_echo "$wasmedge"
+    else
+        echo
+        echo "SKIP tokio-wasmedge: no wasmedge binary (put it on PATH or set WASMEDGE)"
+    fi
 fi
 
 if [ "$WASIP2_MODE" != off ]; then

@@ -6,8 +6,9 @@ Usage: tokio-echo-check.py COMMAND [ARG...]
 COMMAND starts the server (the native binary, or a wasm runtime followed by
 the module); this script adds `--timeout` itself. `{PORT}` in COMMAND is
 replaced by a free loopback port for each start (for runtimes that pre-open
-the listener, e.g. `-S tcplisten=127.0.0.1:{PORT} ... --tcp-fd 3`), and is
-the port used when the server cannot tell its address. A server without UDP
+the listener, e.g. `-S tcplisten=127.0.0.1:{PORT} ... --tcp-fd 3`, or for
+`--tcp 127.0.0.1:{PORT}`), and is the port used when the server cannot tell
+its address; a server that prints its address must serve that port. A server without UDP
 (WASI preview 1) prints `udp unavailable: ...` and the UDP check is skipped. It reads the
 `tcp listening on ADDR` / `udp listening on ADDR` lines, talks to the server
 over loopback TCP and UDP, asks it to quit, and checks that it exits cleanly.
@@ -84,6 +85,9 @@ class Server:
                 if line.startswith(prefix):
                     host, port_text = line[len(prefix):].strip().rsplit(":", 1)
                     setattr(self, proto, (host.strip("[]"), int(port_text)))
+                    # `--tcp ADDR:{PORT}` must be served on that very port.
+                    if proto == "tcp" and port is not None and int(port_text) != port:
+                        raise RuntimeError(f"server was given port {port}, serves {line.strip()!r}")
 
     def _pump(self, stream, sink, to_queue):
         for line in stream:

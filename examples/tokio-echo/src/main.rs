@@ -16,10 +16,29 @@
 //!
 //! On WASI build with `RUSTFLAGS="--cfg tokio_unstable"` (tokio only
 //! offers `tokio::net` there under that flag). WASI 0.2:
-//! `wasmtime run -S inherit-network tokio-echo.wasm`. WASI preview 1 cannot
-//! create sockets and tokio has no UDP there: run it under a runtime that
-//! pre-opens a listening socket and pass that descriptor, `--tcp-fd 3` (it
-//! reaches tokio through `TcpListener::from_std`).
+//! `wasmtime run -S inherit-network tokio-echo.wasm`.
+//!
+//! WASI preview 1 cannot create sockets and tokio has no `bind`, `connect`
+//! or UDP there. Two ways to serve TCP:
+//!
+//! - any preview 1 host that pre-opens a listening socket: pass that
+//!   descriptor, `--tcp-fd 3` (it reaches tokio through
+//!   `TcpListener::from_std`);
+//! - WasmEdge: build with `--features wasmedge`; `--tcp ADDR` then binds
+//!   through mio's WasmEdge socket extension and hands the listener to
+//!   tokio, `wasmedge tokio-echo.wasm --tcp 127.0.0.1:8080`.
+//!
+//! What tokio cannot do on WASI, whatever mio offers:
+//!
+//! - preview 1 has no `tokio::net::UdpSocket` or `TcpSocket` at all (tokio
+//!   compiles them out), so this server has no UDP there; mio's own
+//!   `UdpSocket` works on WasmEdge but cannot be handed to tokio;
+//! - `lookup_host` and `connect`/`bind` with a host *name* run the lookup on
+//!   tokio's blocking pool, and WASI has no threads: tokio panics ("OS can't
+//!   spawn worker thread"). Pass a `SocketAddr` (resolve with
+//!   `mio::wasi::NameResolver` on WASI 0.2 or `mio::wasi::lookup_host` on
+//!   WasmEdge); so does everything else built on `spawn_blocking`;
+//! - `AsyncFd` exists on Unix only; there is no multi-threaded runtime.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -189,13 +208,22 @@ async fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
 }
 
-#[cfg(all(target_os = "wasi", target_env = "p1"))]
+/// WasmEdge: tokio has no `bind` on preview 1, so the socket is created by
+/// mio (which has WasmEdge's socket extension), turned into a std listener
+/// and handed to tokio.
+#[cfg(all(target_os = "wasi", target_env = "p1", feature = "wasmedge"))]
+async fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::from_std(mio::net::TcpListener::bind(addr)?.into())
+}
+
+#[cfg(all(target_os = "wasi", target_env = "p1", not(feature = "wasmedge")))]
 async fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
     Err(std::io::Error::new(
         std::io::ErrorKind::Unsupported,
         format!(
             "WASI preview 1 cannot bind {addr}: pass a listener the runtime \
-             pre-opened with --tcp-fd (usually descriptor 3)"
+             pre-opened with --tcp-fd (usually descriptor 3), or build with \
+             the `wasmedge` feature and run on WasmEdge"
         ),
     ))
 }

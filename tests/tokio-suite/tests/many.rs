@@ -1,9 +1,8 @@
 //! 200 connections open at the same time, each echoing its own data.
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
-use tokio_suite::{any_local, pattern};
+use tokio_suite::{any_local, pattern, tcp_bind, tcp_connect};
 
 const CONNECTIONS: usize = 200;
 const BYTES: usize = 8 * 1024;
@@ -14,7 +13,7 @@ const BYTES: usize = 8 * 1024;
 )]
 #[cfg_attr(target_os = "wasi", tokio::test)]
 async fn two_hundred_concurrent_connections() {
-    let listener = TcpListener::bind(any_local()).await.unwrap();
+    let listener = tcp_bind(any_local()).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
         let mut handlers = JoinSet::new();
@@ -35,7 +34,7 @@ async fn two_hundred_concurrent_connections() {
     // Connect everything first, so all connections really are open at once.
     let mut streams = Vec::with_capacity(CONNECTIONS);
     for _ in 0..CONNECTIONS {
-        streams.push(TcpStream::connect(addr).await.unwrap());
+        streams.push(tcp_connect(addr).await.unwrap());
     }
     let mut clients = JoinSet::new();
     for (i, stream) in streams.into_iter().enumerate() {

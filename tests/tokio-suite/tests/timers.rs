@@ -4,17 +4,19 @@
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::net::TcpStream;
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
+use tokio::net::UdpSocket;
 use tokio::time::{sleep, timeout};
-use tokio_suite::any_local;
+use tokio_suite::{any_local, tcp_bind, tcp_connect};
 
 /// Long enough never to be reached in a passing run.
 const GENEROUS: Duration = Duration::from_secs(20);
 
 async fn connected_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind(any_local()).await.unwrap();
+    let listener = tcp_bind(any_local()).await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let (client, accepted) = tokio::join!(TcpStream::connect(addr), listener.accept());
+    let (client, accepted) = tokio::join!(tcp_connect(addr), listener.accept());
     (client.unwrap(), accepted.unwrap().0)
 }
 
@@ -79,6 +81,8 @@ async fn read_timeout_then_data() {
     assert_eq!(&buf[..n], b"late");
 }
 
+// tokio has no UdpSocket on WASI preview 1.
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
 #[tokio::test]
 async fn udp_timeout_then_datagram() {
     let a = UdpSocket::bind(any_local()).await.unwrap();
@@ -97,7 +101,7 @@ async fn udp_timeout_then_datagram() {
 
 #[tokio::test]
 async fn sleeping_connection_does_not_block_another() {
-    let listener = TcpListener::bind(any_local()).await.unwrap();
+    let listener = tcp_bind(any_local()).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
         for _ in 0..2 {
@@ -114,9 +118,9 @@ async fn sleeping_connection_does_not_block_another() {
         std::io::Result::Ok(())
     });
 
-    let mut slow = TcpStream::connect(addr).await.unwrap();
+    let mut slow = tcp_connect(addr).await.unwrap();
     slow.write_all(b"slow").await.unwrap();
-    let mut fast = TcpStream::connect(addr).await.unwrap();
+    let mut fast = tcp_connect(addr).await.unwrap();
     fast.write_all(b"fast").await.unwrap();
 
     let mut slow_reply = [0; 4];
