@@ -148,7 +148,7 @@ enum Closed {
 async fn serve(options: Options) -> std::io::Result<&'static str> {
     let listener = match options.tcp_fd {
         Some(fd) => TcpListener::from_std(listener_from_fd(fd)?)?,
-        None => bind_tcp(options.tcp).await?,
+        None => mio_wasi_tokio::bind(options.tcp).await?,
     };
     match (listener.local_addr(), options.tcp_fd) {
         (Ok(addr), _) => println!("tcp listening on {addr}"),
@@ -201,31 +201,6 @@ async fn serve(options: Options) -> std::io::Result<&'static str> {
         connections.shutdown().await;
     }
     Ok(reason)
-}
-
-#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
-async fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    TcpListener::bind(addr).await
-}
-
-/// WasmEdge: tokio has no `bind` on preview 1, so the socket is created by
-/// mio (which has WasmEdge's socket extension), turned into a std listener
-/// and handed to tokio.
-#[cfg(all(target_os = "wasi", target_env = "p1", feature = "wasmedge"))]
-async fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    TcpListener::from_std(mio::net::TcpListener::bind(addr)?.into())
-}
-
-#[cfg(all(target_os = "wasi", target_env = "p1", not(feature = "wasmedge")))]
-async fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    Err(std::io::Error::new(
-        std::io::ErrorKind::Unsupported,
-        format!(
-            "WASI preview 1 cannot bind {addr}: pass a listener the runtime \
-             pre-opened with --tcp-fd (usually descriptor 3), or build with \
-             the `wasmedge` feature and run on WasmEdge"
-        ),
-    ))
 }
 
 /// Takes over a listening socket this process was given (inherited, or
