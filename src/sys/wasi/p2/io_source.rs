@@ -20,6 +20,10 @@ use crate::{Interest, Registry, Token};
 /// Direction bits.
 pub(crate) const READ: u8 = 0b01;
 pub(crate) const WRITE: u8 = 0b10;
+/// Conditions a source may add to a reported direction.
+pub(crate) const ERROR: u8 = 0b100;
+pub(crate) const READ_CLOSED: u8 = 0b1000;
+pub(crate) const WRITE_CLOSED: u8 = 0b1_0000;
 
 pub(crate) fn interest_bits(interests: Interest) -> u8 {
     let mut bits = 0;
@@ -41,6 +45,13 @@ pub(crate) trait PollSource {
 
     /// The directions whose last operation returned `WouldBlock`, cleared.
     fn take_blocked(&self) -> u8;
+
+    /// Conditions to report along with a ready direction (`ERROR`,
+    /// `READ_CLOSED`, `WRITE_CLOSED`), asked once per reported event; 0
+    /// when the source knows of none.
+    fn conditions(&self) -> u8 {
+        0
+    }
 }
 
 /// Implemented by every type this backend can register.

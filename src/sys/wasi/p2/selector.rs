@@ -11,11 +11,16 @@
 //! (`WouldBlock`, see `io_source`) or re-registered.
 //!
 //! Allocation: the buffers are reused, so a `select` that finds work
-//! without blocking allocates nothing. A `select` that blocks receives the
-//! ready indices as a list the host allocates through `cabi_realloc` (the
-//! canonical ABI returns lists that way; there is no variant of `poll`
-//! writing into a caller's buffer): one small allocation per blocking wait,
-//! freed at once.
+//! without blocking allocates nothing, and neither does a wait on a single
+//! pollable (`pollable.block`, which returns nothing: a timeout alone, or
+//! one armed direction without a timeout). A wait on two or more pollables
+//! goes through `poll`, whose ready indices come back as a list the host
+//! allocates through the component's `cabi_realloc` export (the canonical
+//! ABI returns every list that way; no variant of `poll` writes into a
+//! caller's buffer): exactly one small allocation per such wait, freed at
+//! once. Avoiding it would take overriding `cabi_realloc` for the whole
+//! component, which a library cannot do without clashing with the
+//! application's or other bindings' definition.
 
 #![cfg_attr(not(feature = "net"), allow(dead_code))]
 
@@ -23,8 +28,10 @@ use std::cell::{Cell, RefCell};
 use std::time::Duration;
 use std::{fmt, io};
 
-use super::bindings::{handle_ready, monotonic_clock, poll_handles};
-use super::io_source::{interest_bits, PollSource, READ, WRITE};
+use super::bindings::{handle_block, handle_ready, monotonic_clock, poll_handles};
+use super::io_source::{
+    interest_bits, PollSource, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED,
+};
 use super::Shared;
 use crate::sys::{next_selector_id, EventApi, SelectorApi};
 use crate::{Interest, Token};
@@ -126,7 +133,14 @@ impl SelectorApi for Selector {
                     "mio (wasi:io/poll): nothing to wait for: no armed source, no waker call and no timeout",
                 ));
             }
-            poll_handles(&regs.handles, &mut regs.ready);
+            if let [handle] = regs.handles[..] {
+                // One pollable: `block` returns nothing, so nothing is
+                // allocated (timeout-only waits, a single armed source).
+                handle_block(handle);
+                regs.ready.push(0);
+            } else {
+                poll_handles(&regs.handles, &mut regs.ready);
+            }
             // The clock pollable goes here, before anything else is dropped.
             drop(clock);
         }
@@ -167,7 +181,7 @@ impl SelectorApi for Selector {
             if events.len() < events.capacity() {
                 events.push(Event {
                     token: entry.token,
-                    directions: entry.pending,
+                    directions: entry.pending | entry.source.conditions(),
                 });
                 entry.armed &= !entry.pending;
             }
@@ -276,15 +290,15 @@ impl EventApi for Event {
     }
 
     fn is_error(&self) -> bool {
-        false
+        self.directions & ERROR != 0
     }
 
     fn is_read_closed(&self) -> bool {
-        false
+        self.directions & READ_CLOSED != 0
     }
 
     fn is_write_closed(&self) -> bool {
-        false
+        self.directions & WRITE_CLOSED != 0
     }
 
     fn is_priority(&self) -> bool {
@@ -304,6 +318,9 @@ impl EventApi for Event {
             .field("token", &self.token)
             .field("readable", &self.is_readable())
             .field("writable", &self.is_writable())
+            .field("error", &self.is_error())
+            .field("read_closed", &self.is_read_closed())
+            .field("write_closed", &self.is_write_closed())
             .finish()
     }
 }
