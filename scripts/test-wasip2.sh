@@ -85,7 +85,7 @@ suite_jco() {
     log=$(mktemp)
     while read -r name exe; do
         echo "--- jco: $name"
-        if timeout 300 "$JCO" run "$exe" >"$log" 2>&1; then
+        if MIO_WASI_HOST=jco timeout 300 "$JCO" run "$exe" >"$log" 2>&1; then
             count_results "$log"
         else
             cat "$log"

@@ -231,6 +231,14 @@ fn steady_state_poll_does_not_allocate() {
     // Make sure the counter itself works.
     assert!(count_allocations(|| drop(Vec::<u8>::with_capacity(8))) > 0);
 
+    if util::host_is_jco() {
+        util::skip(
+            "steady_state_poll_does_not_allocate",
+            "jco's incoming-datagram-stream pollable stays ready once a datagram has arrived, \
+             so a round never reaches a state with nothing ready",
+        );
+        return;
+    }
     const ROUNDS: usize = 200;
     let mut s = setup();
     for _ in 0..10 {

@@ -358,6 +358,13 @@ fn try_io_passes_results_through() {
 
 #[test]
 fn edge_triggered_readable() {
+    if util::host_is_jco() {
+        skip(
+            "edge_triggered_readable",
+            "jco's incoming-datagram-stream pollable stays ready once a datagram has arrived",
+        );
+        return;
+    }
     let (mut poll, mut events) = init_with_poll();
     let (a, b) = bound_pair(&mut poll);
     let a_addr = a.local_addr().expect("addr");

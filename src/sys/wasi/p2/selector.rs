@@ -65,6 +65,12 @@ struct Registrations {
     owners: Vec<(usize, u8)>,
     /// Indices into `handles` that are ready.
     ready: Vec<u32>,
+    /// Indices into `handles` of suspect directions that `pollable.ready`
+    /// called ready, to be confirmed by `poll`.
+    claims: Vec<u32>,
+    /// Whether the host's `pollable.ready` can be believed after an
+    /// operation returned `WouldBlock` (see `select`).
+    ready_lies: bool,
 }
 
 struct Entry {
@@ -73,6 +79,9 @@ struct Entry {
     armed: u8,
     /// Directions found ready by the current `select`.
     pending: u8,
+    /// Directions whose `pollable.ready` answer is not trusted until the
+    /// next `poll` (see `Selector::select`).
+    suspect: u8,
     source: Shared<dyn PollSource>,
 }
 
@@ -112,17 +121,40 @@ impl SelectorApi for Selector {
         }
 
         // Non-blocking pass first: no clock, no host-allocated result.
+        //
+        // Some hosts (jco) answer `pollable.ready` from a flag that only
+        // `poll` brings up to date: a drained stream keeps saying "ready".
+        // A "ready" from a suspect direction (new, or re-armed after
+        // `WouldBlock` on such a host) is therefore confirmed by `poll`
+        // before it is reported; "not ready" is believed. A host is taken
+        // for such a one once `poll` contradicts `pollable.ready`, or
+        // `pollable.ready` says "ready" right after an operation returned
+        // `WouldBlock` (see `rearm`).
+        regs.claims.clear();
         for (i, &handle) in regs.handles.iter().enumerate() {
+            let (slot, direction) = regs.owners[i];
+            let suspect = regs.entries[slot].as_ref().is_some_and(|e| e.suspect & direction != 0);
             if handle_ready(handle) {
-                regs.ready.push(i as u32);
+                if suspect {
+                    regs.claims.push(i as u32);
+                } else {
+                    regs.ready.push(i as u32);
+                }
             }
         }
         let woken = self.state.woken.get();
-        let wait = regs.ready.is_empty() && !woken && timeout != Some(Duration::ZERO);
-        if wait {
-            let clock = timeout.map(|t| {
-                monotonic_clock::subscribe_duration(u64::try_from(t.as_nanos()).unwrap_or(u64::MAX))
-            });
+        let idle = regs.ready.is_empty() && !woken;
+        let wait = idle && timeout != Some(Duration::ZERO);
+        if wait || (idle && !regs.claims.is_empty()) {
+            // Without waiting, the suspects are asked through `poll` with an
+            // expired clock.
+            let clock = match timeout {
+                _ if !wait => Some(monotonic_clock::subscribe_duration(0)),
+                Some(t) => Some(monotonic_clock::subscribe_duration(
+                    u64::try_from(t.as_nanos()).unwrap_or(u64::MAX),
+                )),
+                None => None,
+            };
             if let Some(clock) = &clock {
                 regs.handles.push(clock.handle());
             }
@@ -143,6 +175,15 @@ impl SelectorApi for Selector {
             }
             // The clock pollable goes here, before anything else is dropped.
             drop(clock);
+            // `poll` answered for every armed direction.
+            for &(slot, direction) in regs.owners.iter() {
+                if let Some(entry) = &mut regs.entries[slot] {
+                    entry.suspect &= !direction;
+                }
+            }
+            if regs.claims.iter().any(|i| !regs.ready.contains(i)) {
+                regs.ready_lies = true;
+            }
         }
 
         if events.capacity() == 0 {
@@ -215,6 +256,8 @@ impl Selector {
             interests: bits,
             armed: bits,
             pending: 0,
+            // A new pollable may start out "ready" on some hosts.
+            suspect: bits,
             source,
         };
         let mut regs = self.state.registrations.borrow_mut();
@@ -237,6 +280,7 @@ impl Selector {
             entry.token = token;
             entry.interests = bits;
             entry.armed = bits;
+            entry.suspect = bits;
         }
     }
 
@@ -254,10 +298,29 @@ impl Selector {
         drop(removed);
     }
 
+    /// After an operation returned `WouldBlock` in `directions`.
     pub(crate) fn rearm(&self, slot: usize, directions: u8) {
         let mut regs = self.state.registrations.borrow_mut();
+        let regs = &mut *regs;
         if let Some(Some(entry)) = regs.entries.get_mut(slot) {
-            entry.armed |= directions & entry.interests;
+            let directions = directions & entry.interests;
+            entry.armed |= directions;
+            if !regs.ready_lies {
+                // Checked until the host is caught once: "ready" just after
+                // `WouldBlock` means `pollable.ready` is stale on this host
+                // (at worst data arrived in between, and a few answers get
+                // confirmed by `poll` needlessly).
+                for direction in [READ, WRITE] {
+                    if directions & direction != 0 {
+                        if let Some(handle) = entry.source.pollable(direction) {
+                            regs.ready_lies |= handle_ready(handle);
+                        }
+                    }
+                }
+            }
+            if regs.ready_lies {
+                entry.suspect |= directions;
+            }
         }
     }
 
