@@ -46,11 +46,12 @@ pub(crate) trait PollSource {
     /// The directions whose last operation returned `WouldBlock`, cleared.
     fn take_blocked(&self) -> u8;
 
-    /// Conditions to report along with a ready direction (`ERROR`,
-    /// `READ_CLOSED`, `WRITE_CLOSED`), asked once per reported event; 0
-    /// when the source knows of none.
-    fn conditions(&self) -> u8 {
-        0
+    /// What to report for the ready `directions`, asked once per event:
+    /// the directions to report (a source may withdraw one whose pollable
+    /// stood in for another condition; it stays armed) and any of `ERROR`,
+    /// `READ_CLOSED`, `WRITE_CLOSED`. By default the directions unchanged.
+    fn settle(&self, directions: u8) -> u8 {
+        directions
     }
 }
 

@@ -220,11 +220,14 @@ impl SelectorApi for Selector {
                 continue; // already reported (both directions were ready)
             }
             if events.len() < events.capacity() {
-                events.push(Event {
-                    token: entry.token,
-                    directions: entry.pending | entry.source.conditions(),
-                });
-                entry.armed &= !entry.pending;
+                let reported = entry.source.settle(entry.pending);
+                if reported != 0 {
+                    events.push(Event {
+                        token: entry.token,
+                        directions: reported,
+                    });
+                    entry.armed &= !(reported & (READ | WRITE));
+                }
             }
             // Past capacity the direction stays armed for the next call.
             entry.pending = 0;

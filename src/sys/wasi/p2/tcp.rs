@@ -14,7 +14,7 @@
 //! first, then the descriptor is closed (wasi-libc drops streams before the
 //! socket, as the host requires). The field order below is that drop order.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{IntoRawFd, RawFd};
@@ -22,7 +22,7 @@ use std::rc::Rc;
 use std::{cmp, fmt};
 
 use super::bindings::{
-    create_tcp_socket, error, family_of, HOST, from_wasi, instance_network, stream_error, to_wasi,
+    create_tcp_socket, error, family_of, monotonic_clock, poll_handles, HOST, from_wasi, instance_network, stream_error, to_wasi,
     unsupported, ErrorCode, InputStream, OutputStream, Pollable, ShutdownType, StreamError,
     TcpSocket,
 };
@@ -251,6 +251,8 @@ struct StreamInner {
     blocked: Blocked,
     /// The connect error not yet handed to the user.
     error: RefCell<Option<io::Error>>,
+    /// Whether a write was attempted (see `first_permit`).
+    wrote: Cell<bool>,
     fd: RawFd,
 }
 
@@ -303,6 +305,24 @@ impl StreamInner {
         }
     }
 
+    /// `check-write`, except that on the stream's first write it gives the
+    /// host a moment to learn that the connection is writable: wasmtime
+    /// answers 0 until its reactor has seen the new socket, where a native
+    /// socket with an empty send buffer takes the bytes at once. The wait
+    /// ends as soon as the stream is writable, and is bounded.
+    fn first_permit(&self, output: &OutputStream) -> io::Result<u64> {
+        let permit = output.check_write().map_err(stream_error)?;
+        if permit > 0 || self.wrote.replace(true) {
+            return Ok(permit);
+        }
+        let writable = output.subscribe();
+        let deadline = monotonic_clock::subscribe_duration(FIRST_WRITE_GRACE_NS);
+        let mut ready = Vec::new();
+        poll_handles(&[writable.handle(), deadline.handle()], &mut ready);
+        drop((writable, deadline));
+        output.check_write().map_err(stream_error)
+    }
+
     /// Settles a pending connect without consuming a stored error: `true`
     /// once connected. A connect that just failed keeps its error for
     /// `take_error` or the next read/write.
@@ -318,6 +338,10 @@ impl StreamInner {
     }
 }
 
+/// How long a stream's first write waits for the host to see the new
+/// connection writable (see `StreamInner::first_permit`).
+const FIRST_WRITE_GRACE_NS: u64 = 50_000_000;
+
 fn not_connected() -> io::Error {
     io::Error::new(io::ErrorKind::NotConnected, "wasi:sockets: the socket is not connected")
 }
@@ -330,6 +354,7 @@ impl TcpStream {
                 conn: RefCell::new(conn),
                 blocked: Blocked::default(),
                 error: RefCell::new(None),
+                wrote: Cell::new(false),
             }),
         }
     }
@@ -510,7 +535,7 @@ impl Write for &TcpStream {
             if buf.is_empty() {
                 return Ok(0);
             }
-            let permit = output.check_write().map_err(stream_error)?;
+            let permit = self.inner.first_permit(output)?;
             if permit == 0 {
                 return Err(io::ErrorKind::WouldBlock.into());
             }
@@ -532,10 +557,10 @@ impl Write for &TcpStream {
             for buf in bufs.iter().filter(|b| !b.is_empty()) {
                 // Each `write` needs its own `check-write` (a host may
                 // withdraw the rest of a permit once a write is queued).
-                let permit = match output.check_write() {
+                let permit = match self.inner.first_permit(output) {
                     Ok(permit) => permit,
                     Err(_) if written > 0 => break,
-                    Err(err) => return Err(stream_error(err)),
+                    Err(err) => return Err(err),
                 };
                 if permit == 0 {
                     break;
@@ -601,21 +626,26 @@ impl PollSource for StreamInner {
         self.blocked.take()
     }
 
-    /// A connect the host has settled is finished here, so that a failed
-    /// one is flagged on the event that reports it, as the native
-    /// selectors do (error, both directions closed); the error itself
-    /// stays for `take_error` or the next read or write.
-    fn conditions(&self) -> u8 {
+    /// While connecting, the socket's pollable stands for both directions.
+    /// When it fires, the connect is finished here: a failed one is flagged
+    /// as the native selectors do (error, both directions closed; the error
+    /// itself stays for `take_error` or the next read or write); a
+    /// successful one reports writable only, as connect(2) does: the read
+    /// direction stays armed, now on the input stream.
+    fn settle(&self, directions: u8) -> u8 {
         let Ok(mut conn) = self.conn.try_borrow_mut() else {
-            return 0;
+            return directions;
         };
-        if conn.phase == Phase::Connecting {
-            self.is_connected(&mut conn);
-        }
-        if conn.phase == Phase::Failed {
-            ERROR | READ_CLOSED | WRITE_CLOSED
-        } else {
-            0
+        match conn.phase {
+            Phase::Connecting => {
+                self.is_connected(&mut conn);
+                match conn.phase {
+                    Phase::Failed => directions | ERROR | READ_CLOSED | WRITE_CLOSED,
+                    _ => directions & !READ,
+                }
+            }
+            Phase::Failed => directions | ERROR | READ_CLOSED | WRITE_CLOSED,
+            Phase::Connected => directions,
         }
     }
 }
