@@ -253,6 +253,9 @@ struct StreamInner {
     error: RefCell<Option<io::Error>>,
     /// Whether a write was attempted (see `first_permit`).
     wrote: Cell<bool>,
+    /// Whether I/O already waited for a pending connect (see
+    /// `TcpStream::with_streams`).
+    connect_waited: Cell<bool>,
     fd: RawFd,
 }
 
@@ -315,11 +318,7 @@ impl StreamInner {
         if permit > 0 || self.wrote.replace(true) {
             return Ok(permit);
         }
-        let writable = output.subscribe();
-        let deadline = monotonic_clock::subscribe_duration(FIRST_WRITE_GRACE_NS);
-        let mut ready = Vec::new();
-        poll_handles(&[writable.handle(), deadline.handle()], &mut ready);
-        drop((writable, deadline));
+        grace_wait(&output.subscribe());
         output.check_write().map_err(stream_error)
     }
 
@@ -338,9 +337,17 @@ impl StreamInner {
     }
 }
 
-/// How long a stream's first write waits for the host to see the new
-/// connection writable (see `StreamInner::first_permit`).
-const FIRST_WRITE_GRACE_NS: u64 = 50_000_000;
+/// How long a stream's first I/O waits for the host to catch up with a
+/// connection the OS has already set up (see `StreamInner::first_permit`
+/// and `TcpStream::with_streams`).
+const GRACE_NS: u64 = 50_000_000;
+
+/// Waits until `pollable` is ready, at most `GRACE_NS`.
+fn grace_wait(pollable: &Pollable) {
+    let deadline = monotonic_clock::subscribe_duration(GRACE_NS);
+    let mut ready = Vec::new();
+    poll_handles(&[pollable.handle(), deadline.handle()], &mut ready);
+}
 
 fn not_connected() -> io::Error {
     io::Error::new(io::ErrorKind::NotConnected, "wasi:sockets: the socket is not connected")
@@ -355,6 +362,7 @@ impl TcpStream {
                 blocked: Blocked::default(),
                 error: RefCell::new(None),
                 wrote: Cell::new(false),
+                connect_waited: Cell::new(false),
             }),
         }
     }
@@ -388,6 +396,19 @@ impl TcpStream {
         f: impl FnOnce(&InputStream, &OutputStream) -> io::Result<R>,
     ) -> io::Result<R> {
         let mut conn = self.inner.conn.borrow_mut();
+        if conn.phase == Phase::Connecting && !self.inner.connect_waited.replace(true) {
+            // The first I/O on a stream whose connect the host has not
+            // reported finished: on loopback the handshake is over by the
+            // time the peer accepts, but wasmtime only learns it from its
+            // reactor a moment later. Give it that moment (bounded), as
+            // for the first write (`first_permit`); later calls never wait.
+            match self.inner.progress(&mut conn) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    grace_wait(&conn.socket.subscribe());
+                }
+                result => result?,
+            }
+        }
         self.inner.progress(&mut conn)?;
         match &conn.streams {
             Some((input, output)) => f(input, output),
