@@ -68,8 +68,9 @@ struct Registrations {
     /// Indices into `handles` of suspect directions that `pollable.ready`
     /// called ready, to be confirmed by `poll`.
     claims: Vec<u32>,
-    /// Whether the host's `pollable.ready` can be believed after an
-    /// operation returned `WouldBlock` (see `select`).
+    /// Whether this host was caught answering `pollable.ready` from stale
+    /// state; from then on every re-armed direction is suspect (see
+    /// `select` and `rearm`).
     ready_lies: bool,
 }
 
