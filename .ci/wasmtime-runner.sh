@@ -5,4 +5,6 @@
 here="$(cd "$(dirname "$0")/.." && pwd)"
 wasmtime="$here/.tools/bin/wasmtime"
 [ -x "$wasmtime" ] || wasmtime=wasmtime
-exec "$wasmtime" run -S inherit-network -S allow-ip-name-lookup "$@"
+# A hung test binary fails after WASMTIME_RUN_TIMEOUT seconds (default 300)
+# instead of stalling the run.
+exec timeout "${WASMTIME_RUN_TIMEOUT:-300}" "$wasmtime" run -S inherit-network -S allow-ip-name-lookup "$@"

@@ -56,10 +56,15 @@ suite_wasmtime() {
     cargo test --target "$TARGET" --features "$FEATURES" --tests --no-fail-fast 2>&1 | tee "$log"
     local status=${PIPESTATUS[0]}
     count_results "$log"
-    # A test binary that aborts (a panic on wasm) prints no result line.
-    local aborted
-    aborted=$(grep -c 'process didn.t exit successfully' "$log")
-    if [ "$status" -ne 0 ] && [ "$FAILED" -eq 0 ]; then FAILED=$((aborted > 0 ? aborted : 1)); fi
+    # A test binary that aborts (a panic on wasm) or times out prints no
+    # result line: every failed binary without a "FAILED" result line
+    # counts as one failure more.
+    local failed_binaries with_result aborted
+    failed_binaries=$(grep -c 'process didn.t exit successfully' "$log")
+    with_result=$(grep -c 'test result: FAILED' "$log")
+    aborted=$((failed_binaries - with_result))
+    [ "$aborted" -gt 0 ] && FAILED=$((FAILED + aborted))
+    if [ "$status" -ne 0 ] && [ "$FAILED" -eq 0 ]; then FAILED=1; fi
     rm -f "$log"
     echo "wasip2 wasmtime: $PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
@@ -85,7 +90,7 @@ suite_jco() {
     log=$(mktemp)
     while read -r name exe; do
         echo "--- jco: $name"
-        if timeout 300 "$JCO" run "$exe" >"$log" 2>&1; then
+        if MIO_WASI_HOST=jco timeout 300 "$JCO" run "$exe" >"$log" 2>&1; then
             count_results "$log"
         else
             cat "$log"

@@ -15,8 +15,8 @@ mod util;
 use util::{
     any_local_address, any_local_ipv6_address, assert_send, assert_sync, assert_would_block,
     expect_events, expect_no_event_for, expect_no_events, init_with_poll, ipv6_available, pattern,
-    read_available, read_exactly, read_to_end_polled, skip, transfer_both_ways, ExpectEvent,
-    Readiness,
+    read_available, read_exactly, read_to_end_polled, skip, transfer_both_ways, unsupported_on_wasi,
+    ExpectEvent, Readiness,
 };
 
 const LISTENER: Token = Token(0);
@@ -80,7 +80,10 @@ fn listener_methods() {
 
     listener.set_ttl(42).expect("set_ttl");
     assert_eq!(listener.ttl().expect("ttl"), 42);
-    assert!(listener.take_error().expect("take_error").is_none());
+    let taken = listener.take_error();
+    if !unsupported_on_wasi("listener_methods/take_error", &taken) {
+        assert!(taken.expect("take_error").is_none());
+    }
 
     assert_would_block(listener.accept());
     poll.registry()
@@ -171,10 +174,15 @@ fn stream_methods() {
     );
     assert!(format!("{client:?}").contains("TcpStream"), "{client:?}");
 
-    client.set_nodelay(true).expect("set_nodelay");
-    assert!(client.nodelay().expect("nodelay"));
-    client.set_nodelay(false).expect("set_nodelay");
-    assert!(!client.nodelay().expect("nodelay"));
+    let set = client.set_nodelay(true);
+    if unsupported_on_wasi("stream_methods/set_nodelay", &set) {
+        assert!(unsupported_on_wasi("stream_methods/nodelay", &client.nodelay()));
+    } else {
+        set.expect("set_nodelay");
+        assert!(client.nodelay().expect("nodelay"));
+        client.set_nodelay(false).expect("set_nodelay");
+        assert!(!client.nodelay().expect("nodelay"));
+    }
     client.set_ttl(21).expect("set_ttl");
     assert_eq!(client.ttl().expect("ttl"), 21);
     assert!(client.take_error().expect("take_error").is_none());
@@ -184,7 +192,11 @@ fn stream_methods() {
         .register(&mut server, SERVER, Interest::READABLE)
         .expect("register");
     let mut buf = [0u8; 16];
-    assert_would_block(server.peek(&mut buf));
+    let peeked = server.peek(&mut buf);
+    let can_peek = !unsupported_on_wasi("stream_methods/peek", &peeked);
+    if can_peek {
+        assert_would_block(peeked);
+    }
     assert_would_block(server.read(&mut buf));
 
     // Write through `&TcpStream`, peek, then read through `&TcpStream`.
@@ -195,11 +207,15 @@ fn stream_methods() {
         &mut events,
         vec![ExpectEvent::new(SERVER, Interest::READABLE)],
     );
-    let n = server.peek(&mut buf).expect("peek");
-    assert_eq!(&buf[..n], &b"hello"[..n]);
+    if can_peek {
+        let n = server.peek(&mut buf).expect("peek");
+        assert_eq!(&buf[..n], &b"hello"[..n]);
+    }
     let data = read_exactly(&mut poll, &mut events, &mut &server, SERVER, 5);
     assert_eq!(data, b"hello");
-    assert_would_block(server.peek(&mut buf));
+    if can_peek {
+        assert_would_block(server.peek(&mut buf));
+    }
 
     // Vectored I/O, owned receivers.
     let bufs = [
@@ -257,10 +273,10 @@ fn stream_try_io() {
     );
     // A custom read through try_io; its WouldBlock re-arms the source.
     let mut buf = [0u8; 8];
-    let n = server
-        .try_io(|| server.peek(&mut buf))
-        .expect("peek via try_io");
-    assert!(n > 0);
+    let peeked = server.try_io(|| server.peek(&mut buf));
+    if !unsupported_on_wasi("stream_try_io/peek", &peeked) {
+        assert!(peeked.expect("peek via try_io") > 0);
+    }
     let mut total = 0;
     loop {
         match server.try_io(|| {
@@ -387,13 +403,21 @@ fn peer_close_sets_read_closed() {
         .expect("register");
     expect_no_events(&mut poll, &mut events);
     drop(server);
+    let expected = if cfg!(target_os = "wasi") {
+        // An input stream's pollable says only "a read will not block"; the
+        // close is seen by the read that returns 0, checked below.
+        skip(
+            "peer_close_sets_read_closed/read_closed flag",
+            "wasi:io streams (WASI 0.2) do not tell end of stream from data before a read",
+        );
+        Readiness::READABLE
+    } else {
+        Readiness::READABLE | Readiness::READ_CLOSED
+    };
     expect_events(
         &mut poll,
         &mut events,
-        vec![ExpectEvent::new(
-            CLIENT,
-            Readiness::READABLE | Readiness::READ_CLOSED,
-        )],
+        vec![ExpectEvent::new(CLIENT, expected)],
     );
     let (data, eof) = read_available(&mut client);
     assert!(data.is_empty());
@@ -439,6 +463,13 @@ fn shutdown_write_peer_sees_eof() {
     assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "{err:?}");
     #[cfg(not(unix))]
     let _ = err;
+    if util::host_is_jco() {
+        skip(
+            "shutdown_write_peer_sees_eof/other direction",
+            "jco implements shutdown(Send) by closing the whole socket: no half-closed connection",
+        );
+        return;
+    }
     // The other direction still works.
     server.write_all(b"reply").expect("write");
     assert_eq!(
@@ -451,10 +482,18 @@ fn shutdown_write_peer_sees_eof() {
 }
 
 /// Linux and the BSDs make a socket readable (read returns 0) once its own
-/// read side is shut down; Windows does not signal anything for SD_RECEIVE.
+/// read side is shut down, and so does wasi:sockets (the input stream
+/// ends); Windows does not signal anything for SD_RECEIVE.
 #[test]
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 fn shutdown_read() {
+    if util::host_is_jco() {
+        skip(
+            "shutdown_read",
+            "jco implements shutdown(Receive) by closing the whole socket, without an end-of-stream event",
+        );
+        return;
+    }
     let (mut poll, mut events) = init_with_poll();
     let (client, mut server) = connected_pair(&mut poll, &mut events, any_local_address());
     poll.registry()
@@ -472,7 +511,7 @@ fn shutdown_read() {
 }
 
 #[test]
-#[cfg(not(unix))]
+#[cfg(not(any(unix, target_os = "wasi")))]
 fn shutdown_read() {
     skip(
         "shutdown_read",
@@ -535,7 +574,12 @@ fn reset_by_peer() {
 #[test]
 #[cfg(not(unix))]
 fn reset_by_peer() {
-    skip("reset_by_peer", "SO_LINGER needs libc on this platform");
+    let why = if cfg!(target_os = "wasi") {
+        "wasi:sockets (WASI 0.2) has no SO_LINGER, so a close cannot be made to send a reset"
+    } else {
+        "SO_LINGER needs libc on this platform"
+    };
+    skip("reset_by_peer", why);
 }
 
 #[test]

@@ -14,7 +14,7 @@ mod util;
 use util::{
     any_local_address, any_local_ipv6_address, assert_send, assert_sync, assert_would_block,
     expect_events, expect_no_event_for, expect_no_events, init_with_poll, ipv6_available, skip,
-    ExpectEvent,
+    unsupported_on_wasi, ExpectEvent,
 };
 
 const A: Token = Token(1);
@@ -72,9 +72,16 @@ fn send_to_recv_from_peek_from() {
 
     let mut buf = [0u8; 64];
     assert_would_block(a.recv_from(&mut buf));
-    assert_would_block(a.peek_from(&mut buf));
+    let peeked = a.peek_from(&mut buf);
+    let can_peek = !unsupported_on_wasi("send_to_recv_from_peek_from/peek_from", &peeked);
+    if can_peek {
+        assert_would_block(peeked);
+    }
     assert_would_block(a.recv(&mut buf));
-    assert_would_block(a.peek(&mut buf));
+    let peeked = a.peek(&mut buf);
+    if !unsupported_on_wasi("send_to_recv_from_peek_from/peek", &peeked) {
+        assert_would_block(peeked);
+    }
 
     assert_eq!(b.send_to(b"first", a_addr).expect("send_to"), 5);
     expect_events(
@@ -82,13 +89,15 @@ fn send_to_recv_from_peek_from() {
         &mut events,
         vec![ExpectEvent::new(A, Interest::READABLE)],
     );
-    let (n, from) = a.peek_from(&mut buf).expect("peek_from");
-    assert_eq!((&buf[..n], from), (&b"first"[..], b_addr));
-    // Peeking leaves the datagram queued.
-    let (n, from) = a.peek_from(&mut buf).expect("peek_from again");
-    assert_eq!((&buf[..n], from), (&b"first"[..], b_addr));
-    let n = a.peek(&mut buf).expect("peek");
-    assert_eq!(&buf[..n], b"first");
+    if can_peek {
+        let (n, from) = a.peek_from(&mut buf).expect("peek_from");
+        assert_eq!((&buf[..n], from), (&b"first"[..], b_addr));
+        // Peeking leaves the datagram queued.
+        let (n, from) = a.peek_from(&mut buf).expect("peek_from again");
+        assert_eq!((&buf[..n], from), (&b"first"[..], b_addr));
+        let n = a.peek(&mut buf).expect("peek");
+        assert_eq!(&buf[..n], b"first");
+    }
     let (n, from) = a.recv_from(&mut buf).expect("recv_from");
     assert_eq!((&buf[..n], from), (&b"first"[..], b_addr));
     assert_would_block(a.recv_from(&mut buf));
@@ -138,8 +147,11 @@ fn connected_send_recv_peek() {
         vec![ExpectEvent::new(B, Interest::READABLE)],
     );
     let mut buf = [0u8; 32];
-    let n = b.peek(&mut buf).expect("peek");
-    assert_eq!(&buf[..n], b"hello");
+    let peeked = b.peek(&mut buf);
+    if !unsupported_on_wasi("connected_send_recv_peek/peek", &peeked) {
+        let n = peeked.expect("peek");
+        assert_eq!(&buf[..n], b"hello");
+    }
     let n = b.recv(&mut buf).expect("recv");
     assert_eq!(&buf[..n], b"hello");
     assert_would_block(b.recv(&mut buf));
@@ -163,33 +175,49 @@ fn connected_send_recv_peek() {
 fn socket_options() {
     let socket = UdpSocket::bind(any_local_address()).expect("bind");
 
-    socket.set_broadcast(true).expect("set_broadcast");
-    assert!(socket.broadcast().expect("broadcast"));
-    socket.set_broadcast(false).expect("set_broadcast");
-    assert!(!socket.broadcast().expect("broadcast"));
+    let set = socket.set_broadcast(true);
+    if unsupported_on_wasi("socket_options/set_broadcast", &set) {
+        assert!(unsupported_on_wasi("socket_options/broadcast", &socket.broadcast()));
+    } else {
+        set.expect("set_broadcast");
+        assert!(socket.broadcast().expect("broadcast"));
+        socket.set_broadcast(false).expect("set_broadcast");
+        assert!(!socket.broadcast().expect("broadcast"));
+    }
 
-    socket
-        .set_multicast_loop_v4(false)
-        .expect("set_multicast_loop_v4");
-    assert!(!socket.multicast_loop_v4().expect("multicast_loop_v4"));
-    socket
-        .set_multicast_loop_v4(true)
-        .expect("set_multicast_loop_v4");
-    assert!(socket.multicast_loop_v4().expect("multicast_loop_v4"));
+    let set = socket.set_multicast_loop_v4(false);
+    if unsupported_on_wasi("socket_options/set_multicast_loop_v4", &set) {
+        let get = socket.multicast_loop_v4();
+        assert!(unsupported_on_wasi("socket_options/multicast_loop_v4", &get));
+    } else {
+        set.expect("set_multicast_loop_v4");
+        assert!(!socket.multicast_loop_v4().expect("multicast_loop_v4"));
+        socket
+            .set_multicast_loop_v4(true)
+            .expect("set_multicast_loop_v4");
+        assert!(socket.multicast_loop_v4().expect("multicast_loop_v4"));
+    }
 
-    socket
-        .set_multicast_ttl_v4(7)
-        .expect("set_multicast_ttl_v4");
-    assert_eq!(socket.multicast_ttl_v4().expect("multicast_ttl_v4"), 7);
-    socket
-        .set_multicast_ttl_v4(1)
-        .expect("set_multicast_ttl_v4");
-    assert_eq!(socket.multicast_ttl_v4().expect("multicast_ttl_v4"), 1);
+    let set = socket.set_multicast_ttl_v4(7);
+    if unsupported_on_wasi("socket_options/set_multicast_ttl_v4", &set) {
+        let get = socket.multicast_ttl_v4();
+        assert!(unsupported_on_wasi("socket_options/multicast_ttl_v4", &get));
+    } else {
+        set.expect("set_multicast_ttl_v4");
+        assert_eq!(socket.multicast_ttl_v4().expect("multicast_ttl_v4"), 7);
+        socket
+            .set_multicast_ttl_v4(1)
+            .expect("set_multicast_ttl_v4");
+        assert_eq!(socket.multicast_ttl_v4().expect("multicast_ttl_v4"), 1);
+    }
 
     socket.set_ttl(33).expect("set_ttl");
     assert_eq!(socket.ttl().expect("ttl"), 33);
 
-    assert!(socket.take_error().expect("take_error").is_none());
+    let taken = socket.take_error();
+    if !unsupported_on_wasi("socket_options/take_error", &taken) {
+        assert!(taken.expect("take_error").is_none());
+    }
 }
 
 #[test]
@@ -204,12 +232,17 @@ fn ipv6_options_and_only_v6() {
     // Whatever the system default, the answer must be a plain bool.
     let _default: bool = a.only_v6().expect("only_v6");
 
-    a.set_multicast_loop_v6(false)
-        .expect("set_multicast_loop_v6");
-    assert!(!a.multicast_loop_v6().expect("multicast_loop_v6"));
-    a.set_multicast_loop_v6(true)
-        .expect("set_multicast_loop_v6");
-    assert!(a.multicast_loop_v6().expect("multicast_loop_v6"));
+    let set = a.set_multicast_loop_v6(false);
+    if unsupported_on_wasi("ipv6_options_and_only_v6/set_multicast_loop_v6", &set) {
+        let get = a.multicast_loop_v6();
+        assert!(unsupported_on_wasi("ipv6_options_and_only_v6/multicast_loop_v6", &get));
+    } else {
+        set.expect("set_multicast_loop_v6");
+        assert!(!a.multicast_loop_v6().expect("multicast_loop_v6"));
+        a.set_multicast_loop_v6(true)
+            .expect("set_multicast_loop_v6");
+        assert!(a.multicast_loop_v6().expect("multicast_loop_v6"));
+    }
 
     poll.registry()
         .register(&mut a, A, Interest::READABLE)
@@ -288,7 +321,13 @@ fn broadcast_send_needs_option() {
     let err = socket
         .send_to(b"x", target)
         .expect_err("broadcast without SO_BROADCAST");
-    assert!(err.raw_os_error().is_some(), "{err:?}");
+    if cfg!(target_os = "wasi") {
+        // wasi:sockets reports the host's EACCES as its `access-denied`
+        // code, without the OS error number.
+        assert_eq!(err.kind(), io::ErrorKind::PermissionDenied, "{err:?}");
+    } else {
+        assert!(err.raw_os_error().is_some(), "{err:?}");
+    }
 }
 
 #[test]
@@ -319,6 +358,13 @@ fn try_io_passes_results_through() {
 
 #[test]
 fn edge_triggered_readable() {
+    if util::host_is_jco() {
+        skip(
+            "edge_triggered_readable",
+            "jco's incoming-datagram-stream pollable stays ready once a datagram has arrived",
+        );
+        return;
+    }
     let (mut poll, mut events) = init_with_poll();
     let (a, b) = bound_pair(&mut poll);
     let a_addr = a.local_addr().expect("addr");

@@ -49,6 +49,30 @@ pub fn skip(name: &str, why: &str) {
     println!("SKIP {name}: {why}");
 }
 
+/// Whether the test runs under jco (Node.js), whose WASI 0.2 emulation
+/// differs from wasmtime's in places; the runner says so by setting
+/// `MIO_WASI_HOST=jco`, which jco passes on to the component.
+pub fn host_is_jco() -> bool {
+    cfg!(target_os = "wasi") && std::env::var("MIO_WASI_HOST").as_deref() == Ok("jco")
+}
+
+/// For a socket feature a WASI host lacks: on WASI, checks that `result` is
+/// the backend's `Unsupported` error naming the host, prints the skip line
+/// for `name` with that message and returns `true`. Elsewhere returns
+/// `false` without looking at `result`: the caller checks the feature.
+pub fn unsupported_on_wasi<T: std::fmt::Debug>(name: &str, result: &io::Result<T>) -> bool {
+    if !cfg!(target_os = "wasi") {
+        return false;
+    }
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::Unsupported && e.to_string().contains("WASI") => {
+            skip(name, &e.to_string());
+            true
+        }
+        other => panic!("{name}: expected Unsupported naming the WASI host, got {other:?}"),
+    }
+}
+
 /// Readiness an event is expected to carry (all listed flags must be set).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Readiness(u8);

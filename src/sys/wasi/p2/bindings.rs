@@ -218,3 +218,22 @@ pub(crate) fn handle_ready(handle: u32) -> bool {
     // owns a live pollable with this handle for the duration of the call.
     unsafe { wasi_ready(handle as i32) != 0 }
 }
+
+/// Blocks until the pollable with this raw handle is ready. Unlike `poll`
+/// this returns nothing, so it allocates nothing: the selector uses it
+/// whenever it waits on a single pollable.
+pub(crate) fn handle_block(handle: u32) {
+    #[cfg(target_arch = "wasm32")]
+    #[link(wasm_import_module = "wasi:io/poll@0.2.12")]
+    extern "C" {
+        #[link_name = "[method]pollable.block"]
+        fn wasi_block(handle: i32);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    unsafe extern "C" fn wasi_block(_: i32) {
+        unreachable!("wasi:io/poll exists only on wasm32")
+    }
+    // SAFETY: `borrow<pollable>` is lowered as the raw handle; the caller
+    // owns a live pollable with this handle for the duration of the call.
+    unsafe { wasi_block(handle as i32) }
+}

@@ -20,6 +20,10 @@ use crate::{Interest, Registry, Token};
 /// Direction bits.
 pub(crate) const READ: u8 = 0b01;
 pub(crate) const WRITE: u8 = 0b10;
+/// Conditions a source may add to a reported direction.
+pub(crate) const ERROR: u8 = 0b100;
+pub(crate) const READ_CLOSED: u8 = 0b1000;
+pub(crate) const WRITE_CLOSED: u8 = 0b1_0000;
 
 pub(crate) fn interest_bits(interests: Interest) -> u8 {
     let mut bits = 0;
@@ -41,6 +45,14 @@ pub(crate) trait PollSource {
 
     /// The directions whose last operation returned `WouldBlock`, cleared.
     fn take_blocked(&self) -> u8;
+
+    /// What to report for the ready `directions`, asked once per event:
+    /// the directions to report (a source may withdraw one whose pollable
+    /// stood in for another condition; it stays armed) and any of `ERROR`,
+    /// `READ_CLOSED`, `WRITE_CLOSED`. By default the directions unchanged.
+    fn settle(&self, directions: u8) -> u8 {
+        directions
+    }
 }
 
 /// Implemented by every type this backend can register.

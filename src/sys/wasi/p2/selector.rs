@@ -11,11 +11,16 @@
 //! (`WouldBlock`, see `io_source`) or re-registered.
 //!
 //! Allocation: the buffers are reused, so a `select` that finds work
-//! without blocking allocates nothing. A `select` that blocks receives the
-//! ready indices as a list the host allocates through `cabi_realloc` (the
-//! canonical ABI returns lists that way; there is no variant of `poll`
-//! writing into a caller's buffer): one small allocation per blocking wait,
-//! freed at once.
+//! without blocking allocates nothing, and neither does a wait on a single
+//! pollable (`pollable.block`, which returns nothing: a timeout alone, or
+//! one armed direction without a timeout). A wait on two or more pollables
+//! goes through `poll`, whose ready indices come back as a list the host
+//! allocates through the component's `cabi_realloc` export (the canonical
+//! ABI returns every list that way; no variant of `poll` writes into a
+//! caller's buffer): exactly one small allocation per such wait, freed at
+//! once. Avoiding it would take overriding `cabi_realloc` for the whole
+//! component, which a library cannot do without clashing with the
+//! application's or other bindings' definition.
 
 #![cfg_attr(not(feature = "net"), allow(dead_code))]
 
@@ -23,8 +28,10 @@ use std::cell::{Cell, RefCell};
 use std::time::Duration;
 use std::{fmt, io};
 
-use super::bindings::{handle_ready, monotonic_clock, poll_handles};
-use super::io_source::{interest_bits, PollSource, READ, WRITE};
+use super::bindings::{handle_block, handle_ready, monotonic_clock, poll_handles};
+use super::io_source::{
+    interest_bits, PollSource, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED,
+};
 use super::Shared;
 use crate::sys::{next_selector_id, EventApi, SelectorApi};
 use crate::{Interest, Token};
@@ -58,6 +65,13 @@ struct Registrations {
     owners: Vec<(usize, u8)>,
     /// Indices into `handles` that are ready.
     ready: Vec<u32>,
+    /// Indices into `handles` of suspect directions that `pollable.ready`
+    /// called ready, to be confirmed by `poll`.
+    claims: Vec<u32>,
+    /// Whether this host was caught answering `pollable.ready` from stale
+    /// state; from then on every re-armed direction is suspect (see
+    /// `select` and `rearm`).
+    ready_lies: bool,
 }
 
 struct Entry {
@@ -66,6 +80,9 @@ struct Entry {
     armed: u8,
     /// Directions found ready by the current `select`.
     pending: u8,
+    /// Directions whose `pollable.ready` answer is not trusted until the
+    /// next `poll` (see `Selector::select`).
+    suspect: u8,
     source: Shared<dyn PollSource>,
 }
 
@@ -105,17 +122,40 @@ impl SelectorApi for Selector {
         }
 
         // Non-blocking pass first: no clock, no host-allocated result.
+        //
+        // Some hosts (jco) answer `pollable.ready` from a flag that only
+        // `poll` brings up to date: a drained stream keeps saying "ready".
+        // A "ready" from a suspect direction (new, or re-armed after
+        // `WouldBlock` on such a host) is therefore confirmed by `poll`
+        // before it is reported; "not ready" is believed. A host is taken
+        // for such a one once `poll` contradicts `pollable.ready`, or
+        // `pollable.ready` says "ready" right after an operation returned
+        // `WouldBlock` (see `rearm`).
+        regs.claims.clear();
         for (i, &handle) in regs.handles.iter().enumerate() {
+            let (slot, direction) = regs.owners[i];
+            let suspect = regs.entries[slot].as_ref().is_some_and(|e| e.suspect & direction != 0);
             if handle_ready(handle) {
-                regs.ready.push(i as u32);
+                if suspect {
+                    regs.claims.push(i as u32);
+                } else {
+                    regs.ready.push(i as u32);
+                }
             }
         }
         let woken = self.state.woken.get();
-        let wait = regs.ready.is_empty() && !woken && timeout != Some(Duration::ZERO);
-        if wait {
-            let clock = timeout.map(|t| {
-                monotonic_clock::subscribe_duration(u64::try_from(t.as_nanos()).unwrap_or(u64::MAX))
-            });
+        let idle = regs.ready.is_empty() && !woken;
+        let wait = idle && timeout != Some(Duration::ZERO);
+        if wait || (idle && !regs.claims.is_empty()) {
+            // Without waiting, the suspects are asked through `poll` with an
+            // expired clock.
+            let clock = match timeout {
+                _ if !wait => Some(monotonic_clock::subscribe_duration(0)),
+                Some(t) => Some(monotonic_clock::subscribe_duration(
+                    u64::try_from(t.as_nanos()).unwrap_or(u64::MAX),
+                )),
+                None => None,
+            };
             if let Some(clock) = &clock {
                 regs.handles.push(clock.handle());
             }
@@ -126,9 +166,25 @@ impl SelectorApi for Selector {
                     "mio (wasi:io/poll): nothing to wait for: no armed source, no waker call and no timeout",
                 ));
             }
-            poll_handles(&regs.handles, &mut regs.ready);
+            if let [handle] = regs.handles[..] {
+                // One pollable: `block` returns nothing, so nothing is
+                // allocated (timeout-only waits, a single armed source).
+                handle_block(handle);
+                regs.ready.push(0);
+            } else {
+                poll_handles(&regs.handles, &mut regs.ready);
+            }
             // The clock pollable goes here, before anything else is dropped.
             drop(clock);
+            // `poll` answered for every armed direction.
+            for &(slot, direction) in regs.owners.iter() {
+                if let Some(entry) = &mut regs.entries[slot] {
+                    entry.suspect &= !direction;
+                }
+            }
+            if regs.claims.iter().any(|i| !regs.ready.contains(i)) {
+                regs.ready_lies = true;
+            }
         }
 
         if events.capacity() == 0 {
@@ -165,11 +221,14 @@ impl SelectorApi for Selector {
                 continue; // already reported (both directions were ready)
             }
             if events.len() < events.capacity() {
-                events.push(Event {
-                    token: entry.token,
-                    directions: entry.pending,
-                });
-                entry.armed &= !entry.pending;
+                let reported = entry.source.settle(entry.pending);
+                if reported != 0 {
+                    events.push(Event {
+                        token: entry.token,
+                        directions: reported,
+                    });
+                    entry.armed &= !(reported & (READ | WRITE));
+                }
             }
             // Past capacity the direction stays armed for the next call.
             entry.pending = 0;
@@ -201,6 +260,8 @@ impl Selector {
             interests: bits,
             armed: bits,
             pending: 0,
+            // A new pollable may start out "ready" on some hosts.
+            suspect: bits,
             source,
         };
         let mut regs = self.state.registrations.borrow_mut();
@@ -223,6 +284,7 @@ impl Selector {
             entry.token = token;
             entry.interests = bits;
             entry.armed = bits;
+            entry.suspect = bits;
         }
     }
 
@@ -240,10 +302,29 @@ impl Selector {
         drop(removed);
     }
 
+    /// After an operation returned `WouldBlock` in `directions`.
     pub(crate) fn rearm(&self, slot: usize, directions: u8) {
         let mut regs = self.state.registrations.borrow_mut();
+        let regs = &mut *regs;
         if let Some(Some(entry)) = regs.entries.get_mut(slot) {
-            entry.armed |= directions & entry.interests;
+            let directions = directions & entry.interests;
+            entry.armed |= directions;
+            if !regs.ready_lies {
+                // Checked until the host is caught once: "ready" just after
+                // `WouldBlock` means `pollable.ready` is stale on this host
+                // (at worst data arrived in between, and a few answers get
+                // confirmed by `poll` needlessly).
+                for direction in [READ, WRITE] {
+                    if directions & direction != 0 {
+                        if let Some(handle) = entry.source.pollable(direction) {
+                            regs.ready_lies |= handle_ready(handle);
+                        }
+                    }
+                }
+            }
+            if regs.ready_lies {
+                entry.suspect |= directions;
+            }
         }
     }
 
@@ -276,15 +357,15 @@ impl EventApi for Event {
     }
 
     fn is_error(&self) -> bool {
-        false
+        self.directions & ERROR != 0
     }
 
     fn is_read_closed(&self) -> bool {
-        false
+        self.directions & READ_CLOSED != 0
     }
 
     fn is_write_closed(&self) -> bool {
-        false
+        self.directions & WRITE_CLOSED != 0
     }
 
     fn is_priority(&self) -> bool {
@@ -304,6 +385,9 @@ impl EventApi for Event {
             .field("token", &self.token)
             .field("readable", &self.is_readable())
             .field("writable", &self.is_writable())
+            .field("error", &self.is_error())
+            .field("read_closed", &self.is_read_closed())
+            .field("write_closed", &self.is_write_closed())
             .finish()
     }
 }

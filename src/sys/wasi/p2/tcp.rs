@@ -14,7 +14,7 @@
 //! first, then the descriptor is closed (wasi-libc drops streams before the
 //! socket, as the host requires). The field order below is that drop order.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{IntoRawFd, RawFd};
@@ -22,12 +22,14 @@ use std::rc::Rc;
 use std::{cmp, fmt};
 
 use super::bindings::{
-    create_tcp_socket, error, family_of, from_wasi, instance_network, stream_error, to_wasi,
+    create_tcp_socket, error, family_of, monotonic_clock, poll_handles, HOST, from_wasi, instance_network, stream_error, to_wasi,
     unsupported, ErrorCode, InputStream, OutputStream, Pollable, ShutdownType, StreamError,
     TcpSocket,
 };
 use super::descriptor::{Borrowed, TcpDescriptor, TcpState};
-use super::io_source::{Blocked, PollSource, Selectable, READ, WRITE};
+use super::io_source::{
+    Blocked, PollSource, Selectable, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED,
+};
 use super::Shared;
 
 /// Runs a `finish-*` call until it stops returning `would-block`, waiting
@@ -201,10 +203,11 @@ impl TcpListener {
         self.inner.socket.hop_limit().map(u32::from).map_err(error)
     }
 
-    /// A listener has no pending error in WASI 0.2: failures are returned
-    /// by the call that met them, and `accept` reports its own.
+    /// `Unsupported`: WASI 0.2 keeps no pending error on a listening
+    /// socket (no `SO_ERROR`); a failure is returned by the call that met
+    /// it (`accept` reports its own), so there is never one to take here.
     pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
-        Ok(None)
+        Err(no_pending_error("TCP listeners"))
     }
 }
 
@@ -248,6 +251,11 @@ struct StreamInner {
     blocked: Blocked,
     /// The connect error not yet handed to the user.
     error: RefCell<Option<io::Error>>,
+    /// Whether a write was attempted (see `first_permit`).
+    wrote: Cell<bool>,
+    /// Whether I/O already waited for a pending connect (see
+    /// `TcpStream::with_streams`).
+    connect_waited: Cell<bool>,
     fd: RawFd,
 }
 
@@ -270,6 +278,77 @@ struct Conn {
     desc: TcpDescriptor,
 }
 
+impl StreamInner {
+    /// Completes a pending connect if the host has finished it. `Ok` once
+    /// connected; `WouldBlock` (noted as a write) while connecting; the
+    /// connect error once if it failed (later `NotConnected`).
+    fn progress(&self, conn: &mut Conn) -> io::Result<()> {
+        match conn.phase {
+            Phase::Connected => Ok(()),
+            Phase::Failed => Err(self.error.borrow_mut().take().unwrap_or_else(not_connected)),
+            Phase::Connecting => match conn.socket.finish_connect() {
+                Ok((input, output)) => {
+                    // The socket pollable was for the connect; the streams
+                    // get their own.
+                    conn.socket_ready = None;
+                    conn.streams = Some(conn.desc.set_connected(input, output));
+                    conn.phase = Phase::Connected;
+                    Ok(())
+                }
+                Err(ErrorCode::WouldBlock) => {
+                    self.blocked.set(WRITE);
+                    Err(io::ErrorKind::WouldBlock.into())
+                }
+                Err(code) => {
+                    conn.phase = Phase::Failed;
+                    conn.desc.set_connect_failed(code);
+                    Err(error(code))
+                }
+            },
+        }
+    }
+
+    /// `check-write`, except that on the stream's first write it gives the
+    /// host a moment to learn that the connection is writable: wasmtime
+    /// answers 0 until its reactor has seen the new socket, where a native
+    /// socket with an empty send buffer takes the bytes at once. The wait
+    /// ends as soon as the stream is writable, and is bounded.
+    fn first_permit(&self, output: &OutputStream) -> io::Result<u64> {
+        let permit = output.check_write().map_err(stream_error)?;
+        if permit > 0 || self.wrote.replace(true) {
+            return Ok(permit);
+        }
+        grace_wait(&output.subscribe());
+        output.check_write().map_err(stream_error)
+    }
+
+    /// Settles a pending connect without consuming a stored error: `true`
+    /// once connected. A connect that just failed keeps its error for
+    /// `take_error` or the next read/write.
+    fn is_connected(&self, conn: &mut Conn) -> bool {
+        if conn.phase == Phase::Connecting {
+            if let Err(err) = self.progress(conn) {
+                if err.kind() != io::ErrorKind::WouldBlock {
+                    self.error.replace(Some(err));
+                }
+            }
+        }
+        conn.phase == Phase::Connected
+    }
+}
+
+/// How long a stream's first I/O waits for the host to catch up with a
+/// connection the OS has already set up (see `StreamInner::first_permit`
+/// and `TcpStream::with_streams`).
+const GRACE_NS: u64 = 50_000_000;
+
+/// Waits until `pollable` is ready, at most `GRACE_NS`.
+fn grace_wait(pollable: &Pollable) {
+    let deadline = monotonic_clock::subscribe_duration(GRACE_NS);
+    let mut ready = Vec::new();
+    poll_handles(&[pollable.handle(), deadline.handle()], &mut ready);
+}
+
 fn not_connected() -> io::Error {
     io::Error::new(io::ErrorKind::NotConnected, "wasi:sockets: the socket is not connected")
 }
@@ -282,6 +361,8 @@ impl TcpStream {
                 conn: RefCell::new(conn),
                 blocked: Blocked::default(),
                 error: RefCell::new(None),
+                wrote: Cell::new(false),
+                connect_waited: Cell::new(false),
             }),
         }
     }
@@ -296,7 +377,7 @@ impl TcpStream {
             // A connect the host has finished is recorded in the
             // descriptor first: wasi-libc does not finish it on its own.
             let mut conn = self.inner.conn.borrow_mut();
-            self.is_connected(&mut conn);
+            self.inner.is_connected(&mut conn);
         }
         let conn = self.inner.into_inner().conn.into_inner();
         let Conn {
@@ -310,64 +391,34 @@ impl TcpStream {
         desc.into_raw()
     }
 
-    /// Completes a pending connect if the host has finished it. `Ok` once
-    /// connected; `WouldBlock` (noted as a write) while connecting; the
-    /// connect error once if it failed (later `NotConnected`).
-    fn progress(&self, conn: &mut Conn) -> io::Result<()> {
-        match conn.phase {
-            Phase::Connected => Ok(()),
-            Phase::Failed => Err(self.inner.error.borrow_mut().take().unwrap_or_else(not_connected)),
-            Phase::Connecting => match conn.socket.finish_connect() {
-                Ok((input, output)) => {
-                    // The socket pollable was for the connect; the streams
-                    // get their own.
-                    conn.socket_ready = None;
-                    conn.streams = Some(conn.desc.set_connected(input, output));
-                    conn.phase = Phase::Connected;
-                    Ok(())
-                }
-                Err(ErrorCode::WouldBlock) => {
-                    self.inner.blocked.set(WRITE);
-                    Err(io::ErrorKind::WouldBlock.into())
-                }
-                Err(code) => {
-                    conn.phase = Phase::Failed;
-                    conn.desc.set_connect_failed(code);
-                    Err(error(code))
-                }
-            },
-        }
-    }
-
     fn with_streams<R>(
         &self,
         f: impl FnOnce(&InputStream, &OutputStream) -> io::Result<R>,
     ) -> io::Result<R> {
         let mut conn = self.inner.conn.borrow_mut();
-        self.progress(&mut conn)?;
+        if conn.phase == Phase::Connecting && !self.inner.connect_waited.replace(true) {
+            // The first I/O on a stream whose connect the host has not
+            // reported finished: on loopback the handshake is over by the
+            // time the peer accepts, but wasmtime only learns it from its
+            // reactor a moment later. Give it that moment (bounded), as
+            // for the first write (`first_permit`); later calls never wait.
+            match self.inner.progress(&mut conn) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    grace_wait(&conn.socket.subscribe());
+                }
+                result => result?,
+            }
+        }
+        self.inner.progress(&mut conn)?;
         match &conn.streams {
             Some((input, output)) => f(input, output),
             None => Err(not_connected()),
         }
     }
 
-    /// Settles a pending connect without consuming a stored error: `true`
-    /// once connected. A connect that just failed keeps its error for
-    /// `take_error` or the next read/write.
-    fn is_connected(&self, conn: &mut Conn) -> bool {
-        if conn.phase == Phase::Connecting {
-            if let Err(err) = self.progress(conn) {
-                if err.kind() != io::ErrorKind::WouldBlock {
-                    self.inner.error.replace(Some(err));
-                }
-            }
-        }
-        conn.phase == Phase::Connected
-    }
-
     pub(crate) fn peer_addr(&self) -> io::Result<SocketAddr> {
         let mut conn = self.inner.conn.borrow_mut();
-        if !self.is_connected(&mut conn) {
+        if !self.inner.is_connected(&mut conn) {
             return Err(not_connected());
         }
         conn.socket.remote_address().map(from_wasi).map_err(error)
@@ -377,7 +428,7 @@ impl TcpStream {
         let mut conn = self.inner.conn.borrow_mut();
         // Hosts may refuse the address while a connect is pending even if
         // the handshake is done (wasmtime does): settle it first.
-        self.is_connected(&mut conn);
+        self.inner.is_connected(&mut conn);
         conn.socket.local_address().map(from_wasi).map_err(error)
     }
 
@@ -388,7 +439,7 @@ impl TcpStream {
             Shutdown::Both => ShutdownType::Both,
         };
         let mut conn = self.inner.conn.borrow_mut();
-        if !self.is_connected(&mut conn) {
+        if !self.inner.is_connected(&mut conn) {
             return Err(not_connected());
         }
         conn.socket.shutdown(kind).map_err(error)
@@ -416,7 +467,7 @@ impl TcpStream {
     pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
         let mut conn = self.inner.conn.borrow_mut();
         if conn.phase == Phase::Connecting {
-            match self.progress(&mut conn) {
+            match self.inner.progress(&mut conn) {
                 Ok(()) => return Ok(None),
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(None),
                 Err(err) => return Ok(Some(err)),
@@ -428,6 +479,17 @@ impl TcpStream {
     pub(crate) fn peek(&self, _: &mut [u8]) -> io::Result<usize> {
         Err(unsupported("peek (MSG_PEEK) on TCP streams"))
     }
+}
+
+/// The `take_error` answer for sockets without a pending-error slot.
+pub(crate) fn no_pending_error(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!(
+            "take_error (SO_ERROR) on {what} is not supported by {HOST}: it keeps no pending \
+             socket error; each error is returned by the call that hit it"
+        ),
+    )
 }
 
 fn set_hop_limit(socket: &TcpSocket, ttl: u32) -> io::Result<()> {
@@ -457,11 +519,34 @@ impl Read for &TcpStream {
         self.inner.blocked.note(READ, result)
     }
 
+    /// One host read of up to the buffers' total length, scattered over
+    /// them in order.
     fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        match bufs.iter_mut().find(|b| !b.is_empty()) {
-            Some(buf) => self.read(buf),
-            None => Ok(0),
-        }
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        let result = self.with_streams(|input, _| {
+            if total == 0 {
+                return Ok(0);
+            }
+            match input.read(total as u64) {
+                Ok(data) if data.is_empty() => Err(io::ErrorKind::WouldBlock.into()),
+                Ok(data) => {
+                    let mut rest = &data[..cmp::min(data.len(), total)];
+                    let n = rest.len();
+                    for buf in bufs.iter_mut() {
+                        if rest.is_empty() {
+                            break;
+                        }
+                        let k = cmp::min(buf.len(), rest.len());
+                        buf[..k].copy_from_slice(&rest[..k]);
+                        rest = &rest[k..];
+                    }
+                    Ok(n)
+                }
+                Err(StreamError::Closed) => Ok(0),
+                Err(err) => Err(stream_error(err)),
+            }
+        });
+        self.inner.blocked.note(READ, result)
     }
 }
 
@@ -471,7 +556,7 @@ impl Write for &TcpStream {
             if buf.is_empty() {
                 return Ok(0);
             }
-            let permit = output.check_write().map_err(stream_error)?;
+            let permit = self.inner.first_permit(output)?;
             if permit == 0 {
                 return Err(io::ErrorKind::WouldBlock.into());
             }
@@ -482,11 +567,38 @@ impl Write for &TcpStream {
         self.inner.blocked.note(WRITE, result)
     }
 
+    /// Writes the buffers in order while the host grants `check-write`
+    /// permits (a gathering write, as `writev` is).
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match bufs.iter().find(|b| !b.is_empty()) {
-            Some(buf) => self.write(buf),
-            None => Ok(0),
-        }
+        let result = self.with_streams(|_, output| {
+            if bufs.iter().all(|b| b.is_empty()) {
+                return Ok(0);
+            }
+            let mut written = 0;
+            for buf in bufs.iter().filter(|b| !b.is_empty()) {
+                // Each `write` needs its own `check-write` (a host may
+                // withdraw the rest of a permit once a write is queued).
+                let permit = match self.inner.first_permit(output) {
+                    Ok(permit) => permit,
+                    Err(_) if written > 0 => break,
+                    Err(err) => return Err(err),
+                };
+                if permit == 0 {
+                    break;
+                }
+                let n = cmp::min(buf.len() as u64, permit) as usize;
+                output.write(&buf[..n]).map_err(stream_error)?;
+                written += n;
+                if n < buf.len() {
+                    break;
+                }
+            }
+            if written == 0 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            Ok(written)
+        });
+        self.inner.blocked.note(WRITE, result)
     }
 
     /// Asks the host to push out what was written; does not wait.
@@ -533,6 +645,29 @@ impl PollSource for StreamInner {
 
     fn take_blocked(&self) -> u8 {
         self.blocked.take()
+    }
+
+    /// While connecting, the socket's pollable stands for both directions.
+    /// When it fires, the connect is finished here: a failed one is flagged
+    /// as the native selectors do (error, both directions closed; the error
+    /// itself stays for `take_error` or the next read or write); a
+    /// successful one reports writable only, as connect(2) does: the read
+    /// direction stays armed, now on the input stream.
+    fn settle(&self, directions: u8) -> u8 {
+        let Ok(mut conn) = self.conn.try_borrow_mut() else {
+            return directions;
+        };
+        match conn.phase {
+            Phase::Connecting => {
+                self.is_connected(&mut conn);
+                match conn.phase {
+                    Phase::Failed => directions | ERROR | READ_CLOSED | WRITE_CLOSED,
+                    _ => directions & !READ,
+                }
+            }
+            Phase::Failed => directions | ERROR | READ_CLOSED | WRITE_CLOSED,
+            Phase::Connected => directions,
+        }
     }
 }
 

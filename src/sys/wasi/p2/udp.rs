@@ -307,9 +307,10 @@ impl UdpSocket {
         Err(no_option("multicast (leave_multicast_v6)"))
     }
 
-    /// WASI 0.2 keeps no pending socket error: each call reports its own.
+    /// `Unsupported`: WASI 0.2 keeps no pending error on a UDP socket (no
+    /// `SO_ERROR`, no ICMP errors); each call reports its own failure.
     pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
-        Ok(None)
+        Err(super::tcp::no_pending_error("UDP sockets"))
     }
 }
 
