@@ -32,15 +32,27 @@ fn run(conns: usize, rounds: usize) -> io::Result<Duration> {
     let mut events = Events::with_capacity(1024);
     let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
     let addr = listener.local_addr()?;
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)?;
 
     // Tokens: 1..=conns clients, conns+1.. server sides.
     let mut peers: HashMap<Token, Peer> = HashMap::new();
     let mut left = vec![rounds; conns + 1];
     for i in 1..=conns {
         let mut stream = TcpStream::connect(addr)?;
-        poll.registry().register(&mut stream, Token(i), Interest::READABLE | Interest::WRITABLE)?;
-        peers.insert(Token(i), Peer { stream, buf: [0; MSG], have: 0 });
+        poll.registry().register(
+            &mut stream,
+            Token(i),
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        peers.insert(
+            Token(i),
+            Peer {
+                stream,
+                buf: [0; MSG],
+                have: 0,
+            },
+        );
     }
     let mut accepted = 0;
     let mut sent = vec![false; conns + 1];
@@ -59,8 +71,16 @@ fn run(conns: usize, rounds: usize) -> io::Result<Duration> {
                         Ok((mut stream, _)) => {
                             accepted += 1;
                             let t = Token(conns + accepted);
-                            poll.registry().register(&mut stream, t, Interest::READABLE)?;
-                            peers.insert(t, Peer { stream, buf: [0; MSG], have: 0 });
+                            poll.registry()
+                                .register(&mut stream, t, Interest::READABLE)?;
+                            peers.insert(
+                                t,
+                                Peer {
+                                    stream,
+                                    buf: [0; MSG],
+                                    have: 0,
+                                },
+                            );
                         }
                         Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                         Err(e) => return Err(e),
@@ -77,7 +97,9 @@ fn run(conns: usize, rounds: usize) -> io::Result<Duration> {
                 }
             }
             // Read whole messages; answer each one.
-            let Some(peer) = peers.get_mut(&token) else { continue };
+            let Some(peer) = peers.get_mut(&token) else {
+                continue;
+            };
             loop {
                 match peer.stream.read(&mut peer.buf[peer.have..]) {
                     Ok(0) => break,

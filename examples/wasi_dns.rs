@@ -18,14 +18,19 @@ fn main() -> std::io::Result<()> {
     use mio::{Events, Interest, Poll, Token};
 
     let names: Vec<String> = std::env::args().skip(1).collect();
-    let names = if names.is_empty() { vec!["localhost".to_string()] } else { names };
+    let names = if names.is_empty() {
+        vec!["localhost".to_string()]
+    } else {
+        names
+    };
 
     let mut poll = Poll::new()?;
     let mut events = Events::with_capacity(names.len());
     let mut lookups = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let mut lookup = NameResolver::new(name)?;
-        poll.registry().register(&mut lookup, Token(i), Interest::READABLE)?;
+        poll.registry()
+            .register(&mut lookup, Token(i), Interest::READABLE)?;
         lookups.push(Some(lookup));
     }
 

@@ -21,7 +21,12 @@ const LISTENER: Token = Token(usize::MAX);
 
 fn main() -> io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let usage = || io::Error::new(ErrorKind::InvalidInput, "usage: wasi_echo tcp-server|tcp-client|udp-server ADDR [N]");
+    let usage = || {
+        io::Error::new(
+            ErrorKind::InvalidInput,
+            "usage: wasi_echo tcp-server|tcp-client|udp-server ADDR [N]",
+        )
+    };
     let mode = args.get(1).ok_or_else(usage)?;
     let addr: SocketAddr = args
         .get(2)
@@ -47,7 +52,8 @@ fn tcp_server(addr: SocketAddr, connections: Option<u64>) -> io::Result<()> {
     let mut poll = Poll::new()?;
     let mut events = Events::with_capacity(256);
     let mut listener = TcpListener::bind(addr)?;
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)?;
     println!("listening on {}", listener.local_addr()?);
     io::stdout().flush()?;
 
@@ -69,7 +75,14 @@ fn tcp_server(addr: SocketAddr, connections: Option<u64>) -> io::Result<()> {
                                 token,
                                 Interest::READABLE | Interest::WRITABLE,
                             )?;
-                            conns.insert(token, Conn { stream, pending: Vec::new(), read_closed: false });
+                            conns.insert(
+                                token,
+                                Conn {
+                                    stream,
+                                    pending: Vec::new(),
+                                    read_closed: false,
+                                },
+                            );
                         }
                         Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                         Err(e) => return Err(e),
@@ -78,7 +91,9 @@ fn tcp_server(addr: SocketAddr, connections: Option<u64>) -> io::Result<()> {
                 continue;
             }
             let token = event.token();
-            let Some(conn) = conns.get_mut(&token) else { continue };
+            let Some(conn) = conns.get_mut(&token) else {
+                continue;
+            };
             let done = serve(conn, &mut buf)?;
             if done {
                 if let Some(mut conn) = conns.remove(&token) {
@@ -141,8 +156,11 @@ fn tcp_client(addr: SocketAddr, total: u64) -> io::Result<()> {
     let mut poll = Poll::new()?;
     let mut events = Events::with_capacity(16);
     let mut stream = TcpStream::connect(addr)?;
-    poll.registry()
-        .register(&mut stream, Token(0), Interest::READABLE | Interest::WRITABLE)?;
+    poll.registry().register(
+        &mut stream,
+        Token(0),
+        Interest::READABLE | Interest::WRITABLE,
+    )?;
     let (mut sent, mut received) = (0u64, 0u64);
     let mut out = vec![0u8; 64 * 1024];
     let mut buf = vec![0u8; 64 * 1024];
@@ -202,7 +220,8 @@ fn udp_server(addr: SocketAddr, datagrams: u64) -> io::Result<()> {
     let mut poll = Poll::new()?;
     let mut events = Events::with_capacity(16);
     let mut socket = UdpSocket::bind(addr)?;
-    poll.registry().register(&mut socket, Token(0), Interest::READABLE)?;
+    poll.registry()
+        .register(&mut socket, Token(0), Interest::READABLE)?;
     println!("listening on {}", socket.local_addr()?);
     io::stdout().flush()?;
     let mut buf = [0u8; 2048];

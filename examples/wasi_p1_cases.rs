@@ -121,10 +121,14 @@ mod cases {
         let start = Instant::now();
         poll.poll(&mut events, Some(Duration::ZERO)).map_err(e)?;
         check(events.is_empty(), "zero timeout returned events")?;
-        poll.poll(&mut events, Some(Duration::from_millis(30))).map_err(e)?;
+        poll.poll(&mut events, Some(Duration::from_millis(30)))
+            .map_err(e)?;
         check(events.is_empty(), "timeout returned events")?;
         let waited = start.elapsed();
-        check(waited >= Duration::from_millis(30), format!("returned after {waited:?}, before the timeout"))?;
+        check(
+            waited >= Duration::from_millis(30),
+            format!("returned after {waited:?}, before the timeout"),
+        )?;
         check(waited < Duration::from_secs(5), format!("took {waited:?}"))
     }
 
@@ -135,9 +139,16 @@ mod cases {
         let waker = Waker::new(poll.registry(), Token(7)).map_err(e)?;
         waker.wake().map_err(e)?;
         poll.poll(&mut events, None).map_err(e)?;
-        let got: Vec<_> = events.iter().map(|ev| (ev.token(), ev.is_readable())).collect();
-        check(got == [(Token(7), true)], format!("events after wake: {got:?}"))?;
-        poll.poll(&mut events, Some(Duration::from_millis(10))).map_err(e)?;
+        let got: Vec<_> = events
+            .iter()
+            .map(|ev| (ev.token(), ev.is_readable()))
+            .collect();
+        check(
+            got == [(Token(7), true)],
+            format!("events after wake: {got:?}"),
+        )?;
+        poll.poll(&mut events, Some(Duration::from_millis(10)))
+            .map_err(e)?;
         check(events.is_empty(), "the wake-up was reported twice")
     }
 
@@ -150,18 +161,32 @@ mod cases {
         // SAFETY: never read or written; handed back below without closing.
         let mut bogus = unsafe { TcpStream::from_raw_fd(900) };
         poll.registry()
-            .register(&mut bogus, Token(1), Interest::READABLE | Interest::WRITABLE)
+            .register(
+                &mut bogus,
+                Token(1),
+                Interest::READABLE | Interest::WRITABLE,
+            )
             .map_err(e)?;
         let waker = Waker::new(poll.registry(), Token(2)).map_err(e)?;
         waker.wake().map_err(e)?;
         poll.poll(&mut events, Some(Duration::from_secs(5)))
             .map_err(|err| format!("poll failed as a whole: {}", e(err)))?;
         let bad = events.iter().find(|ev| ev.token() == Token(1));
-        check(bad.is_some_and(|ev| ev.is_error()), format!("no error event for the bad source: {events:?}"))?;
-        check(events.iter().any(|ev| ev.token() == Token(2)), format!("the waker event was lost: {events:?}"))?;
+        check(
+            bad.is_some_and(|ev| ev.is_error()),
+            format!("no error event for the bad source: {events:?}"),
+        )?;
+        check(
+            events.iter().any(|ev| ev.token() == Token(2)),
+            format!("the waker event was lost: {events:?}"),
+        )?;
         // Reported once, then left alone.
-        poll.poll(&mut events, Some(Duration::from_millis(20))).map_err(e)?;
-        check(events.iter().all(|ev| ev.token() != Token(1)), format!("error reported again: {events:?}"))?;
+        poll.poll(&mut events, Some(Duration::from_millis(20)))
+            .map_err(e)?;
+        check(
+            events.iter().all(|ev| ev.token() != Token(1)),
+            format!("error reported again: {events:?}"),
+        )?;
         poll.registry().deregister(&mut bogus).map_err(e)?;
         let _ = bogus.into_raw_fd();
         Ok(())
@@ -169,7 +194,10 @@ mod cases {
 
     fn listener(args: &[String]) -> std::result::Result<TcpListener, String> {
         if args.first().map(String::as_str) == Some("--listen") {
-            let addr = args.get(1).and_then(|a| a.parse().ok()).ok_or("--listen needs an address")?;
+            let addr = args
+                .get(1)
+                .and_then(|a| a.parse().ok())
+                .ok_or("--listen needs an address")?;
             TcpListener::bind(addr).map_err(e)
         } else {
             // SAFETY: the runtime pre-opens a listening socket as descriptor 3.
@@ -185,19 +213,26 @@ mod cases {
         let mut poll = Poll::new().map_err(e)?;
         let mut events = Events::with_capacity(16);
         let mut listener = listener(args)?;
-        poll.registry().register(&mut listener, Token(0), Interest::READABLE).map_err(e)?;
+        poll.registry()
+            .register(&mut listener, Token(0), Interest::READABLE)
+            .map_err(e)?;
         let waker = Waker::new(poll.registry(), Token(1)).map_err(e)?;
-        poll.poll(&mut events, Some(Duration::from_millis(1))).map_err(e)?;
+        poll.poll(&mut events, Some(Duration::from_millis(1)))
+            .map_err(e)?;
         let before = super::counting::ALLOCATIONS.load(Ordering::Relaxed);
         for i in 0..50 {
             if i % 5 == 0 {
                 waker.wake().map_err(e)?;
             }
-            poll.poll(&mut events, Some(Duration::from_millis(1))).map_err(e)?;
+            poll.poll(&mut events, Some(Duration::from_millis(1)))
+                .map_err(e)?;
             poll.poll(&mut events, Some(Duration::ZERO)).map_err(e)?;
         }
         let after = super::counting::ALLOCATIONS.load(Ordering::Relaxed);
-        check(after == before, format!("{} allocations in 100 polls", after - before))
+        check(
+            after == before,
+            format!("{} allocations in 100 polls", after - before),
+        )
     }
 
     /// Registration bookkeeping: double registration and deregistering an
@@ -208,24 +243,42 @@ mod cases {
         let mut events = Events::with_capacity(8);
         let mut listener = listener(args)?;
         let registry = poll.registry();
-        registry.register(&mut listener, Token(0), Interest::READABLE).map_err(e)?;
+        registry
+            .register(&mut listener, Token(0), Interest::READABLE)
+            .map_err(e)?;
         match registry.register(&mut listener, Token(1), Interest::READABLE) {
-            Err(err) if err.kind() == ErrorKind::AlreadyExists && err.to_string().contains("already registered") => {}
+            Err(err)
+                if err.kind() == ErrorKind::AlreadyExists
+                    && err.to_string().contains("already registered") => {}
             other => return Err(format!("second register: {other:?}")),
         }
-        registry.reregister(&mut listener, Token(3), Interest::WRITABLE).map_err(e)?;
+        registry
+            .reregister(&mut listener, Token(3), Interest::WRITABLE)
+            .map_err(e)?;
         // A listener is never writable: nothing to report.
-        poll.poll(&mut events, Some(Duration::from_millis(20))).map_err(e)?;
-        check(events.is_empty(), format!("events for a listener registered writable: {events:?}"))?;
+        poll.poll(&mut events, Some(Duration::from_millis(20)))
+            .map_err(e)?;
+        check(
+            events.is_empty(),
+            format!("events for a listener registered writable: {events:?}"),
+        )?;
         poll.registry().deregister(&mut listener).map_err(e)?;
         match poll.registry().deregister(&mut listener) {
-            Err(err) if err.kind() == ErrorKind::NotFound && err.to_string().contains("not registered") => {}
+            Err(err)
+                if err.kind() == ErrorKind::NotFound
+                    && err.to_string().contains("not registered") => {}
             other => return Err(format!("second deregister: {other:?}")),
         }
         // Registered again after deregistering: a fresh registration.
-        poll.registry().register(&mut listener, Token(4), Interest::READABLE).map_err(e)?;
-        poll.poll(&mut events, Some(Duration::from_millis(20))).map_err(e)?;
-        check(events.is_empty(), format!("events without a connection: {events:?}"))
+        poll.registry()
+            .register(&mut listener, Token(4), Interest::READABLE)
+            .map_err(e)?;
+        poll.poll(&mut events, Some(Duration::from_millis(20)))
+            .map_err(e)?;
+        check(
+            events.is_empty(),
+            format!("events without a connection: {events:?}"),
+        )
     }
 
     /// Accepts one connection and echoes it, peeking at every chunk before
@@ -235,14 +288,22 @@ mod cases {
         use std::io::{Read, Write};
 
         let mut listener = listener(args)?;
-        println!("LISTENING {}", if args.is_empty() { "fd3".to_string() } else {
-            listener.local_addr().map_err(e)?.to_string()
-        });
+        println!(
+            "LISTENING {}",
+            if args.is_empty() {
+                "fd3".to_string()
+            } else {
+                listener.local_addr().map_err(e)?.to_string()
+            }
+        );
         let mut poll = Poll::new().map_err(e)?;
         let mut events = Events::with_capacity(8);
-        poll.registry().register(&mut listener, Token(0), Interest::READABLE).map_err(e)?;
+        poll.registry()
+            .register(&mut listener, Token(0), Interest::READABLE)
+            .map_err(e)?;
         let (mut stream, peer) = loop {
-            poll.poll(&mut events, Some(Duration::from_secs(30))).map_err(e)?;
+            poll.poll(&mut events, Some(Duration::from_secs(30)))
+                .map_err(e)?;
             if events.is_empty() {
                 return Err("no connection in 30 s".into());
             }
@@ -253,8 +314,14 @@ mod cases {
             }
         };
         if !cfg!(feature = "wasmedge") {
-            check(peer.ip().is_unspecified() && peer.port() == 0, format!("accept reported {peer}"))?;
-            for (what, result) in [("peer_addr", stream.peer_addr()), ("local_addr", stream.local_addr())] {
+            check(
+                peer.ip().is_unspecified() && peer.port() == 0,
+                format!("accept reported {peer}"),
+            )?;
+            for (what, result) in [
+                ("peer_addr", stream.peer_addr()),
+                ("local_addr", stream.local_addr()),
+            ] {
                 match result {
                     Err(err) if err.kind() == ErrorKind::Unsupported => {}
                     other => return Err(format!("{what}: {other:?}")),
@@ -266,7 +333,11 @@ mod cases {
             }
         }
         poll.registry()
-            .register(&mut stream, Token(1), Interest::READABLE | Interest::WRITABLE)
+            .register(
+                &mut stream,
+                Token(1),
+                Interest::READABLE | Interest::WRITABLE,
+            )
             .map_err(e)?;
         let mut pending: Vec<u8> = Vec::new();
         let mut peeked = [0u8; 16];
@@ -274,7 +345,8 @@ mod cases {
         let mut eof = false;
         let mut peeks = 0u64;
         while !(eof && pending.is_empty()) {
-            poll.poll(&mut events, Some(Duration::from_secs(30))).map_err(e)?;
+            poll.poll(&mut events, Some(Duration::from_secs(30)))
+                .map_err(e)?;
             if events.is_empty() {
                 return Err("stalled for 30 s".into());
             }
@@ -360,14 +432,21 @@ mod cases {
         use super::{check, e, Result};
 
         fn addr_arg(args: &[String]) -> std::result::Result<SocketAddr, String> {
-            args.first().and_then(|a| a.parse().ok()).ok_or_else(|| "needs an address argument".to_string())
+            args.first()
+                .and_then(|a| a.parse().ok())
+                .ok_or_else(|| "needs an address argument".to_string())
         }
 
         /// Polls until `token` has an event (at most 10 s); returns its
         /// readable/writable/error flags.
-        fn wait(poll: &mut Poll, events: &mut Events, token: Token) -> std::result::Result<(bool, bool, bool), String> {
+        fn wait(
+            poll: &mut Poll,
+            events: &mut Events,
+            token: Token,
+        ) -> std::result::Result<(bool, bool, bool), String> {
             for _ in 0..100 {
-                poll.poll(events, Some(Duration::from_millis(100))).map_err(e)?;
+                poll.poll(events, Some(Duration::from_millis(100)))
+                    .map_err(e)?;
                 if let Some(ev) = events.iter().find(|ev| ev.token() == token) {
                     return Ok((ev.is_readable(), ev.is_writable(), ev.is_error()));
                 }
@@ -383,22 +462,36 @@ mod cases {
             let mut events = Events::with_capacity(8);
             let mut stream = TcpStream::connect(server).map_err(e)?;
             poll.registry()
-                .register(&mut stream, Token(0), Interest::READABLE | Interest::WRITABLE)
+                .register(
+                    &mut stream,
+                    Token(0),
+                    Interest::READABLE | Interest::WRITABLE,
+                )
                 .map_err(e)?;
             let (_, writable, _) = wait(&mut poll, &mut events, Token(0))?;
             check(writable, "first event of a connect is not writable")?;
             if let Some(err) = stream.take_error().map_err(e)? {
                 return Err(format!("connect failed: {err}"));
             }
-            check(stream.peer_addr().map_err(e)? == server, "peer_addr is not the server")?;
+            check(
+                stream.peer_addr().map_err(e)? == server,
+                "peer_addr is not the server",
+            )?;
             let local = stream.local_addr().map_err(e)?;
-            check(local.ip() == server.ip() && local.port() != 0, format!("local_addr {local}"))?;
+            check(
+                local.ip() == server.ip() && local.port() != 0,
+                format!("local_addr {local}"),
+            )?;
             match stream.set_nodelay(true) {
-                Err(err) if err.kind() == ErrorKind::Unsupported && err.to_string().contains("WasmEdge") => {}
+                Err(err)
+                    if err.kind() == ErrorKind::Unsupported
+                        && err.to_string().contains("WasmEdge") => {}
                 other => return Err(format!("set_nodelay: {other:?}")),
             }
             match stream.ttl() {
-                Err(err) if err.kind() == ErrorKind::Unsupported && err.to_string().contains("WasmEdge") => {}
+                Err(err)
+                    if err.kind() == ErrorKind::Unsupported
+                        && err.to_string().contains("WasmEdge") => {}
                 other => return Err(format!("ttl: {other:?}")),
             }
 
@@ -424,7 +517,10 @@ mod cases {
                     let mut small = [0u8; 4];
                     match stream.peek(&mut small) {
                         Ok(n) => {
-                            check(n > 0 && small[..n] == data[..n], "peek returned other bytes")?;
+                            check(
+                                n > 0 && small[..n] == data[..n],
+                                "peek returned other bytes",
+                            )?;
                             peeked = true;
                         }
                         Err(err) if err.kind() == ErrorKind::WouldBlock => {}
@@ -440,7 +536,8 @@ mod cases {
                     }
                 }
                 if received.len() < data.len() {
-                    poll.poll(&mut events, Some(Duration::from_millis(100))).map_err(e)?;
+                    poll.poll(&mut events, Some(Duration::from_millis(100)))
+                        .map_err(e)?;
                 }
             }
             check(peeked, "peek never saw data")?;
@@ -460,7 +557,11 @@ mod cases {
                 Err(err) => return Err(e(err)),
             };
             poll.registry()
-                .register(&mut stream, Token(0), Interest::READABLE | Interest::WRITABLE)
+                .register(
+                    &mut stream,
+                    Token(0),
+                    Interest::READABLE | Interest::WRITABLE,
+                )
                 .map_err(e)?;
             wait(&mut poll, &mut events, Token(0))?;
             match stream.take_error().map_err(e)? {
@@ -481,15 +582,21 @@ mod cases {
             let count: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1);
             let mut socket = UdpSocket::bind(bind).map_err(e)?;
             let local = socket.local_addr().map_err(e)?;
-            check(local.ip() == bind.ip() && local.port() != 0, format!("local_addr {local}"))?;
+            check(
+                local.ip() == bind.ip() && local.port() != 0,
+                format!("local_addr {local}"),
+            )?;
             println!("LISTENING {local}");
             let mut poll = Poll::new().map_err(e)?;
             let mut events = Events::with_capacity(8);
-            poll.registry().register(&mut socket, Token(0), Interest::READABLE).map_err(e)?;
+            poll.registry()
+                .register(&mut socket, Token(0), Interest::READABLE)
+                .map_err(e)?;
             let mut buf = [0u8; 2048];
             let mut echoed = 0;
             while echoed < count {
-                poll.poll(&mut events, Some(Duration::from_secs(20))).map_err(e)?;
+                poll.poll(&mut events, Some(Duration::from_secs(20)))
+                    .map_err(e)?;
                 if events.is_empty() {
                     return Err(format!("no datagram in 20 s ({echoed} echoed)"));
                 }
@@ -517,16 +624,32 @@ mod cases {
             let mut events = Events::with_capacity(8);
             let mut listener = TcpListener::bind(bind).map_err(e)?;
             let server = listener.local_addr().map_err(e)?;
-            check(server.is_ipv6() == bind.is_ipv6() && server.port() != 0, format!("listener at {server}"))?;
-            poll.registry().register(&mut listener, Token(0), Interest::READABLE).map_err(e)?;
+            check(
+                server.is_ipv6() == bind.is_ipv6() && server.port() != 0,
+                format!("listener at {server}"),
+            )?;
+            poll.registry()
+                .register(&mut listener, Token(0), Interest::READABLE)
+                .map_err(e)?;
             let mut client = TcpStream::connect(server).map_err(e)?;
-            poll.registry().register(&mut client, Token(1), Interest::WRITABLE).map_err(e)?;
+            poll.registry()
+                .register(&mut client, Token(1), Interest::WRITABLE)
+                .map_err(e)?;
             wait(&mut poll, &mut events, Token(0))?;
             let (accepted, peer) = listener.accept().map_err(e)?;
             let client_local = client.local_addr().map_err(e)?;
-            check(peer == client_local, format!("accept says {peer}, client is {client_local}"))?;
-            check(accepted.peer_addr().map_err(e)? == client_local, "peer_addr of accepted stream")?;
-            check(accepted.local_addr().map_err(e)? == server, "local_addr of accepted stream")?;
+            check(
+                peer == client_local,
+                format!("accept says {peer}, client is {client_local}"),
+            )?;
+            check(
+                accepted.peer_addr().map_err(e)? == client_local,
+                "peer_addr of accepted stream",
+            )?;
+            check(
+                accepted.local_addr().map_err(e)? == server,
+                "local_addr of accepted stream",
+            )?;
             // Edge triggering: no second readable event for the listener
             // until accept returned WouldBlock.
             match listener.accept() {
@@ -545,9 +668,16 @@ mod cases {
             let mut b = UdpSocket::bind(bind).map_err(e)?;
             let (a_addr, b_addr) = (a.local_addr().map_err(e)?, b.local_addr().map_err(e)?);
             b.connect(a_addr).map_err(e)?;
-            check(b.peer_addr().map_err(e)? == a_addr, "peer_addr after connect")?;
-            poll.registry().register(&mut a, Token(0), Interest::READABLE).map_err(e)?;
-            poll.registry().register(&mut b, Token(1), Interest::READABLE).map_err(e)?;
+            check(
+                b.peer_addr().map_err(e)? == a_addr,
+                "peer_addr after connect",
+            )?;
+            poll.registry()
+                .register(&mut a, Token(0), Interest::READABLE)
+                .map_err(e)?;
+            poll.registry()
+                .register(&mut b, Token(1), Interest::READABLE)
+                .map_err(e)?;
             // Nothing queued yet: WouldBlock, which also re-arms `a`.
             let mut buf = [0u8; 64];
             match a.recv_from(&mut buf) {
@@ -557,9 +687,15 @@ mod cases {
             check(b.send(b"ping").map_err(e)? == 4, "short send")?;
             wait(&mut poll, &mut events, Token(0))?;
             let (n, from) = a.peek_from(&mut buf).map_err(e)?;
-            check(&buf[..n] == b"ping" && from == b_addr, format!("peek_from: {n} bytes from {from}"))?;
+            check(
+                &buf[..n] == b"ping" && from == b_addr,
+                format!("peek_from: {n} bytes from {from}"),
+            )?;
             let (n, from) = a.recv_from(&mut buf).map_err(e)?;
-            check(&buf[..n] == b"ping" && from == b_addr, format!("recv_from: {n} bytes from {from}"))?;
+            check(
+                &buf[..n] == b"ping" && from == b_addr,
+                format!("recv_from: {n} bytes from {from}"),
+            )?;
             a.send_to(b"pong", from).map_err(e)?;
             wait(&mut poll, &mut events, Token(1))?;
             let n = b.peek(&mut buf).map_err(e)?;
@@ -572,11 +708,16 @@ mod cases {
         pub(super) fn dns() -> Result {
             let addrs = mio::wasi::lookup_host("localhost", 8080).map_err(e)?;
             check(
-                addrs.iter().any(|a| a.ip().is_loopback() && a.port() == 8080),
+                addrs
+                    .iter()
+                    .any(|a| a.ip().is_loopback() && a.port() == 8080),
                 format!("localhost resolved to {addrs:?}"),
             )?;
             let literal = mio::wasi::lookup_host("::1", 1).map_err(e)?;
-            check(literal == ["[::1]:1".parse().map_err(|_| "parse")?], format!("literal: {literal:?}"))?;
+            check(
+                literal == ["[::1]:1".parse().map_err(|_| "parse")?],
+                format!("literal: {literal:?}"),
+            )?;
             match mio::wasi::lookup_host("name.invalid", 1) {
                 Err(_) => Ok(()),
                 Ok(addrs) => Err(format!("name.invalid resolved to {addrs:?}")),
@@ -585,14 +726,23 @@ mod cases {
 
         /// Socket options WasmEdge has work; the ones it lacks say so.
         pub(super) fn options() -> Result {
-            let socket = UdpSocket::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).map_err(e)?;
+            let socket =
+                UdpSocket::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).map_err(e)?;
             socket.set_broadcast(true).map_err(e)?;
             check(socket.broadcast().map_err(e)?, "SO_BROADCAST not set")?;
             socket.set_broadcast(false).map_err(e)?;
             check(!socket.broadcast().map_err(e)?, "SO_BROADCAST not cleared")?;
-            check(socket.take_error().map_err(e)?.is_none(), "fresh socket has an error")?;
+            check(
+                socket.take_error().map_err(e)?.is_none(),
+                "fresh socket has an error",
+            )?;
             match socket.set_ttl(3) {
-                Err(err) if err.kind() == ErrorKind::Unsupported && err.to_string().contains("WasmEdge") => Ok(()),
+                Err(err)
+                    if err.kind() == ErrorKind::Unsupported
+                        && err.to_string().contains("WasmEdge") =>
+                {
+                    Ok(())
+                }
                 other => Err(format!("set_ttl: {other:?}")),
             }
         }

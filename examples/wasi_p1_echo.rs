@@ -57,7 +57,9 @@ mod server {
             let addr = args
                 .get(i + 1)
                 .and_then(|a| a.parse().ok())
-                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "--listen needs an address"))?;
+                .ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::InvalidInput, "--listen needs an address")
+                })?;
             let listener = TcpListener::bind(addr)?;
             let local = listener.local_addr()?;
             Ok((listener, local.to_string()))
@@ -82,7 +84,8 @@ mod server {
         let (mut listener, shown) = listener(&args)?;
         let mut poll = Poll::new()?;
         let mut events = Events::with_capacity(64);
-        poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
+        poll.registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)?;
         println!("LISTENING {shown}");
         io::stdout().flush()?;
 
@@ -126,7 +129,8 @@ mod server {
                         }
                     }
                 } else if let Some(conn) = conns.get_mut(&event.token()) {
-                    conn.can_read |= event.is_readable() || event.is_read_closed() || event.is_error();
+                    conn.can_read |=
+                        event.is_readable() || event.is_read_closed() || event.is_error();
                     conn.can_write |= event.is_writable() || event.is_error();
                 }
             }

@@ -44,6 +44,7 @@ feature_matrix() {
 }
 
 lint() {
+    cargo fmt --all --check &&
     cargo clippy --all-targets --all-features -- -D warnings &&
     RUSTFLAGS="--cfg mio_unsupported_force_poll_poll" \
         cargo clippy --all-targets --all-features --target-dir target/force-poll -- -D warnings &&

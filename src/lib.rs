@@ -154,7 +154,10 @@ pub mod windows {
 /// * `wasm32-wasip1` with the `wasmedge` feature: `lookup_host`, a DNS
 ///   lookup through WasmEdge's `sock_getaddrinfo` (the host call blocks).
 #[cfg(all(target_os = "wasi", feature = "os-poll", feature = "net"))]
-#[cfg_attr(docsrs, doc(cfg(all(target_os = "wasi", feature = "os-poll", feature = "net"))))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(all(target_os = "wasi", feature = "os-poll", feature = "net")))
+)]
 pub mod wasi {
     // Empty on preview 1 without the `wasmedge` feature.
     #[allow(unused_imports)]

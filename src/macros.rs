@@ -34,8 +34,6 @@ macro_rules! cfg_io_source {
     }
 }
 
-
-
 /// Implements `event::Source` for I/O types built on `IoSource`, by
 /// forwarding to their `inner` field.
 #[allow(unused_macros)] // not every feature set has such a type

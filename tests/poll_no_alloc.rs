@@ -188,8 +188,7 @@ fn round(s: &mut Setup, counts: &mut PollAllocations) {
     let mut pending = 3;
     let mut seen = [false; 5];
     while pending > 0 {
-        let (result, n) =
-            allocations_in(|| s.poll.poll(&mut s.events, Some(util::EVENT_DEADLINE)));
+        let (result, n) = allocations_in(|| s.poll.poll(&mut s.events, Some(util::EVENT_DEADLINE)));
         result.expect("poll");
         counts.event_polls += 1;
         counts.event_allocations += n;
@@ -267,7 +266,10 @@ fn steady_state_poll_does_not_allocate() {
     println!("wasip2 poll allocations over {ROUNDS} rounds: {counts:?}");
     assert_eq!(counts.zero_allocations, 0, "{counts:?}");
     // Each timed wait has every source armed plus a clock: one `poll`.
-    assert_eq!(counts.timed_wait_allocations, counts.timed_waits, "{counts:?}");
+    assert_eq!(
+        counts.timed_wait_allocations, counts.timed_waits,
+        "{counts:?}"
+    );
     // The first event poll of a round finds the waker's wake-up and never
     // waits; each later one waits at most once.
     assert!(

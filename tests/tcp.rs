@@ -15,8 +15,8 @@ mod util;
 use util::{
     any_local_address, any_local_ipv6_address, assert_send, assert_sync, assert_would_block,
     expect_events, expect_no_event_for, expect_no_events, init_with_poll, ipv6_available, pattern,
-    read_available, read_exactly, read_to_end_polled, skip, transfer_both_ways, unsupported_on_wasi,
-    ExpectEvent, Readiness,
+    read_available, read_exactly, read_to_end_polled, skip, transfer_both_ways,
+    unsupported_on_wasi, ExpectEvent, Readiness,
 };
 
 const LISTENER: Token = Token(0);
@@ -176,7 +176,10 @@ fn stream_methods() {
 
     let set = client.set_nodelay(true);
     if unsupported_on_wasi("stream_methods/set_nodelay", &set) {
-        assert!(unsupported_on_wasi("stream_methods/nodelay", &client.nodelay()));
+        assert!(unsupported_on_wasi(
+            "stream_methods/nodelay",
+            &client.nodelay()
+        ));
     } else {
         set.expect("set_nodelay");
         assert!(client.nodelay().expect("nodelay"));

@@ -177,7 +177,10 @@ fn socket_options() {
 
     let set = socket.set_broadcast(true);
     if unsupported_on_wasi("socket_options/set_broadcast", &set) {
-        assert!(unsupported_on_wasi("socket_options/broadcast", &socket.broadcast()));
+        assert!(unsupported_on_wasi(
+            "socket_options/broadcast",
+            &socket.broadcast()
+        ));
     } else {
         set.expect("set_broadcast");
         assert!(socket.broadcast().expect("broadcast"));
@@ -188,7 +191,10 @@ fn socket_options() {
     let set = socket.set_multicast_loop_v4(false);
     if unsupported_on_wasi("socket_options/set_multicast_loop_v4", &set) {
         let get = socket.multicast_loop_v4();
-        assert!(unsupported_on_wasi("socket_options/multicast_loop_v4", &get));
+        assert!(unsupported_on_wasi(
+            "socket_options/multicast_loop_v4",
+            &get
+        ));
     } else {
         set.expect("set_multicast_loop_v4");
         assert!(!socket.multicast_loop_v4().expect("multicast_loop_v4"));
@@ -235,7 +241,10 @@ fn ipv6_options_and_only_v6() {
     let set = a.set_multicast_loop_v6(false);
     if unsupported_on_wasi("ipv6_options_and_only_v6/set_multicast_loop_v6", &set) {
         let get = a.multicast_loop_v6();
-        assert!(unsupported_on_wasi("ipv6_options_and_only_v6/multicast_loop_v6", &get));
+        assert!(unsupported_on_wasi(
+            "ipv6_options_and_only_v6/multicast_loop_v6",
+            &get
+        ));
     } else {
         set.expect("set_multicast_loop_v6");
         assert!(!a.multicast_loop_v6().expect("multicast_loop_v6"));

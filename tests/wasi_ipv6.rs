@@ -21,14 +21,16 @@ fn tcp_and_udp_over_ipv6_loopback() {
     assert!(addr.is_ipv6());
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(4);
-    poll.registry().register(&mut listener, Token(0), Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut listener, Token(0), Interest::READABLE)
+        .unwrap();
     let client = TcpStream::connect(addr).unwrap();
     let peer = loop {
         match listener.accept() {
             Ok((_, peer)) => break peer,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                poll.poll(&mut events, Some(Duration::from_secs(5))).unwrap()
-            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => poll
+                .poll(&mut events, Some(Duration::from_secs(5)))
+                .unwrap(),
             Err(e) => panic!("{e}"),
         }
     };

@@ -11,9 +11,13 @@ fn timeout_elapses_without_events() {
     let mut events = Events::with_capacity(4);
     let waker = Waker::new(poll.registry(), Token(9)).unwrap();
     let start = Instant::now();
-    poll.poll(&mut events, Some(Duration::from_millis(50))).unwrap();
+    poll.poll(&mut events, Some(Duration::from_millis(50)))
+        .unwrap();
     assert!(events.is_empty());
-    assert!(start.elapsed() >= Duration::from_millis(50), "returned before the timeout");
+    assert!(
+        start.elapsed() >= Duration::from_millis(50),
+        "returned before the timeout"
+    );
     drop(waker);
 }
 
@@ -24,7 +28,10 @@ fn waker_event_is_reported_once() {
     let waker = Waker::new(poll.registry(), Token(7)).unwrap();
     waker.wake().unwrap();
     poll.poll(&mut events, None).unwrap();
-    let tokens: Vec<_> = events.iter().map(|e| (e.token(), e.is_readable())).collect();
+    let tokens: Vec<_> = events
+        .iter()
+        .map(|e| (e.token(), e.is_readable()))
+        .collect();
     assert_eq!(tokens, vec![(Token(7), true)]);
     poll.poll(&mut events, Some(Duration::ZERO)).unwrap();
     assert!(events.is_empty(), "waker reported twice: {events:?}");
@@ -36,7 +43,8 @@ fn sub_millisecond_timeout_waits() {
     let mut events = Events::with_capacity(4);
     let _waker = Waker::new(poll.registry(), Token(1)).unwrap();
     let start = Instant::now();
-    poll.poll(&mut events, Some(Duration::from_micros(300))).unwrap();
+    poll.poll(&mut events, Some(Duration::from_micros(300)))
+        .unwrap();
     assert!(start.elapsed() >= Duration::from_micros(300));
 }
 

@@ -15,9 +15,9 @@ fn accept(poll: &mut Poll, listener: &TcpListener) -> TcpStream {
     for _ in 0..50 {
         match listener.accept() {
             Ok((stream, _)) => return stream,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                poll.poll(&mut events, Some(Duration::from_millis(100))).unwrap()
-            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => poll
+                .poll(&mut events, Some(Duration::from_millis(100)))
+                .unwrap(),
             Err(e) => panic!("{e}"),
         }
     }
@@ -32,9 +32,9 @@ fn read_exact(poll: &mut Poll, stream: &mut TcpStream, len: usize) -> Vec<u8> {
         match stream.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                poll.poll(&mut events, Some(Duration::from_millis(100))).unwrap()
-            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => poll
+                .poll(&mut events, Some(Duration::from_millis(100)))
+                .unwrap(),
             Err(e) => panic!("{e}"),
         }
         if got.len() >= len {
@@ -51,16 +51,24 @@ fn std_listener_and_std_stream_into_mio() {
     let addr = std_listener.local_addr().unwrap();
     let mut listener = TcpListener::from_std(std_listener);
     assert_eq!(listener.local_addr().unwrap(), addr);
-    poll.registry().register(&mut listener, Token(0), Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut listener, Token(0), Interest::READABLE)
+        .unwrap();
 
     // A blocking connect through std (and wasi-libc), then handed over.
     let std_stream = std::net::TcpStream::connect(addr).unwrap();
     let mut client = TcpStream::from_std(std_stream);
     poll.registry()
-        .register(&mut client, Token(1), Interest::READABLE | Interest::WRITABLE)
+        .register(
+            &mut client,
+            Token(1),
+            Interest::READABLE | Interest::WRITABLE,
+        )
         .unwrap();
     let mut server = accept(&mut poll, &listener);
-    poll.registry().register(&mut server, Token(2), Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut server, Token(2), Interest::READABLE)
+        .unwrap();
     assert_eq!(client.peer_addr().unwrap(), addr);
     assert!(client.as_raw_fd() >= 0 && client.as_raw_fd() != listener.as_raw_fd());
 
@@ -72,10 +80,14 @@ fn std_listener_and_std_stream_into_mio() {
 fn mio_stream_into_std_and_back() {
     let mut poll = Poll::new().unwrap();
     let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    poll.registry().register(&mut listener, Token(0), Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut listener, Token(0), Interest::READABLE)
+        .unwrap();
     let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let mut server = accept(&mut poll, &listener);
-    poll.registry().register(&mut server, Token(2), Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut server, Token(2), Interest::READABLE)
+        .unwrap();
 
     // Our stream as a std stream: wasi-libc does the I/O now.
     // SAFETY: the descriptor comes straight from `into_raw_fd`.
@@ -91,7 +103,9 @@ fn mio_stream_into_std_and_back() {
     // And back again.
     std_client.set_nonblocking(true).unwrap();
     let mut client = TcpStream::from_std(std_client);
-    poll.registry().register(&mut client, Token(1), Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut client, Token(1), Interest::READABLE)
+        .unwrap();
     client.write_all(b"again").unwrap();
     assert_eq!(read_exact(&mut poll, &mut server, 5), b"again");
     // Closing our side is seen by the peer.
@@ -105,7 +119,9 @@ fn udp_both_ways() {
     let mut events = Events::with_capacity(4);
     let std_socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let mut ours = UdpSocket::from_std(std_socket);
-    poll.registry().register(&mut ours, Token(0), Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut ours, Token(0), Interest::READABLE)
+        .unwrap();
     let other = UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let other_addr = other.local_addr().unwrap();
     other.send_to(b"one", ours.local_addr().unwrap()).unwrap();
@@ -113,9 +129,9 @@ fn udp_both_ways() {
     let (n, from) = loop {
         match ours.recv_from(&mut buf) {
             Ok(got) => break got,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                poll.poll(&mut events, Some(Duration::from_millis(100))).unwrap()
-            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => poll
+                .poll(&mut events, Some(Duration::from_millis(100)))
+                .unwrap(),
             Err(e) => panic!("{e}"),
         }
     };
@@ -124,13 +140,15 @@ fn udp_both_ways() {
     // Ours as std: a blocking send through wasi-libc.
     let std_other = std::net::UdpSocket::from(other);
     std_other.set_nonblocking(false).unwrap();
-    std_other.send_to(b"two", ours.local_addr().unwrap()).unwrap();
+    std_other
+        .send_to(b"two", ours.local_addr().unwrap())
+        .unwrap();
     let n = loop {
         match ours.recv(&mut buf) {
             Ok(n) => break n,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                poll.poll(&mut events, Some(Duration::from_millis(100))).unwrap()
-            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => poll
+                .poll(&mut events, Some(Duration::from_millis(100)))
+                .unwrap(),
             Err(e) => panic!("{e}"),
         }
     };

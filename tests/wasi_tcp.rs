@@ -16,10 +16,14 @@ const SERVER: Token = Token(2);
 fn wait_for(poll: &mut Poll, events: &mut Events, token: Token, writable: bool) {
     for _ in 0..100 {
         poll.poll(events, Some(Duration::from_millis(100))).unwrap();
-        if events
-            .iter()
-            .any(|e| e.token() == token && if writable { e.is_writable() } else { e.is_readable() })
-        {
+        if events.iter().any(|e| {
+            e.token() == token
+                && if writable {
+                    e.is_writable()
+                } else {
+                    e.is_readable()
+                }
+        }) {
             return;
         }
     }
@@ -31,7 +35,9 @@ fn pair(poll: &mut Poll, events: &mut Events) -> (TcpListener, TcpStream, TcpStr
     let addr = listener.local_addr().unwrap();
     assert_eq!(addr.ip().to_string(), "127.0.0.1");
     assert_ne!(addr.port(), 0);
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
     let mut client = TcpStream::connect(addr).unwrap();
     poll.registry()
         .register(&mut client, CLIENT, Interest::READABLE | Interest::WRITABLE)
@@ -48,7 +54,10 @@ fn pair(poll: &mut Poll, events: &mut Events) -> (TcpListener, TcpStream, TcpStr
             connected |= e.token() == CLIENT && e.is_writable();
         }
     }
-    assert!(accepted && connected, "accepted: {accepted}, connected: {connected}");
+    assert!(
+        accepted && connected,
+        "accepted: {accepted}, connected: {connected}"
+    );
     let (mut server, peer) = listener.accept().unwrap();
     poll.registry()
         .register(&mut server, SERVER, Interest::READABLE | Interest::WRITABLE)
@@ -72,14 +81,16 @@ fn connect_proceeds_without_polling_the_client() {
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(4);
     let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
     let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     for _ in 0..50 {
         match listener.accept() {
             Ok(_) => return,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                poll.poll(&mut events, Some(Duration::from_millis(100))).unwrap()
-            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => poll
+                .poll(&mut events, Some(Duration::from_millis(100)))
+                .unwrap(),
             Err(e) => panic!("{e}"),
         }
     }
@@ -118,7 +129,9 @@ fn data_both_ways_and_eof() {
         match client.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == ErrorKind::WouldBlock => wait_for(&mut poll, &mut events, CLIENT, false),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                wait_for(&mut poll, &mut events, CLIENT, false)
+            }
             Err(e) => panic!("{e}"),
         }
     }
@@ -133,9 +146,12 @@ fn readable_is_edge_triggered() {
     client.write_all(b"x").unwrap();
     wait_for(&mut poll, &mut events, SERVER, false);
     // Not read yet: the edge was reported, it must not be reported again.
-    poll.poll(&mut events, Some(Duration::from_millis(100))).unwrap();
+    poll.poll(&mut events, Some(Duration::from_millis(100)))
+        .unwrap();
     assert!(
-        !events.iter().any(|e| e.token() == SERVER && e.is_readable()),
+        !events
+            .iter()
+            .any(|e| e.token() == SERVER && e.is_readable()),
         "readable reported twice without a WouldBlock in between"
     );
     let mut buf = [0u8; 8];
@@ -147,11 +163,16 @@ fn readable_is_edge_triggered() {
                 assert_eq!(&buf[..n], b"x");
                 break;
             }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => wait_for(&mut poll, &mut events, SERVER, false),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                wait_for(&mut poll, &mut events, SERVER, false)
+            }
             Err(e) => panic!("{e}"),
         }
     }
-    assert_eq!((&server).read(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+    assert_eq!(
+        (&server).read(&mut buf).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
     client.write_all(b"y").unwrap();
     wait_for(&mut poll, &mut events, SERVER, false);
 }

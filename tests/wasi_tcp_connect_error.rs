@@ -29,18 +29,34 @@ fn refused_connect_error_once() {
         .unwrap();
     let mut writable = false;
     for _ in 0..50 {
-        poll.poll(&mut events, Some(Duration::from_millis(100))).unwrap();
-        if events.iter().any(|e| e.token() == Token(1) && e.is_writable()) {
+        poll.poll(&mut events, Some(Duration::from_millis(100)))
+            .unwrap();
+        if events
+            .iter()
+            .any(|e| e.token() == Token(1) && e.is_writable())
+        {
             writable = true;
             break;
         }
     }
     assert!(writable, "the failed connect was never reported");
     // Asking for the peer settles the connect but keeps its error.
-    assert_eq!(stream.peer_addr().unwrap_err().kind(), ErrorKind::NotConnected);
+    assert_eq!(
+        stream.peer_addr().unwrap_err().kind(),
+        ErrorKind::NotConnected
+    );
     let err = stream.take_error().unwrap().expect("the connect error");
     assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err}");
-    assert!(stream.take_error().unwrap().is_none(), "error handed out twice");
-    assert_eq!(stream.write(b"x").unwrap_err().kind(), ErrorKind::NotConnected);
-    assert_eq!(stream.peer_addr().unwrap_err().kind(), ErrorKind::NotConnected);
+    assert!(
+        stream.take_error().unwrap().is_none(),
+        "error handed out twice"
+    );
+    assert_eq!(
+        stream.write(b"x").unwrap_err().kind(),
+        ErrorKind::NotConnected
+    );
+    assert_eq!(
+        stream.peer_addr().unwrap_err().kind(),
+        ErrorKind::NotConnected
+    );
 }

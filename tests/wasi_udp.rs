@@ -24,17 +24,27 @@ fn send_to_recv_from_and_connected() {
     let mut a = UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let mut b = UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let (a_addr, b_addr) = (a.local_addr().unwrap(), b.local_addr().unwrap());
-    poll.registry().register(&mut a, Token(0), Interest::READABLE | Interest::WRITABLE).unwrap();
-    poll.registry().register(&mut b, Token(1), Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut a, Token(0), Interest::READABLE | Interest::WRITABLE)
+        .unwrap();
+    poll.registry()
+        .register(&mut b, Token(1), Interest::READABLE)
+        .unwrap();
 
     let mut buf = [0u8; 64];
-    assert_eq!(b.recv_from(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+    assert_eq!(
+        b.recv_from(&mut buf).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
     assert_eq!(a.send_to(b"hello", b_addr).unwrap(), 5);
     wait_readable(&mut poll, &mut events, Token(1));
     let (n, from) = b.recv_from(&mut buf).unwrap();
     assert_eq!((&buf[..n], from), (&b"hello"[..], a_addr));
     // Drained: the next datagram is a new edge.
-    assert_eq!(b.recv_from(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+    assert_eq!(
+        b.recv_from(&mut buf).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
 
     assert_eq!(a.peer_addr().unwrap_err().kind(), ErrorKind::NotConnected);
     assert_eq!(a.send(b"x").unwrap_err().kind(), ErrorKind::NotConnected);

@@ -40,7 +40,12 @@ fn open_client(name: &str) -> NamedPipe {
 }
 
 /// Polls until an event for `token` satisfying `pred` arrives.
-fn expect_event(poll: &mut Poll, events: &mut Events, token: Token, pred: impl Fn(&mio::event::Event) -> bool) {
+fn expect_event(
+    poll: &mut Poll,
+    events: &mut Events,
+    token: Token,
+    pred: impl Fn(&mio::event::Event) -> bool,
+) {
     let step = Duration::from_millis(100);
     let mut waited = Duration::ZERO;
     while waited < WAIT {
@@ -54,7 +59,13 @@ fn expect_event(poll: &mut Poll, events: &mut Events, token: Token, pred: impl F
 }
 
 /// Reads until `len` bytes arrived, waiting for readable events.
-fn read_all(poll: &mut Poll, events: &mut Events, pipe: &mut NamedPipe, token: Token, len: usize) -> Vec<u8> {
+fn read_all(
+    poll: &mut Poll,
+    events: &mut Events,
+    pipe: &mut NamedPipe,
+    token: Token,
+    len: usize,
+) -> Vec<u8> {
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
     while out.len() < len {
@@ -71,7 +82,13 @@ fn read_all(poll: &mut Poll, events: &mut Events, pipe: &mut NamedPipe, token: T
 }
 
 /// Writes everything, waiting for writable events.
-fn write_all(poll: &mut Poll, events: &mut Events, pipe: &mut NamedPipe, token: Token, mut data: &[u8]) {
+fn write_all(
+    poll: &mut Poll,
+    events: &mut Events,
+    pipe: &mut NamedPipe,
+    token: Token,
+    mut data: &[u8],
+) {
     while !data.is_empty() {
         match pipe.write(data) {
             Ok(n) => data = &data[n..],
@@ -109,9 +126,15 @@ fn echo_both_directions() {
     let (mut server, mut client) = connected_pair(&mut poll, &mut events);
 
     write_all(&mut poll, &mut events, &mut client, CLIENT, b"ping");
-    assert_eq!(read_all(&mut poll, &mut events, &mut server, SERVER, 4), b"ping");
+    assert_eq!(
+        read_all(&mut poll, &mut events, &mut server, SERVER, 4),
+        b"ping"
+    );
     write_all(&mut poll, &mut events, &mut server, SERVER, b"pong");
-    assert_eq!(read_all(&mut poll, &mut events, &mut client, CLIENT, 4), b"pong");
+    assert_eq!(
+        read_all(&mut poll, &mut events, &mut client, CLIENT, 4),
+        b"pong"
+    );
 
     // More than the pipe and both internal buffers hold: write and read
     // in turns, waiting for any event when neither side can proceed.
@@ -142,9 +165,14 @@ fn echo_both_directions() {
             Err(e) => panic!("read: {e}"),
         }
         if !progressed {
-            poll.poll(&mut events, Some(Duration::from_millis(100))).expect("poll");
+            poll.poll(&mut events, Some(Duration::from_millis(100)))
+                .expect("poll");
             idle_polls = if events.is_empty() { idle_polls + 1 } else { 0 };
-            assert!(idle_polls < 100, "transfer stalled at {sent} sent, {} received", received.len());
+            assert!(
+                idle_polls < 100,
+                "transfer stalled at {sent} sent, {} received",
+                received.len()
+            );
         }
     }
     assert_eq!(received, big);
@@ -157,7 +185,10 @@ fn client_close_is_end_of_stream() {
     let (mut server, mut client) = connected_pair(&mut poll, &mut events);
     write_all(&mut poll, &mut events, &mut client, CLIENT, b"last");
     drop(client);
-    assert_eq!(read_all(&mut poll, &mut events, &mut server, SERVER, 4), b"last");
+    assert_eq!(
+        read_all(&mut poll, &mut events, &mut server, SERVER, 4),
+        b"last"
+    );
     let mut buf = [0u8; 8];
     loop {
         match server.read(&mut buf) {
@@ -180,7 +211,10 @@ fn registration_errors() {
     let mut server = NamedPipe::new(pipe_name()).expect("create pipe");
     let err = server.connect().expect_err("connect before register");
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
-    let err = poll.registry().deregister(&mut server).expect_err("deregister before register");
+    let err = poll
+        .registry()
+        .deregister(&mut server)
+        .expect_err("deregister before register");
     assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
     poll.registry()
         .register(&mut server, SERVER, Interest::READABLE)
@@ -225,7 +259,13 @@ fn client_opens_before_connect() {
     // Wait for the readable event before the first read (as tokio does):
     // the event must come without a read having returned WouldBlock.
     expect_event(&mut poll, &mut events, SERVER, |e| e.is_readable());
-    assert_eq!(read_all(&mut poll, &mut events, &mut server, SERVER, 5), b"early");
+    assert_eq!(
+        read_all(&mut poll, &mut events, &mut server, SERVER, 5),
+        b"early"
+    );
     write_all(&mut poll, &mut events, &mut server, SERVER, b"reply");
-    assert_eq!(read_all(&mut poll, &mut events, &mut client, CLIENT, 5), b"reply");
+    assert_eq!(
+        read_all(&mut poll, &mut events, &mut client, CLIENT, 5),
+        b"reply"
+    );
 }

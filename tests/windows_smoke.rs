@@ -30,7 +30,12 @@ fn any_local() -> SocketAddr {
 
 /// Polls until an event for `token` satisfying `pred` arrives; panics after
 /// `WAIT` without one.
-fn expect_event(poll: &mut Poll, events: &mut Events, token: Token, pred: impl Fn(&mio::event::Event) -> bool) {
+fn expect_event(
+    poll: &mut Poll,
+    events: &mut Events,
+    token: Token,
+    pred: impl Fn(&mio::event::Event) -> bool,
+) {
     let mut waited = Duration::ZERO;
     let step = Duration::from_millis(100);
     while waited < WAIT {
@@ -82,8 +87,12 @@ fn connected_pair(poll: &mut Poll, events: &mut Events) -> (TcpStream, TcpStream
     let mut rounds = 0;
     while !(accepted && connected) {
         rounds += 1;
-        assert!(rounds <= 100, "accepted: {accepted}, connected: {connected}");
-        poll.poll(events, Some(Duration::from_millis(100))).expect("poll");
+        assert!(
+            rounds <= 100,
+            "accepted: {accepted}, connected: {connected}"
+        );
+        poll.poll(events, Some(Duration::from_millis(100)))
+            .expect("poll");
         for e in events.iter() {
             accepted |= e.token() == LISTENER && e.is_readable();
             connected |= e.token() == CLIENT && e.is_writable();
@@ -123,15 +132,23 @@ fn tcp_echo() {
     let mut echoed = Vec::new();
     while echoed.len() < msg.len() {
         expect_event(&mut poll, &mut events, CLIENT, |e| e.is_readable());
-        assert!(!drain(&mut client, &mut echoed), "client saw an early close");
+        assert!(
+            !drain(&mut client, &mut echoed),
+            "client saw an early close"
+        );
     }
     assert_eq!(echoed, msg);
 
     // Closing the client shows on the server as read-closed and EOF.
     drop(client);
-    expect_event(&mut poll, &mut events, SERVER, |e| e.is_readable() && e.is_read_closed());
+    expect_event(&mut poll, &mut events, SERVER, |e| {
+        e.is_readable() && e.is_read_closed()
+    });
     let mut rest = Vec::new();
-    assert!(drain(&mut server, &mut rest), "no EOF after the peer closed");
+    assert!(
+        drain(&mut server, &mut rest),
+        "no EOF after the peer closed"
+    );
     assert!(rest.is_empty());
 }
 
@@ -194,7 +211,9 @@ fn tcp_connect_refused() {
     poll.registry()
         .register(&mut stream, CLIENT, Interest::WRITABLE)
         .expect("register");
-    expect_event(&mut poll, &mut events, CLIENT, |e| e.is_writable() || e.is_error());
+    expect_event(&mut poll, &mut events, CLIENT, |e| {
+        e.is_writable() || e.is_error()
+    });
     let err = match stream.take_error().expect("take_error") {
         Some(err) => err,
         None => stream.peer_addr().expect_err("connected to a closed port"),
@@ -216,8 +235,12 @@ fn udp_send_recv() {
     let mut b = UdpSocket::bind(any_local()).expect("bind b");
     let a_addr = a.local_addr().expect("a addr");
     let b_addr = b.local_addr().expect("b addr");
-    poll.registry().register(&mut a, Token(10), Interest::WRITABLE).expect("register a");
-    poll.registry().register(&mut b, Token(11), Interest::READABLE).expect("register b");
+    poll.registry()
+        .register(&mut a, Token(10), Interest::WRITABLE)
+        .expect("register a");
+    poll.registry()
+        .register(&mut b, Token(11), Interest::READABLE)
+        .expect("register b");
 
     // Nothing to read yet.
     let mut buf = [0u8; 64];
@@ -239,7 +262,9 @@ fn udp_send_recv() {
 
     // An unconnected socket has no peer. Windows reports WSAENOTCONN
     // (NotConnected); Wine 8 reports WSAEINVAL instead.
-    let err = a.peer_addr().expect_err("peer_addr of an unconnected socket");
+    let err = a
+        .peer_addr()
+        .expect_err("peer_addr of an unconnected socket");
     #[cfg(windows)]
     assert!(
         err.kind() == io::ErrorKind::NotConnected || err.raw_os_error() == Some(10022),
@@ -278,14 +303,17 @@ fn ipv6_round_trip() {
         .register(&mut receiver, Token(70), Interest::READABLE)
         .expect("register");
     let sender = UdpSocket::bind("[::1]:0".parse().expect("valid address")).expect("bind sender");
-    sender.send_to(b"six", receiver.local_addr().expect("addr")).expect("send_to");
+    sender
+        .send_to(b"six", receiver.local_addr().expect("addr"))
+        .expect("send_to");
     expect_event(&mut poll, &mut events, Token(70), |e| e.is_readable());
     let mut buf = [0u8; 8];
     let (n, from) = receiver.recv_from(&mut buf).expect("recv_from");
     assert_eq!(&buf[..n], b"six");
     assert_eq!(from, sender.local_addr().expect("addr"));
 
-    let mut listener = TcpListener::bind("[::1]:0".parse().expect("valid address")).expect("bind v6");
+    let mut listener =
+        TcpListener::bind("[::1]:0".parse().expect("valid address")).expect("bind v6");
     poll.registry()
         .register(&mut listener, LISTENER, Interest::READABLE)
         .expect("register listener");
@@ -314,11 +342,13 @@ fn waker_from_another_thread() {
 fn poll_times_out_without_events() {
     let mut poll = Poll::new().expect("poll");
     let mut events = Events::with_capacity(4);
-    poll.poll(&mut events, Some(Duration::from_millis(10))).expect("poll");
+    poll.poll(&mut events, Some(Duration::from_millis(10)))
+        .expect("poll");
     assert!(events.is_empty());
     // A zero-capacity buffer only waits.
     let mut none = Events::with_capacity(0);
-    poll.poll(&mut none, Some(Duration::from_millis(1))).expect("poll");
+    poll.poll(&mut none, Some(Duration::from_millis(1)))
+        .expect("poll");
     assert!(none.is_empty());
 }
 
@@ -333,7 +363,10 @@ fn registration_errors() {
         .reregister(&mut socket, Token(1), Interest::READABLE)
         .expect_err("reregister before register");
     assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
-    let err = poll.registry().deregister(&mut socket).expect_err("deregister before register");
+    let err = poll
+        .registry()
+        .deregister(&mut socket)
+        .expect_err("deregister before register");
     assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
 
     poll.registry()
@@ -350,7 +383,10 @@ fn registration_errors() {
         .reregister(&mut socket, Token(2), Interest::WRITABLE)
         .expect("reregister");
     poll.registry().deregister(&mut socket).expect("deregister");
-    let err = poll.registry().deregister(&mut socket).expect_err("second deregister");
+    let err = poll
+        .registry()
+        .deregister(&mut socket)
+        .expect_err("second deregister");
     assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
     assert!(err.to_string().contains("not registered"), "{err}");
 }
@@ -370,7 +406,10 @@ fn register_with_two_polls() {
         .register(&mut socket, Token(1), Interest::READABLE)
         .expect_err("register with a second poll");
     assert_eq!(err.kind(), io::ErrorKind::AlreadyExists, "{err}");
-    assert_eq!(err.to_string(), "I/O source already registered with a `Registry`");
+    assert_eq!(
+        err.to_string(),
+        "I/O source already registered with a `Registry`"
+    );
 }
 
 #[test]
@@ -398,14 +437,22 @@ fn many_sockets_share_pollers() {
         .collect();
     let sender = UdpSocket::bind(any_local()).expect("bind sender");
     for r in &receivers {
-        sender.send_to(b"x", r.local_addr().expect("addr")).expect("send_to");
+        sender
+            .send_to(b"x", r.local_addr().expect("addr"))
+            .expect("send_to");
     }
     let mut seen = vec![false; receivers.len()];
     let mut rounds = 0;
     while seen.iter().any(|s| !s) {
         rounds += 1;
-        assert!(rounds < 100, "only {} of {} sockets reported", seen.iter().filter(|s| **s).count(), seen.len());
-        poll.poll(&mut events, Some(Duration::from_millis(100))).expect("poll");
+        assert!(
+            rounds < 100,
+            "only {} of {} sockets reported",
+            seen.iter().filter(|s| **s).count(),
+            seen.len()
+        );
+        poll.poll(&mut events, Some(Duration::from_millis(100)))
+            .expect("poll");
         for e in events.iter() {
             let i = e.token().0 - 100;
             assert!(e.is_readable());
@@ -434,7 +481,10 @@ fn udp_truncated_datagram() {
     expect_event(&mut poll, &mut events, Token(20), |e| e.is_readable());
     let mut small = [0u8; 4];
     let (n, from) = receiver.peek_from(&mut small).expect("peek_from");
-    assert_eq!((&small[..n], from), (&b"trun"[..], sender.local_addr().expect("addr")));
+    assert_eq!(
+        (&small[..n], from),
+        (&b"trun"[..], sender.local_addr().expect("addr"))
+    );
     let (n, _) = receiver.recv_from(&mut small).expect("recv_from");
     assert_eq!(&small[..n], b"trun");
     let mut buf = [0u8; 16];
@@ -460,7 +510,9 @@ fn repeated_would_block_then_event() {
             other => panic!("recv_from on an empty socket: {other:?}"),
         }
     }
-    sender.send_to(b"data", receiver.local_addr().expect("addr")).expect("send_to");
+    sender
+        .send_to(b"data", receiver.local_addr().expect("addr"))
+        .expect("send_to");
     expect_event(&mut poll, &mut events, Token(30), |e| e.is_readable());
     let (n, _) = receiver.recv_from(&mut buf).expect("recv_from");
     assert_eq!(&buf[..n], b"data");
@@ -499,7 +551,8 @@ fn drop_registered_sources_and_poll() {
     // pending requests are cancelled and nothing is reported for them.
     drop(client);
     drop(server);
-    poll.poll(&mut events, Some(QUIET)).expect("poll after drops");
+    poll.poll(&mut events, Some(QUIET))
+        .expect("poll after drops");
     for e in events.iter() {
         assert_ne!(e.token(), CLIENT, "event for a dropped source: {e:?}");
     }
@@ -528,16 +581,20 @@ fn zero_capacity_poll_keeps_events() {
         .register(&mut receiver, Token(60), Interest::READABLE)
         .expect("register");
     let waker = Waker::new(poll.registry(), Token(61)).expect("waker");
-    sender.send_to(b"kept", receiver.local_addr().expect("addr")).expect("send_to");
+    sender
+        .send_to(b"kept", receiver.local_addr().expect("addr"))
+        .expect("send_to");
     waker.wake().expect("wake");
-    poll.poll(&mut none, Some(QUIET)).expect("zero-capacity poll");
+    poll.poll(&mut none, Some(QUIET))
+        .expect("zero-capacity poll");
     assert!(none.is_empty());
     let (mut readable, mut woken) = (false, false);
     let mut rounds = 0;
     while !(readable && woken) {
         rounds += 1;
         assert!(rounds <= 100, "readable: {readable}, woken: {woken}");
-        poll.poll(&mut events, Some(Duration::from_millis(100))).expect("poll");
+        poll.poll(&mut events, Some(Duration::from_millis(100)))
+            .expect("poll");
         for e in events.iter() {
             readable |= e.token() == Token(60) && e.is_readable();
             woken |= e.token() == Token(61);
@@ -572,7 +629,10 @@ fn raw_socket_conversions() {
     let owned: OwnedSocket = stream.into();
     let stream = TcpStream::from(owned);
     let std_stream: std::net::TcpStream = stream.into();
-    assert_eq!(std_stream.peer_addr().expect("peer"), client.local_addr().expect("addr"));
+    assert_eq!(
+        std_stream.peer_addr().expect("peer"),
+        client.local_addr().expect("addr")
+    );
 
     let socket = UdpSocket::bind(any_local()).expect("bind udp");
     let udp_addr = socket.local_addr().expect("addr");

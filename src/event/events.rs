@@ -94,7 +94,11 @@ impl<'a> Iterator for Iter<'a> {
     type Item = &'a Event;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let event = self.inner.inner.get(self.pos).map(Event::from_sys_event_ref);
+        let event = self
+            .inner
+            .inner
+            .get(self.pos)
+            .map(Event::from_sys_event_ref);
         self.pos += 1;
         event
     }

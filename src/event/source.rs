@@ -42,8 +42,12 @@ use crate::{Interest, Registry, Token};
 /// ```
 pub trait Source {
     /// Registers `self` for `interests`, with events carrying `token`.
-    fn register(&mut self, registry: &Registry, token: Token, interests: Interest)
-        -> io::Result<()>;
+    fn register(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()>;
 
     /// Changes the token or interests of a registered source.
     fn reregister(

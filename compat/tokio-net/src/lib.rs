@@ -107,7 +107,10 @@ mod p1 {
     /// (the connect is still in progress): the readiness is cleared and the
     /// wait starts again, unless the host reported the connection closed,
     /// which means the connect failed without leaving an error behind.
-    pub(crate) async fn finish_connect(stream: TcpStream, addr: SocketAddr) -> io::Result<TcpStream> {
+    pub(crate) async fn finish_connect(
+        stream: TcpStream,
+        addr: SocketAddr,
+    ) -> io::Result<TcpStream> {
         loop {
             let ready = stream.ready(Interest::WRITABLE).await?;
             if let Some(err) = stream.take_error()? {

@@ -112,11 +112,23 @@ impl IoSourceState {
         f(io)
     }
 
-    pub(crate) fn register<T>(&mut self, _: &Registry, _: Token, _: Interest, _: &T) -> io::Result<()> {
+    pub(crate) fn register<T>(
+        &mut self,
+        _: &Registry,
+        _: Token,
+        _: Interest,
+        _: &T,
+    ) -> io::Result<()> {
         Err(unsupported())
     }
 
-    pub(crate) fn reregister<T>(&mut self, _: &Registry, _: Token, _: Interest, _: &T) -> io::Result<()> {
+    pub(crate) fn reregister<T>(
+        &mut self,
+        _: &Registry,
+        _: Token,
+        _: Interest,
+        _: &T,
+    ) -> io::Result<()> {
         Err(unsupported())
     }
 

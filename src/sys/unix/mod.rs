@@ -17,9 +17,9 @@ macro_rules! syscall {
 mod selector;
 mod waker;
 
-pub(crate) use self::selector::{Event, Events, Selector};
 #[cfg(any(feature = "net", feature = "os-ext"))]
 pub(crate) use self::selector::IoSourceState;
+pub(crate) use self::selector::{Event, Events, Selector};
 pub(crate) use self::waker::Waker;
 
 pub(crate) mod pipe;

@@ -1,9 +1,9 @@
 //! Socket creation and address conversion shared by TCP, UDP and Unix sockets.
 
+use std::io;
 use std::mem::{self, MaybeUninit};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
-use std::io;
 
 /// A new non-blocking, close-on-exec socket.
 pub(crate) fn new_socket(domain: libc::c_int, kind: libc::c_int) -> io::Result<OwnedFd> {
@@ -124,7 +124,10 @@ pub(crate) unsafe fn to_socket_addr(
             libc::AF_INET => {
                 let sin = &*(storage as *const libc::sockaddr_in);
                 let ip = Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes());
-                Ok(SocketAddr::V4(SocketAddrV4::new(ip, u16::from_be(sin.sin_port))))
+                Ok(SocketAddr::V4(SocketAddrV4::new(
+                    ip,
+                    u16::from_be(sin.sin_port),
+                )))
             }
             libc::AF_INET6 => {
                 let sin6 = &*(storage as *const libc::sockaddr_in6);
@@ -160,16 +163,31 @@ pub(crate) fn domain_of(addr: &SocketAddr) -> libc::c_int {
 }
 
 /// Reads an integer socket option.
-pub(crate) fn getsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
+pub(crate) fn getsockopt_int(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+) -> io::Result<libc::c_int> {
     let mut value: libc::c_int = 0;
     let mut len = mem::size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: `value` and `len` are valid for writes of the given size.
-    syscall!(getsockopt(fd, level, name, (&mut value as *mut libc::c_int).cast(), &mut len))?;
+    syscall!(getsockopt(
+        fd,
+        level,
+        name,
+        (&mut value as *mut libc::c_int).cast(),
+        &mut len
+    ))?;
     Ok(value)
 }
 
 /// Sets an integer socket option.
-pub(crate) fn setsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
+pub(crate) fn setsockopt_int(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: libc::c_int,
+) -> io::Result<()> {
     // SAFETY: `value` is valid for reads of the given size.
     syscall!(setsockopt(
         fd,

@@ -39,7 +39,12 @@ use crate::{Interest, Registry, Token};
 pub struct SourceFd<'a>(pub &'a RawFd);
 
 impl Source for SourceFd<'_> {
-    fn register(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+    fn register(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         registry.selector().register(*self.0, token, interests)
     }
 

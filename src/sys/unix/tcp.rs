@@ -51,7 +51,11 @@ pub(crate) fn accept(listener: &TcpListener) -> io::Result<(TcpStream, SocketAdd
     #[cfg(any(target_vendor = "apple", target_os = "espidf", target_os = "vita"))]
     let fd = {
         // SAFETY: `storage`/`len` describe a writable sockaddr_storage.
-        let fd = syscall!(accept(listener.as_raw_fd(), storage.as_mut_ptr().cast(), &mut len))?;
+        let fd = syscall!(accept(
+            listener.as_raw_fd(),
+            storage.as_mut_ptr().cast(),
+            &mut len
+        ))?;
         // SAFETY: `fd` is new and owned by nobody else; the guard closes it on error.
         let guard = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
         super::set_nonblocking_cloexec(fd)?;

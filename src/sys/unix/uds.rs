@@ -70,7 +70,10 @@ fn connect_raw(raw: &libc::sockaddr_un, len: libc::socklen_t) -> io::Result<Unix
 }
 
 /// Builds a `sockaddr_un` for a filesystem path or (Linux) abstract name.
-fn path_to_sockaddr(bytes: &[u8], is_abstract: bool) -> io::Result<(libc::sockaddr_un, libc::socklen_t)> {
+fn path_to_sockaddr(
+    bytes: &[u8],
+    is_abstract: bool,
+) -> io::Result<(libc::sockaddr_un, libc::socklen_t)> {
     // SAFETY: sockaddr_un is plain data; all-zero is a valid value.
     let mut raw: libc::sockaddr_un = unsafe { mem::zeroed() };
     raw.sun_family = libc::AF_UNIX as libc::sa_family_t;

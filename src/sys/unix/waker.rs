@@ -174,7 +174,11 @@ mod pipe_waker {
 }
 
 #[cfg(all(
-    any(target_vendor = "apple", target_os = "freebsd", target_os = "dragonfly"),
+    any(
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly"
+    ),
     mio_selector = "kqueue"
 ))]
 mod imp {

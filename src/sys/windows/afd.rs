@@ -22,8 +22,8 @@ use windows_sys::Win32::Foundation::{
 use windows_sys::Win32::Storage::FileSystem::{
     SetFileCompletionNotificationModes, FILE_SHARE_READ, FILE_SHARE_WRITE, SYNCHRONIZE,
 };
-use windows_sys::Win32::System::IO::IO_STATUS_BLOCK;
 use windows_sys::Win32::System::WindowsProgramming::FILE_SKIP_SET_EVENT_ON_HANDLE;
+use windows_sys::Win32::System::IO::IO_STATUS_BLOCK;
 
 use super::iocp::CompletionPort;
 
@@ -89,9 +89,25 @@ pub(crate) struct Afd {
 /// `\Device\Afd\MioWasi` in UTF-16: anything after `\Device\Afd\` is
 /// accepted by the driver; the suffix only helps when inspecting handles.
 const AFD_NAME: &[u16] = &[
-    b'\\' as u16, b'D' as u16, b'e' as u16, b'v' as u16, b'i' as u16, b'c' as u16, b'e' as u16,
-    b'\\' as u16, b'A' as u16, b'f' as u16, b'd' as u16, b'\\' as u16, b'M' as u16, b'i' as u16,
-    b'o' as u16, b'W' as u16, b'a' as u16, b's' as u16, b'i' as u16,
+    b'\\' as u16,
+    b'D' as u16,
+    b'e' as u16,
+    b'v' as u16,
+    b'i' as u16,
+    b'c' as u16,
+    b'e' as u16,
+    b'\\' as u16,
+    b'A' as u16,
+    b'f' as u16,
+    b'd' as u16,
+    b'\\' as u16,
+    b'M' as u16,
+    b'i' as u16,
+    b'o' as u16,
+    b'W' as u16,
+    b'a' as u16,
+    b's' as u16,
+    b'i' as u16,
 ];
 
 impl Afd {
@@ -138,7 +154,10 @@ impl Afd {
         // SAFETY: the handle is open. Skipping the event signal saves the
         // kernel work; completions still reach the port.
         let ok = unsafe {
-            SetFileCompletionNotificationModes(file.as_raw_handle(), FILE_SKIP_SET_EVENT_ON_HANDLE as u8)
+            SetFileCompletionNotificationModes(
+                file.as_raw_handle(),
+                FILE_SKIP_SET_EVENT_ON_HANDLE as u8,
+            )
         };
         if ok == 0 {
             return Err(io::Error::last_os_error());
@@ -255,5 +274,7 @@ impl AfdGroup {
 /// Locks a mutex, ignoring poisoning: the data behind every lock in this
 /// backend stays consistent even if a holder panicked.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -5,11 +5,11 @@ use std::time::Duration;
 use std::{io, ptr};
 
 use windows_sys::Win32::Foundation::INVALID_HANDLE_VALUE;
+use windows_sys::Win32::System::Threading::INFINITE;
 use windows_sys::Win32::System::IO::{
     CreateIoCompletionPort, GetQueuedCompletionStatusEx, PostQueuedCompletionStatus, OVERLAPPED,
     OVERLAPPED_ENTRY,
 };
-use windows_sys::Win32::System::Threading::INFINITE;
 
 #[derive(Debug)]
 pub(crate) struct CompletionPort {
@@ -80,7 +80,8 @@ impl CompletionPort {
     pub(crate) fn post(&self, key: usize, overlapped: *mut OVERLAPPED) -> io::Result<()> {
         // SAFETY: the port is open; the overlapped pointer is only handed
         // back to whoever dequeues this packet, the port does not read it.
-        let ok = unsafe { PostQueuedCompletionStatus(self.handle.as_raw_handle(), 0, key, overlapped) };
+        let ok =
+            unsafe { PostQueuedCompletionStatus(self.handle.as_raw_handle(), 0, key, overlapped) };
         if ok == 0 {
             Err(io::Error::last_os_error())
         } else {
@@ -106,7 +107,9 @@ pub(crate) fn timeout_millis(timeout: Option<Duration>) -> u32 {
                 .as_secs()
                 .saturating_mul(1_000)
                 .saturating_add(u64::from(t.subsec_nanos().div_ceil(1_000_000)));
-            u32::try_from(millis).unwrap_or(INFINITE - 1).min(INFINITE - 1)
+            u32::try_from(millis)
+                .unwrap_or(INFINITE - 1)
+                .min(INFINITE - 1)
         }
     }
 }
@@ -121,6 +124,9 @@ mod tests {
         assert_eq!(timeout_millis(Some(Duration::ZERO)), 0);
         assert_eq!(timeout_millis(Some(Duration::from_micros(1))), 1);
         assert_eq!(timeout_millis(Some(Duration::from_micros(1_001))), 2);
-        assert_eq!(timeout_millis(Some(Duration::from_secs(u64::MAX))), INFINITE - 1);
+        assert_eq!(
+            timeout_millis(Some(Duration::from_secs(u64::MAX))),
+            INFINITE - 1
+        );
     }
 }

@@ -128,7 +128,11 @@ mod io_source {
             }
         }
 
-        pub(crate) fn deregister<T: Selectable>(&mut self, registry: &Registry, _io: &T) -> io::Result<()> {
+        pub(crate) fn deregister<T: Selectable>(
+            &mut self,
+            registry: &Registry,
+            _io: &T,
+        ) -> io::Result<()> {
             match &self.registration {
                 Some(reg) if reg.selector.id() == registry.selector().id() => {
                     // Dropping the registration stops its events.

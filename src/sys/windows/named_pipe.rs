@@ -39,7 +39,9 @@ use windows_sys::Win32::System::Pipes::{
     ConnectNamedPipe, CreateNamedPipeW, DisconnectNamedPipe, PIPE_READMODE_BYTE,
     PIPE_REJECT_REMOTE_CLIENTS, PIPE_TYPE_BYTE, PIPE_UNLIMITED_INSTANCES, PIPE_WAIT,
 };
-use windows_sys::Win32::System::IO::{CancelIoEx, GetOverlappedResult, OVERLAPPED, OVERLAPPED_ENTRY};
+use windows_sys::Win32::System::IO::{
+    CancelIoEx, GetOverlappedResult, OVERLAPPED, OVERLAPPED_ENTRY,
+};
 
 use super::afd::{self, lock};
 use super::iocp::CompletionPort;
@@ -313,7 +315,9 @@ impl Inner {
             // Server end without a client yet: `connect`'s completion
             // starts the read.
         } else {
-            io.read = if is_os_error(&err, ERROR_BROKEN_PIPE) || is_os_error(&err, ERROR_PIPE_NOT_CONNECTED) {
+            io.read = if is_os_error(&err, ERROR_BROKEN_PIPE)
+                || is_os_error(&err, ERROR_PIPE_NOT_CONNECTED)
+            {
                 ReadState::Eof
             } else {
                 ReadState::Err(err)
@@ -373,7 +377,10 @@ impl Inner {
     /// Readiness known right now, for registration and `Notify` packets.
     fn current_readiness(&self, io: &Io) -> u32 {
         let mut flags = 0;
-        if matches!(io.read, ReadState::Data(_) | ReadState::Eof | ReadState::Err(_)) {
+        if matches!(
+            io.read,
+            ReadState::Data(_) | ReadState::Eof | ReadState::Err(_)
+        ) {
             flags |= afd::POLL_RECEIVE;
         }
         if !self.connecting.load(Ordering::Acquire) && !matches!(io.write, WriteState::Pending(_)) {
@@ -384,7 +391,9 @@ impl Inner {
 
     /// After (re)registration: start reading, and report what is ready.
     fn post_register(me: &Arc<Inner>, io: &mut Io) {
-        let Some((_, interests)) = io.registration else { return };
+        let Some((_, interests)) = io.registration else {
+            return;
+        };
         if interests.is_readable() {
             Inner::schedule_read(me, io);
         }
@@ -398,7 +407,8 @@ impl Inner {
         let mut bytes = 0u32;
         // SAFETY: the operation is finished (its packet was dequeued), so
         // the OVERLAPPED holds its final status; no waiting.
-        let ok = unsafe { GetOverlappedResult(self.handle.as_raw_handle(), overlapped, &mut bytes, 0) };
+        let ok =
+            unsafe { GetOverlappedResult(self.handle.as_raw_handle(), overlapped, &mut bytes, 0) };
         if ok == 0 {
             let err = io::Error::last_os_error();
             // A message longer than the buffer: the rest comes next read.
@@ -436,7 +446,10 @@ impl Inner {
                         unsafe { io.read_buf.set_len(n) };
                         ReadState::Data(0)
                     }
-                    Err(err) if is_os_error(&err, ERROR_BROKEN_PIPE) || is_os_error(&err, ERROR_PIPE_NOT_CONNECTED) => {
+                    Err(err)
+                        if is_os_error(&err, ERROR_BROKEN_PIPE)
+                            || is_os_error(&err, ERROR_PIPE_NOT_CONNECTED) =>
+                    {
                         ReadState::Eof
                     }
                     // Cancelled (pipe dropped or `CancelIoEx`): no event.
@@ -643,7 +656,12 @@ impl Write for &NamedPipe {
 }
 
 impl Source for NamedPipe {
-    fn register(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+    fn register(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         let me = &self.inner;
         let mut io = lock(&me.io);
         if io.registration.is_some() {
@@ -672,7 +690,12 @@ impl Source for NamedPipe {
         Ok(())
     }
 
-    fn reregister(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+    fn reregister(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         let me = &self.inner;
         let mut io = lock(&me.io);
         check_registered(&io, registry)?;

@@ -6,9 +6,10 @@ use std::sync::Once;
 use std::{io, mem, ptr};
 
 use windows_sys::Win32::Networking::WinSock::{
-    ioctlsocket, WSAGetLastError, WSASocketW, WSAStartup, AF_INET, AF_INET6, FIONBIO, INVALID_SOCKET,
-    IN6_ADDR, IN6_ADDR_0, IN_ADDR, IN_ADDR_0, SOCKADDR, SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_IN6_0,
-    SOCKADDR_STORAGE, SOCKET, SOCKET_ERROR, WSADATA, WSA_FLAG_NO_HANDLE_INHERIT, WSA_FLAG_OVERLAPPED,
+    ioctlsocket, WSAGetLastError, WSASocketW, WSAStartup, AF_INET, AF_INET6, FIONBIO, IN6_ADDR,
+    IN6_ADDR_0, INVALID_SOCKET, IN_ADDR, IN_ADDR_0, SOCKADDR, SOCKADDR_IN, SOCKADDR_IN6,
+    SOCKADDR_IN6_0, SOCKADDR_STORAGE, SOCKET, SOCKET_ERROR, WSADATA, WSA_FLAG_NO_HANDLE_INHERIT,
+    WSA_FLAG_OVERLAPPED,
 };
 
 /// Winsock must be started once per process before any socket call.
@@ -97,7 +98,9 @@ pub(crate) fn socket_addr(addr: &SocketAddr) -> (SockAddr, i32) {
                 sin6_port: a.port().to_be(),
                 sin6_flowinfo: a.flowinfo(),
                 sin6_addr: IN6_ADDR {
-                    u: IN6_ADDR_0 { Byte: a.ip().octets() },
+                    u: IN6_ADDR_0 {
+                        Byte: a.ip().octets(),
+                    },
                 },
                 Anonymous: SOCKADDR_IN6_0 {
                     sin6_scope_id: a.scope_id(),
@@ -122,13 +125,21 @@ pub(crate) fn to_socket_addr(storage: &SOCKADDR_STORAGE) -> io::Result<SocketAdd
             let sin = unsafe { &*(storage as *const SOCKADDR_STORAGE).cast::<SOCKADDR_IN>() };
             // SAFETY: every member of the IN_ADDR union is plain bytes.
             let ip = Ipv4Addr::from(unsafe { sin.sin_addr.S_un.S_addr }.to_ne_bytes());
-            Ok(SocketAddr::V4(SocketAddrV4::new(ip, u16::from_be(sin.sin_port))))
+            Ok(SocketAddr::V4(SocketAddrV4::new(
+                ip,
+                u16::from_be(sin.sin_port),
+            )))
         }
         AF_INET6 => {
             // SAFETY: as above, for SOCKADDR_IN6.
             let sin6 = unsafe { &*(storage as *const SOCKADDR_STORAGE).cast::<SOCKADDR_IN6>() };
             // SAFETY: every member of these unions is plain data.
-            let (ip, scope) = unsafe { (Ipv6Addr::from(sin6.sin6_addr.u.Byte), sin6.Anonymous.sin6_scope_id) };
+            let (ip, scope) = unsafe {
+                (
+                    Ipv6Addr::from(sin6.sin6_addr.u.Byte),
+                    sin6.Anonymous.sin6_scope_id,
+                )
+            };
             Ok(SocketAddr::V6(SocketAddrV6::new(
                 ip,
                 u16::from_be(sin6.sin6_port),

@@ -375,7 +375,9 @@ impl SelectorInner {
             port,
             update_queue: Mutex::new(VecDeque::new()),
             is_polling: AtomicBool::new(false),
-            entries: Mutex::new(Entries(vec![OVERLAPPED_ENTRY::default(); ENTRIES].into_boxed_slice())),
+            entries: Mutex::new(Entries(
+                vec![OVERLAPPED_ENTRY::default(); ENTRIES].into_boxed_slice(),
+            )),
             id: next_selector_id(),
         })
     }
@@ -427,7 +429,12 @@ impl SelectorInner {
     }
 
     /// Turns dequeued packets into events; returns how many were added.
-    fn feed(&self, events: &mut Events, entries: &[OVERLAPPED_ENTRY], report: bool) -> io::Result<usize> {
+    fn feed(
+        &self,
+        events: &mut Events,
+        entries: &[OVERLAPPED_ENTRY],
+        report: bool,
+    ) -> io::Result<usize> {
         let mut added = 0;
         let mut error = None;
         for entry in entries {
@@ -435,7 +442,9 @@ impl SelectorInner {
                 WAKER_KEY => {
                     // SAFETY: packets with this key are posted by
                     // `Waker::wake` and each is dequeued once.
-                    match unsafe { super::waker::on_dequeue(&self.port, entry.lpOverlapped, report) } {
+                    match unsafe {
+                        super::waker::on_dequeue(&self.port, entry.lpOverlapped, report)
+                    } {
                         Ok(Some(event)) => {
                             events.push(event);
                             added += 1;
@@ -451,7 +460,8 @@ impl SelectorInner {
                     // request whose context is a reference made by
                     // `Arc::into_raw` in `SockState::update`; each packet
                     // arrives once, so the reference is taken back once.
-                    let sock = unsafe { Arc::from_raw(entry.lpOverlapped.cast::<Mutex<SockState>>()) };
+                    let sock =
+                        unsafe { Arc::from_raw(entry.lpOverlapped.cast::<Mutex<SockState>>()) };
                     let (event, requeue) = {
                         let mut state = lock(&sock);
                         let event = state.feed_event(report);
@@ -470,7 +480,8 @@ impl SelectorInner {
                 super::named_pipe::PIPE_KEY => {
                     // SAFETY: packets with this key come from the named
                     // pipe module, each dequeued once.
-                    if let Some(event) = unsafe { super::named_pipe::on_completion(entry, report) } {
+                    if let Some(event) = unsafe { super::named_pipe::on_completion(entry, report) }
+                    {
                         events.push(event);
                         added += 1;
                     }
@@ -491,7 +502,11 @@ impl SelectorInner {
             let res = {
                 let mut state = lock(&sock);
                 state.queued = false;
-                let res = if state.delete_pending { Ok(()) } else { state.update(&sock) };
+                let res = if state.delete_pending {
+                    Ok(())
+                } else {
+                    state.update(&sock)
+                };
                 if res.is_err() {
                     // Stays queued: retried on the next call.
                     state.queued = true;
@@ -557,7 +572,8 @@ impl SelectorInner {
         let covered = {
             let mut state = lock(sock);
             state.user_evts |= interests_to_afd(registered) & interests_to_afd(blocked);
-            state.status == PollStatus::Pending && state.user_evts & KNOWN_FLAGS & !state.pending_evts == 0
+            state.status == PollStatus::Pending
+                && state.user_evts & KNOWN_FLAGS & !state.pending_evts == 0
         };
         if covered {
             Ok(())
@@ -577,7 +593,11 @@ impl Drop for SelectorInner {
         // Take back the references held by packets already queued (the
         // requests still in flight keep theirs: the driver may yet write
         // to that memory).
-        let entries = &mut self.entries.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner).0;
+        let entries = &mut self
+            .entries
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0;
         loop {
             let n = match self.port.get_many(entries, Some(Duration::ZERO)) {
                 Ok(n) if n > 0 => n,
@@ -586,7 +606,8 @@ impl Drop for SelectorInner {
             for entry in &entries[..n] {
                 if entry.lpCompletionKey == AFD_KEY {
                     // SAFETY: as in `feed`: one packet, one reference.
-                    let sock = unsafe { Arc::from_raw(entry.lpOverlapped.cast::<Mutex<SockState>>()) };
+                    let sock =
+                        unsafe { Arc::from_raw(entry.lpOverlapped.cast::<Mutex<SockState>>()) };
                     lock(&sock).mark_delete();
                 } else if entry.lpCompletionKey == WAKER_KEY {
                     // SAFETY: as in `feed`: one packet, one reference.
@@ -607,7 +628,12 @@ impl Drop for SelectorInner {
 /// (which would otherwise hand the driver a handle it does not own).
 fn base_socket(socket: RawSocket) -> io::Result<RawSocket> {
     let mut last_err = None;
-    for ioctl in [SIO_BASE_HANDLE, SIO_BSP_HANDLE_SELECT, SIO_BSP_HANDLE_POLL, SIO_BSP_HANDLE] {
+    for ioctl in [
+        SIO_BASE_HANDLE,
+        SIO_BSP_HANDLE_SELECT,
+        SIO_BSP_HANDLE_POLL,
+        SIO_BSP_HANDLE,
+    ] {
         let mut base: SOCKET = 0;
         let mut bytes = 0u32;
         // SAFETY: the output buffer is a live SOCKET of the stated size;
@@ -665,7 +691,9 @@ impl fmt::Debug for Selector {
 
 impl SelectorApi for Selector {
     fn new() -> io::Result<Selector> {
-        SelectorInner::new().map(|inner| Selector { inner: Arc::new(inner) })
+        SelectorInner::new().map(|inner| Selector {
+            inner: Arc::new(inner),
+        })
     }
 
     fn try_clone(&self) -> io::Result<Selector> {

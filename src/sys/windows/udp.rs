@@ -9,12 +9,14 @@
 
 use std::net::SocketAddr;
 use std::ops::Deref;
-use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket, FromRawSocket, IntoRawSocket, RawSocket};
+use std::os::windows::io::{
+    AsRawSocket, AsSocket, BorrowedSocket, FromRawSocket, IntoRawSocket, RawSocket,
+};
 use std::{fmt, io, mem};
 
 use windows_sys::Win32::Networking::WinSock::{
-    self, IPPROTO_IPV6, IPV6_V6ONLY, MSG_PEEK, SOCKADDR_STORAGE, SOCKET_ERROR, SOCK_DGRAM, WSAEMSGSIZE,
-    WSAESHUTDOWN,
+    self, IPPROTO_IPV6, IPV6_V6ONLY, MSG_PEEK, SOCKADDR_STORAGE, SOCKET_ERROR, SOCK_DGRAM,
+    WSAEMSGSIZE, WSAESHUTDOWN,
 };
 
 use super::net::{last_error, new_socket, raw, socket_addr, to_socket_addr};
@@ -64,7 +66,14 @@ impl UdpSocket {
     fn recv_flags(&self, buf: &mut [u8], flags: i32) -> io::Result<usize> {
         let cap = i32::try_from(buf.len()).unwrap_or(i32::MAX);
         // SAFETY: `buf` is writable for `cap` bytes.
-        let n = unsafe { WinSock::recv(raw(self.inner.as_raw_socket()), buf.as_mut_ptr(), cap, flags) };
+        let n = unsafe {
+            WinSock::recv(
+                raw(self.inner.as_raw_socket()),
+                buf.as_mut_ptr(),
+                cap,
+                flags,
+            )
+        };
         received(n, cap)
     }
 }

@@ -48,7 +48,9 @@ impl WakerApi for Waker {
         if self.state.queued.swap(true, Ordering::SeqCst) {
             return Ok(());
         }
-        let packet = Arc::into_raw(Arc::clone(&self.state)).cast_mut().cast::<OVERLAPPED>();
+        let packet = Arc::into_raw(Arc::clone(&self.state))
+            .cast_mut()
+            .cast::<OVERLAPPED>();
         if let Err(err) = self.port.post(WAKER_KEY, packet) {
             // Not queued: take the reference back and allow a retry.
             // SAFETY: `packet` came from `Arc::into_raw` just above and the

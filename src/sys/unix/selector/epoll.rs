@@ -119,15 +119,25 @@ impl Selector {
     }
 
     #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
-    pub(crate) fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+    pub(crate) fn reregister(
+        &self,
+        fd: RawFd,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         self.ctl(libc::EPOLL_CTL_MOD, fd, token, interests)
     }
 
     #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
     pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
         // SAFETY: a null event pointer is allowed for EPOLL_CTL_DEL (Linux >= 2.6.9).
-        syscall!(epoll_ctl(self.ep.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()))
-            .map(|_| ())
+        syscall!(epoll_ctl(
+            self.ep.as_raw_fd(),
+            libc::EPOLL_CTL_DEL,
+            fd,
+            std::ptr::null_mut()
+        ))
+        .map(|_| ())
     }
 
     fn ctl(&self, op: libc::c_int, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {

@@ -11,24 +11,24 @@ use crate::sys::timeout_millis;
 
 #[cfg(mio_selector = "epoll")]
 mod epoll;
-#[cfg(mio_selector = "epoll")]
-pub(crate) use self::epoll::{Event, Events, Selector};
 #[cfg(all(mio_selector = "epoll", any(feature = "net", feature = "os-ext")))]
 pub(crate) use self::epoll::IoSourceState;
+#[cfg(mio_selector = "epoll")]
+pub(crate) use self::epoll::{Event, Events, Selector};
 
 #[cfg(mio_selector = "kqueue")]
 mod kqueue;
-#[cfg(mio_selector = "kqueue")]
-pub(crate) use self::kqueue::{Event, Events, Selector};
 #[cfg(all(mio_selector = "kqueue", any(feature = "net", feature = "os-ext")))]
 pub(crate) use self::kqueue::IoSourceState;
+#[cfg(mio_selector = "kqueue")]
+pub(crate) use self::kqueue::{Event, Events, Selector};
 
 #[cfg(mio_selector = "poll")]
 mod poll;
-#[cfg(mio_selector = "poll")]
-pub(crate) use self::poll::{Event, Events, Selector};
 #[cfg(all(mio_selector = "poll", any(feature = "net", feature = "os-ext")))]
 pub(crate) use self::poll::IoSourceState;
+#[cfg(mio_selector = "poll")]
+pub(crate) use self::poll::{Event, Events, Selector};
 
 /// Per-source state of the kernel-side selectors (epoll, kqueue): none.
 #[cfg(any(mio_selector = "epoll", mio_selector = "kqueue"))]
@@ -57,10 +57,7 @@ pub(crate) fn wait_readable(fd: RawFd, timeout: Option<Duration>) -> io::Result<
 }
 
 /// Formats `bits` as `NAME | NAME` (plus the raw user data) for `{:#?}`.
-#[cfg_attr(
-    mio_selector = "kqueue",
-    allow(dead_code)
-)]
+#[cfg_attr(mio_selector = "kqueue", allow(dead_code))]
 pub(crate) fn debug_flags(
     f: &mut fmt::Formatter<'_>,
     bits: libc::c_int,

@@ -199,7 +199,12 @@ impl Selector {
         })
     }
 
-    pub(crate) fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+    pub(crate) fn reregister(
+        &self,
+        fd: RawFd,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         self.state.change(|fds| {
             let i = fds.find(fd)?;
             fds.entries[i].token = token;
@@ -407,7 +412,6 @@ impl Fds {
             )
         })
     }
-
 }
 
 fn interests_to_poll(interests: Interest) -> libc::c_short {
@@ -492,7 +496,12 @@ impl EventApi for Event {
             (libc::POLLRDHUP, "POLLRDHUP"),
         ];
         let names = names.map(|(bit, name)| (libc::c_int::from(bit), name));
-        super::debug_flags(f, libc::c_int::from(self.revents), &names, self.token.0 as u64)
+        super::debug_flags(
+            f,
+            libc::c_int::from(self.revents),
+            &names,
+            self.token.0 as u64,
+        )
     }
 }
 

@@ -39,10 +39,16 @@ impl IoSourceState {
         interests: Interest,
         io: &T,
     ) -> io::Result<()> {
-        registry.selector().reregister(io.raw_fd(), token, interests)
+        registry
+            .selector()
+            .reregister(io.raw_fd(), token, interests)
     }
 
-    pub(crate) fn deregister<T: Selectable>(&mut self, registry: &Registry, io: &T) -> io::Result<()> {
+    pub(crate) fn deregister<T: Selectable>(
+        &mut self,
+        registry: &Registry,
+        io: &T,
+    ) -> io::Result<()> {
         registry.selector().deregister(io.raw_fd())
     }
 }

@@ -37,7 +37,10 @@ pub fn lookup_host(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
     if host.is_empty() || host.contains('\0') {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "invalid host name"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "invalid host name",
+        ));
     }
     let resolved = host::getaddrinfo(host, MAX_RESULTS).map_err(|errno| {
         // Preview-1 errnos stop at 76; WasmEdge numbers its getaddrinfo
@@ -47,7 +50,10 @@ pub fn lookup_host(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
         } else {
             io::Error::new(
                 io::ErrorKind::NotFound,
-                format!("failed to look up `{host}` (WasmEdge getaddrinfo error {})", errno.0),
+                format!(
+                    "failed to look up `{host}` (WasmEdge getaddrinfo error {})",
+                    errno.0
+                ),
             )
         }
     })?;
@@ -83,7 +89,12 @@ fn to_socket_addr(entry: &ResolvedAddr, port: u16) -> Option<SocketAddr> {
         } else {
             0
         };
-        Some(SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(ip), port, 0, scope)))
+        Some(SocketAddr::V6(SocketAddrV6::new(
+            Ipv6Addr::from(ip),
+            port,
+            0,
+            scope,
+        )))
     } else {
         None
     }

@@ -72,7 +72,10 @@ pub(crate) const EMPTY_EVENT: HostEvent = HostEvent {
 /// If `out` is shorter than `subs` (the host may write one event per
 /// subscription).
 pub(crate) fn poll(subs: &[Subscription], out: &mut [HostEvent]) -> Result<usize, Errno> {
-    assert!(out.len() >= subs.len(), "poll_oneoff output buffer too small");
+    assert!(
+        out.len() >= subs.len(),
+        "poll_oneoff output buffer too small"
+    );
     let count = u32::try_from(subs.len()).map_err(|_| Errno::INVAL)?;
     // SAFETY: `subs` is readable for `count` subscriptions and `out` writable
     // for at least `count` events, for the duration of the call.
@@ -111,7 +114,10 @@ impl RecvFlags {
     pub(crate) const PEEK: RecvFlags = RecvFlags(p1::Riflags::RECV_PEEK);
 }
 
-fn iovecs<'a>(bufs: impl Iterator<Item = &'a mut [u8]>, array: &mut [p1::Iovec; MAX_IOVECS]) -> usize {
+fn iovecs<'a>(
+    bufs: impl Iterator<Item = &'a mut [u8]>,
+    array: &mut [p1::Iovec; MAX_IOVECS],
+) -> usize {
     let mut n = 0;
     for buf in bufs.take(MAX_IOVECS) {
         array[n] = p1::Iovec {
@@ -123,7 +129,10 @@ fn iovecs<'a>(bufs: impl Iterator<Item = &'a mut [u8]>, array: &mut [p1::Iovec; 
     n
 }
 
-fn ciovecs<'a>(bufs: impl Iterator<Item = &'a [u8]>, array: &mut [p1::Ciovec; MAX_IOVECS]) -> usize {
+fn ciovecs<'a>(
+    bufs: impl Iterator<Item = &'a [u8]>,
+    array: &mut [p1::Ciovec; MAX_IOVECS],
+) -> usize {
     let mut n = 0;
     for buf in bufs.take(MAX_IOVECS) {
         array[n] = p1::Ciovec {
@@ -157,7 +166,10 @@ pub(crate) fn recv<'a>(
     // mutably for this call.
     let result = unsafe { p1::sock_recv(fd_of(fd), &array[..n], flags.0) }.map_err(error);
     let (len, roflags) = result?;
-    Ok((len as usize, roflags.contains(p1::Roflags::RECV_DATA_TRUNCATED)))
+    Ok((
+        len as usize,
+        roflags.contains(p1::Roflags::RECV_DATA_TRUNCATED),
+    ))
 }
 
 /// `sock_send` from `bufs`; returns the byte count.
@@ -201,8 +213,7 @@ mod wasmedge {
 
     use super::super::wasmedge_sock as ws;
     use super::{
-        ciovecs, error, fd_of, iovecs, p1, RecvFlags, EMPTY_CIOVEC, EMPTY_IOVEC,
-        MAX_IOVECS,
+        ciovecs, error, fd_of, iovecs, p1, RecvFlags, EMPTY_CIOVEC, EMPTY_IOVEC, MAX_IOVECS,
     };
 
     pub(crate) use ws::{AddressFamily, SockOptSo, SockType};
@@ -253,14 +264,20 @@ mod wasmedge {
     }
 
     /// `sock_send_to_v2` of `buf` to `addr`:`port`.
-    pub(crate) fn send_to(fd: RawFd, buf: &[u8], addr: &mut AddrStorage, port: u16) -> io::Result<usize> {
+    pub(crate) fn send_to(
+        fd: RawFd,
+        buf: &[u8],
+        addr: &mut AddrStorage,
+        port: u16,
+    ) -> io::Result<usize> {
         let mut array = [EMPTY_CIOVEC; MAX_IOVECS];
         let n = ciovecs(std::iter::once(buf), &mut array);
         let address = addr.address();
         // SAFETY: the ciovec points at `buf` and `address` at the storage,
         // both alive for the call.
-        let result = unsafe { ws::sock_send_to_v2(fd_of(fd), &array[..n], &address, u32::from(port), 0) }
-            .map_err(error);
+        let result =
+            unsafe { ws::sock_send_to_v2(fd_of(fd), &array[..n], &address, u32::from(port), 0) }
+                .map_err(error);
         Ok(result? as usize)
     }
 
@@ -326,8 +343,16 @@ mod wasmedge {
         let mut value = [0u8; 4];
         let mut len: u32 = 4;
         // SAFETY: `value` is writable for `len` bytes and `len` is writable.
-        unsafe { ws::sock_getsockopt(fd_of(fd), ws::SockOptLevel::SOL_SOCKET, name, value.as_mut_ptr(), &mut len) }
-            .map_err(error)?;
+        unsafe {
+            ws::sock_getsockopt(
+                fd_of(fd),
+                ws::SockOptLevel::SOL_SOCKET,
+                name,
+                value.as_mut_ptr(),
+                &mut len,
+            )
+        }
+        .map_err(error)?;
         Ok(i32::from_le_bytes(value))
     }
 
@@ -335,8 +360,16 @@ mod wasmedge {
     pub(crate) fn setsockopt_int(fd: RawFd, name: SockOptSo, value: i32) -> io::Result<()> {
         let value = value.to_le_bytes();
         // SAFETY: `value` is readable for 4 bytes.
-        unsafe { ws::sock_setsockopt(fd_of(fd), ws::SockOptLevel::SOL_SOCKET, name, value.as_ptr(), 4) }
-            .map_err(error)
+        unsafe {
+            ws::sock_setsockopt(
+                fd_of(fd),
+                ws::SockOptLevel::SOL_SOCKET,
+                name,
+                value.as_ptr(),
+                4,
+            )
+        }
+        .map_err(error)
     }
 
     /// One resolved address from `getaddrinfo`: family and the raw

@@ -43,19 +43,19 @@ mod host;
 mod selector;
 mod waker;
 
-pub(crate) use self::selector::{Event, Events, Selector};
 #[cfg(feature = "net")]
 pub(crate) use self::selector::IoSourceState;
+pub(crate) use self::selector::{Event, Events, Selector};
 pub(crate) use self::waker::Waker;
 
 #[cfg(feature = "net")]
 mod net;
 #[cfg(feature = "net")]
+mod std_impls;
+#[cfg(feature = "net")]
 pub(crate) mod tcp;
 #[cfg(feature = "net")]
 pub(crate) mod udp;
-#[cfg(feature = "net")]
-mod std_impls;
 
 #[cfg(feature = "wasmedge")]
 pub(crate) mod dns;

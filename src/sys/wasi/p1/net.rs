@@ -49,7 +49,12 @@ impl Socket {
     }
 
     pub(crate) fn recv_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
-        host::recv(self.fd(), bufs.iter_mut().map(|b| &mut **b), host::RecvFlags::NONE).map(|(n, _)| n)
+        host::recv(
+            self.fd(),
+            bufs.iter_mut().map(|b| &mut **b),
+            host::RecvFlags::NONE,
+        )
+        .map(|(n, _)| n)
     }
 
     pub(crate) fn send(&self, buf: &[u8]) -> io::Result<usize> {
@@ -67,7 +72,6 @@ impl Socket {
             Shutdown::Both => host::shutdown(self.fd(), true, true),
         }
     }
-
 }
 
 impl From<OwnedFd> for Socket {
@@ -154,7 +158,12 @@ mod wasmedge {
         } else if family == u16::from(AddressFamily::INET6.0) {
             let mut ip = [0u8; 16];
             ip.copy_from_slice(&storage.0[2..18]);
-            Ok(SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(ip), port, 0, 0)))
+            Ok(SocketAddr::V6(SocketAddrV6::new(
+                Ipv6Addr::from(ip),
+                port,
+                0,
+                0,
+            )))
         } else {
             Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -226,7 +235,11 @@ mod wasmedge {
             host::send_to(self.fd(), buf, &mut storage, port)
         }
 
-        pub(crate) fn recv_from(&self, buf: &mut [u8], flags: host::RecvFlags) -> io::Result<(usize, SocketAddr)> {
+        pub(crate) fn recv_from(
+            &self,
+            buf: &mut [u8],
+            flags: host::RecvFlags,
+        ) -> io::Result<(usize, SocketAddr)> {
             let mut storage = AddrStorage::zeroed();
             let (n, raw_port) = host::recv_from(self.fd(), buf, &mut storage, flags)?;
             Ok((n, from_storage(&storage, recv_from_port(raw_port))?))

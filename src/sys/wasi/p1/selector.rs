@@ -39,7 +39,6 @@ use super::host::{self, Errno, Eventrwflags, Eventtype, HostEvent, Subscription}
 use crate::sys::{next_selector_id, EventApi, SelectorApi};
 use crate::{Interest, Token};
 
-
 const READABLE: u8 = 1 << 0;
 const WRITABLE: u8 = 1 << 1;
 const ERROR: u8 = 1 << 2;
@@ -169,7 +168,9 @@ impl Entry {
 
 impl fmt::Debug for Selector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Selector").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("Selector")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -340,7 +341,11 @@ impl State {
             if ev.error != Errno::SUCCESS {
                 flags |= ERROR;
             }
-            if ev.fd_readwrite.flags.contains(Eventrwflags::FD_READWRITE_HANGUP) {
+            if ev
+                .fd_readwrite
+                .flags
+                .contains(Eventrwflags::FD_READWRITE_HANGUP)
+            {
                 flags |= if write { WRITE_CLOSED } else { READ_CLOSED };
             }
             if write {
@@ -440,7 +445,12 @@ impl Selector {
         Ok(())
     }
 
-    pub(crate) fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+    pub(crate) fn reregister(
+        &self,
+        fd: RawFd,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         let mut state = self.lock();
         let i = state.find(fd)?;
         let entry = &mut state.entries[i];

@@ -106,7 +106,6 @@ impl TcpListener {
     pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.socket.take_error()
     }
-
 }
 
 impl TcpStream {
@@ -146,7 +145,6 @@ impl TcpStream {
     pub(crate) fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.socket.recv(buf, RecvFlags::PEEK)
     }
-
 }
 
 impl Read for &TcpStream {

@@ -170,7 +170,6 @@ impl UdpSocket {
     pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.socket.take_error()
     }
-
 }
 
 impl AsRawFd for UdpSocket {
@@ -202,6 +201,8 @@ impl FromRawFd for UdpSocket {
 
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UdpSocket").field("fd", &self.socket.fd()).finish()
+        f.debug_struct("UdpSocket")
+            .field("fd", &self.socket.fd())
+            .finish()
     }
 }

@@ -21,7 +21,9 @@ pub(crate) use self::generated::wasi::io::poll::Pollable;
 pub(crate) use self::generated::wasi::io::streams::{InputStream, OutputStream, StreamError};
 pub(crate) use self::generated::wasi::sockets::instance_network::instance_network;
 #[cfg(feature = "net")]
-pub(crate) use self::generated::wasi::sockets::ip_name_lookup::{resolve_addresses, ResolveAddressStream};
+pub(crate) use self::generated::wasi::sockets::ip_name_lookup::{
+    resolve_addresses, ResolveAddressStream,
+};
 pub(crate) use self::generated::wasi::sockets::network::{
     ErrorCode, IpAddress, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, Ipv6SocketAddress,
 };

@@ -158,7 +158,10 @@ impl Drop for Descriptor {
 
 /// The function table wasi-libc gives its TCP (or UDP) descriptors, found
 /// once from a probe descriptor.
-fn vtable_of(cache: &AtomicUsize, probe: impl FnOnce() -> io::Result<Descriptor>) -> io::Result<usize> {
+fn vtable_of(
+    cache: &AtomicUsize,
+    probe: impl FnOnce() -> io::Result<Descriptor>,
+) -> io::Result<usize> {
     let cached = cache.load(Ordering::Relaxed);
     if cached != 0 {
         return Ok(cached);
@@ -246,9 +249,12 @@ impl TcpDescriptor {
     /// # Safety
     ///
     /// `fd` must be an open descriptor the caller owns.
-    pub(crate) unsafe fn from_raw(fd: c_int) -> io::Result<(TcpDescriptor, Borrowed<TcpSocket>, TcpState)> {
+    pub(crate) unsafe fn from_raw(
+        fd: c_int,
+    ) -> io::Result<(TcpDescriptor, Borrowed<TcpSocket>, TcpState)> {
         let vtable = vtable_of(&TCP_VTABLE, || {
-            let socket = create_tcp_socket(IpAddressFamily::Ipv4).map_err(super::bindings::error)?;
+            let socket =
+                create_tcp_socket(IpAddressFamily::Ipv4).map_err(super::bindings::error)?;
             TcpDescriptor::new(socket).map(|(d, _)| d.0)
         })?;
         // SAFETY: the caller's contract.
@@ -350,7 +356,10 @@ impl TcpDescriptor {
 pub(crate) struct UdpDescriptor(Descriptor);
 
 /// The datagram streams a UDP descriptor holds, borrowed.
-pub(crate) type UdpStreams = (Borrowed<IncomingDatagramStream>, Borrowed<OutgoingDatagramStream>);
+pub(crate) type UdpStreams = (
+    Borrowed<IncomingDatagramStream>,
+    Borrowed<OutgoingDatagramStream>,
+);
 
 impl UdpDescriptor {
     pub(crate) fn new(socket: UdpSocket) -> io::Result<(UdpDescriptor, Borrowed<UdpSocket>)> {
@@ -388,7 +397,8 @@ impl UdpDescriptor {
         fd: c_int,
     ) -> io::Result<(UdpDescriptor, Borrowed<UdpSocket>, Option<UdpStreams>, bool)> {
         let vtable = vtable_of(&UDP_VTABLE, || {
-            let socket = create_udp_socket(IpAddressFamily::Ipv4).map_err(super::bindings::error)?;
+            let socket =
+                create_udp_socket(IpAddressFamily::Ipv4).map_err(super::bindings::error)?;
             UdpDescriptor::new(socket).map(|(d, _)| d.0)
         })?;
         // SAFETY: the caller's contract.
@@ -439,7 +449,11 @@ impl UdpDescriptor {
         // SAFETY: our descriptor's struct has the checked layout; it takes
         // ownership of both handles.
         unsafe {
-            (*data).tag = if connected { UDP_CONNECTED } else { UDP_BOUND_STREAMING };
+            (*data).tag = if connected {
+                UDP_CONNECTED
+            } else {
+                UDP_BOUND_STREAMING
+            };
             (*data).streams = [i, 0, o, 0];
             (
                 Borrowed::new(IncomingDatagramStream::from_handle(i)),

@@ -6,7 +6,10 @@ use std::net::IpAddr;
 use std::rc::Rc;
 use std::{fmt, io};
 
-use super::bindings::{error, instance_network, ip_from_wasi, resolve_addresses, ErrorCode, Pollable, ResolveAddressStream};
+use super::bindings::{
+    error, instance_network, ip_from_wasi, resolve_addresses, ErrorCode, Pollable,
+    ResolveAddressStream,
+};
 use super::io_source::{Blocked, PollSource, Selectable, READ};
 use super::Shared;
 use crate::io_source::IoSource;
@@ -77,11 +80,21 @@ impl NameResolver {
 }
 
 impl event::Source for NameResolver {
-    fn register(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+    fn register(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         self.inner.register(registry, token, interests)
     }
 
-    fn reregister(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+    fn reregister(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         self.inner.reregister(registry, token, interests)
     }
 
@@ -142,7 +155,11 @@ impl PollSource for LookupInner {
             return None;
         }
         let mut ready = self.ready.borrow_mut();
-        Some(ready.get_or_insert_with(|| self.stream.subscribe()).handle())
+        Some(
+            ready
+                .get_or_insert_with(|| self.stream.subscribe())
+                .handle(),
+        )
     }
 
     fn take_blocked(&self) -> u8 {

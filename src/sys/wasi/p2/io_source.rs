@@ -179,7 +179,11 @@ impl IoSourceState {
         }
     }
 
-    pub(crate) fn deregister<T: Selectable>(&mut self, registry: &Registry, _: &T) -> io::Result<()> {
+    pub(crate) fn deregister<T: Selectable>(
+        &mut self,
+        registry: &Registry,
+        _: &T,
+    ) -> io::Result<()> {
         match &self.registration {
             Some(reg) if reg.selector.same_as(registry.selector()) => {
                 if let Some(reg) = self.registration.take() {

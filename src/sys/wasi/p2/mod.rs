@@ -49,11 +49,11 @@ pub(crate) mod wasi_ext {
     pub use super::dns::NameResolver;
 }
 #[cfg(feature = "net")]
+mod std_impls;
+#[cfg(feature = "net")]
 pub(crate) mod tcp;
 #[cfg(feature = "net")]
 pub(crate) mod udp;
-#[cfg(feature = "net")]
-mod std_impls;
 
 /// A reference-counted value shared by the handles of this backend (a
 /// source and the selector it is registered with).

@@ -29,9 +29,7 @@ use std::time::Duration;
 use std::{fmt, io};
 
 use super::bindings::{handle_block, handle_ready, monotonic_clock, poll_handles};
-use super::io_source::{
-    interest_bits, PollSource, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED,
-};
+use super::io_source::{interest_bits, PollSource, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED};
 use super::Shared;
 use crate::sys::{next_selector_id, EventApi, SelectorApi};
 use crate::{Interest, Token};
@@ -134,7 +132,9 @@ impl SelectorApi for Selector {
         regs.claims.clear();
         for (i, &handle) in regs.handles.iter().enumerate() {
             let (slot, direction) = regs.owners[i];
-            let suspect = regs.entries[slot].as_ref().is_some_and(|e| e.suspect & direction != 0);
+            let suspect = regs.entries[slot]
+                .as_ref()
+                .is_some_and(|e| e.suspect & direction != 0);
             if handle_ready(handle) {
                 if suspect {
                     regs.claims.push(i as u32);
@@ -215,8 +215,12 @@ impl SelectorApi for Selector {
             }
         }
         for &i in ready.iter() {
-            let Some(&(slot, _)) = owners.get(i as usize) else { continue };
-            let Some(entry) = &mut entries[slot] else { continue };
+            let Some(&(slot, _)) = owners.get(i as usize) else {
+                continue;
+            };
+            let Some(entry) = &mut entries[slot] else {
+                continue;
+            };
             if entry.pending == 0 {
                 continue; // already reported (both directions were ready)
             }
@@ -253,7 +257,12 @@ impl Selector {
         self.state.ptr_eq(&other.state)
     }
 
-    pub(crate) fn add(&self, source: Shared<dyn PollSource>, token: Token, interests: Interest) -> usize {
+    pub(crate) fn add(
+        &self,
+        source: Shared<dyn PollSource>,
+        token: Token,
+        interests: Interest,
+    ) -> usize {
         let bits = interest_bits(interests);
         let entry = Entry {
             token,
@@ -339,7 +348,9 @@ impl Selector {
 
 impl fmt::Debug for Selector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Selector").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("Selector")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 

@@ -22,9 +22,9 @@ use std::rc::Rc;
 use std::{cmp, fmt};
 
 use super::bindings::{
-    create_tcp_socket, error, family_of, monotonic_clock, poll_handles, HOST, from_wasi, instance_network, stream_error, to_wasi,
-    unsupported, ErrorCode, InputStream, OutputStream, Pollable, ShutdownType, StreamError,
-    TcpSocket,
+    create_tcp_socket, error, family_of, from_wasi, instance_network, monotonic_clock,
+    poll_handles, stream_error, to_wasi, unsupported, ErrorCode, InputStream, OutputStream,
+    Pollable, ShutdownType, StreamError, TcpSocket, HOST,
 };
 use super::descriptor::{Borrowed, TcpDescriptor, TcpState};
 use super::io_source::{
@@ -34,11 +34,16 @@ use super::Shared;
 
 /// Runs a `finish-*` call until it stops returning `would-block`, waiting
 /// on the socket's pollable in between.
-fn finish_blocking<T>(socket: &TcpSocket, mut f: impl FnMut() -> Result<T, ErrorCode>) -> io::Result<T> {
+fn finish_blocking<T>(
+    socket: &TcpSocket,
+    mut f: impl FnMut() -> Result<T, ErrorCode>,
+) -> io::Result<T> {
     let mut pollable = None;
     loop {
         match f() {
-            Err(ErrorCode::WouldBlock) => pollable.get_or_insert_with(|| socket.subscribe()).block(),
+            Err(ErrorCode::WouldBlock) => {
+                pollable.get_or_insert_with(|| socket.subscribe()).block()
+            }
             result => return result.map_err(error),
         }
     }
@@ -61,7 +66,9 @@ pub(crate) fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
     let network = instance_network();
     let socket = create_tcp_socket(family_of(&addr)).map_err(error)?;
     let (desc, socket) = TcpDescriptor::new(socket)?;
-    socket.start_connect(&network, to_wasi(addr)).map_err(error)?;
+    socket
+        .start_connect(&network, to_wasi(addr))
+        .map_err(error)?;
     desc.set_connecting();
     // Some hosts (wasmtime) only start the connection when it is first
     // polled; a `finish-connect` right away sends the SYN now, as
@@ -192,7 +199,11 @@ impl TcpListener {
     }
 
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.socket.local_address().map(from_wasi).map_err(error)
+        self.inner
+            .socket
+            .local_address()
+            .map(from_wasi)
+            .map_err(error)
     }
 
     pub(crate) fn set_ttl(&self, ttl: u32) -> io::Result<()> {
@@ -217,7 +228,11 @@ impl PollSource for ListenerInner {
             return None;
         }
         let mut ready = self.ready.borrow_mut();
-        Some(ready.get_or_insert_with(|| self.socket.subscribe()).handle())
+        Some(
+            ready
+                .get_or_insert_with(|| self.socket.subscribe())
+                .handle(),
+        )
     }
 
     fn take_blocked(&self) -> u8 {
@@ -350,7 +365,10 @@ fn grace_wait(pollable: &Pollable) {
 }
 
 fn not_connected() -> io::Error {
-    io::Error::new(io::ErrorKind::NotConnected, "wasi:sockets: the socket is not connected")
+    io::Error::new(
+        io::ErrorKind::NotConnected,
+        "wasi:sockets: the socket is not connected",
+    )
 }
 
 impl TcpStream {
@@ -494,7 +512,10 @@ pub(crate) fn no_pending_error(what: &str) -> io::Error {
 
 fn set_hop_limit(socket: &TcpSocket, ttl: u32) -> io::Result<()> {
     let ttl = u8::try_from(ttl).map_err(|_| {
-        io::Error::new(io::ErrorKind::InvalidInput, "wasi:sockets: hop limit above 255")
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "wasi:sockets: hop limit above 255",
+        )
     })?;
     socket.set_hop_limit(ttl).map_err(error)
 }
@@ -632,14 +653,22 @@ impl PollSource for StreamInner {
             // connect is settled) stands for both directions.
             (None, _) | (_, Phase::Failed) => {
                 let socket = &conn.socket;
-                Some(conn.socket_ready.get_or_insert_with(|| socket.subscribe()).handle())
+                Some(
+                    conn.socket_ready
+                        .get_or_insert_with(|| socket.subscribe())
+                        .handle(),
+                )
             }
-            (Some((input, _)), _) if direction == READ => {
-                Some(conn.read_ready.get_or_insert_with(|| input.subscribe()).handle())
-            }
-            (Some((_, output)), _) => {
-                Some(conn.write_ready.get_or_insert_with(|| output.subscribe()).handle())
-            }
+            (Some((input, _)), _) if direction == READ => Some(
+                conn.read_ready
+                    .get_or_insert_with(|| input.subscribe())
+                    .handle(),
+            ),
+            (Some((_, output)), _) => Some(
+                conn.write_ready
+                    .get_or_insert_with(|| output.subscribe())
+                    .handle(),
+            ),
         }
     }
 

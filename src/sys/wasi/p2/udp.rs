@@ -32,7 +32,9 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
     let mut pollable = None;
     loop {
         match socket.finish_bind() {
-            Err(ErrorCode::WouldBlock) => pollable.get_or_insert_with(|| socket.subscribe()).block(),
+            Err(ErrorCode::WouldBlock) => {
+                pollable.get_or_insert_with(|| socket.subscribe()).block()
+            }
             result => break result.map_err(error)?,
         }
     }
@@ -136,7 +138,11 @@ impl UdpSocket {
     }
 
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.socket.local_address().map(from_wasi).map_err(error)
+        self.inner
+            .socket
+            .local_address()
+            .map(from_wasi)
+            .map_err(error)
     }
 
     pub(crate) fn peer_addr(&self) -> io::Result<SocketAddr> {
@@ -282,13 +288,20 @@ impl UdpSocket {
 
     pub(crate) fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         let ttl = u8::try_from(ttl).map_err(|_| {
-            io::Error::new(io::ErrorKind::InvalidInput, "wasi:sockets: hop limit above 255")
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "wasi:sockets: hop limit above 255",
+            )
         })?;
         self.inner.socket.set_unicast_hop_limit(ttl).map_err(error)
     }
 
     pub(crate) fn ttl(&self) -> io::Result<u32> {
-        self.inner.socket.unicast_hop_limit().map(u32::from).map_err(error)
+        self.inner
+            .socket
+            .unicast_hop_limit()
+            .map(u32::from)
+            .map_err(error)
     }
 
     pub(crate) fn join_multicast_v4(&self, _: &Ipv4Addr, _: &Ipv4Addr) -> io::Result<()> {
