@@ -12,6 +12,16 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 FEATURES="os-poll,net,os-ext"
+
+# clippy and rustfmt come with rustup's default profile; add them when the
+# toolchain was installed with a smaller one.
+if command -v rustup >/dev/null; then
+    for component in clippy rustfmt; do
+        if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+            rustup component add "$component"
+        fi
+    done
+fi
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export CARGO_INCREMENTAL=0
 
