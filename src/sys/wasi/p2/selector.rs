@@ -25,7 +25,7 @@
 #![cfg_attr(not(feature = "net"), allow(dead_code))]
 
 use std::cell::{Cell, RefCell};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use std::{fmt, io};
 
 use super::bindings::{handle_block, handle_ready, monotonic_clock, poll_handles};
@@ -101,6 +101,44 @@ impl SelectorApi for Selector {
     }
 
     fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        let deadline = match timeout {
+            Some(t) if !t.is_zero() => Instant::now().checked_add(t),
+            _ => None,
+        };
+        self.select_once(events, timeout)?;
+        if !events.is_empty() || events.capacity() == 0 || timeout == Some(Duration::ZERO) {
+            return Ok(());
+        }
+        // Woken for nothing the caller can see: wait again for what is left
+        // of the timeout, as a kernel selector would not have woken at all.
+        loop {
+            let left = match deadline {
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Ok(());
+                    }
+                    Some(deadline - now)
+                }
+                None => None,
+            };
+            self.select_once(events, left)?;
+            if !events.is_empty() {
+                return Ok(());
+            }
+        }
+    }
+
+    fn id(&self) -> usize {
+        self.id
+    }
+}
+
+impl Selector {
+    /// One pass: arm, wait (or not), report. It can come back with no
+    /// event when what fired settles to nothing (a finished connect of a
+    /// source that waits only for reading); `select` then waits again.
+    fn select_once(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
         let mut regs = self.state.registrations.borrow_mut();
         let regs = &mut *regs;
@@ -240,12 +278,6 @@ impl SelectorApi for Selector {
         Ok(())
     }
 
-    fn id(&self) -> usize {
-        self.id
-    }
-}
-
-impl Selector {
     pub(crate) fn clone_handle(&self) -> Selector {
         Selector {
             id: self.id,
