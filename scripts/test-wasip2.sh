@@ -4,6 +4,7 @@
 #             under wasmtime through .ci/wasmtime-runner.sh
 #   jco       the same test binaries under jco (Node.js)
 #   cross     a guest and a native (python3) peer across the boundary:
+#             examples/tcp_server under wasmtime with a native client, and
 #             16 MiB TCP echo both ways round, UDP echo; under wasmtime and
 #             under jco (wrapped in `timeout`: a hung host fails, not stalls)
 # Installs rustup's wasm32-wasip2 target, wasmtime 49 (PyPI) and jco (npm)
@@ -151,6 +152,21 @@ guest_tcp_server() {
     return $rc
 }
 
+# The crate's own tcp_server example (the one README runs natively) as a
+# guest: a native client exchanges 16 MiB with it, then the server is stopped.
+example_tcp_server() {
+    local runtime=$1 out rc
+    out=$(mktemp)
+    ECHO_WASM=$EXAMPLE_WASM start_guest_server "$runtime" "$out" 127.0.0.1:0 || { rm -f "$out"; return 1; }
+    timeout 120 python3 scripts/wasip2-peer.py tcp-client "$GUEST_PORT" $((16 * 1024 * 1024))
+    rc=$?
+    kill "$GUEST_PID" 2>/dev/null
+    wait "$GUEST_PID" 2>/dev/null
+    [ $rc -eq 0 ] || cat "$out"
+    rm -f "$out"
+    return $rc
+}
+
 guest_tcp_client() {
     local runtime=$1 bytes=$((16 * 1024 * 1024)) portfile rc peer port
     portfile=$(mktemp)
@@ -186,11 +202,13 @@ guest_udp_server() {
 
 suite_cross() {
     PASSED=0 FAILED=0
-    cargo build --release --target "$TARGET" --features os-poll,net --example wasi_echo || {
+    cargo build --release --target "$TARGET" --features os-poll,net --example wasi_echo --example tcp_server || {
         echo "wasip2 cross: 0 passed, 1 failed"
         return 1
     }
     ECHO_WASM=$ROOT/target/$TARGET/release/examples/wasi_echo.wasm
+    EXAMPLE_WASM=$ROOT/target/$TARGET/release/examples/tcp_server.wasm
+    cross_case "wasmtime: examples/tcp_server, native client, 16 MiB echo" example_tcp_server wasmtime
     cross_case "wasmtime guest TCP server, native client, 16 MiB echo" guest_tcp_server wasmtime
     cross_case "wasmtime guest TCP client, native server, 16 MiB echo" guest_tcp_client wasmtime
     cross_case "wasmtime guest UDP echo, native peer, 200 datagrams" guest_udp_server wasmtime
