@@ -219,38 +219,12 @@ suite_cross() {
     [ "$FAILED" -eq 0 ]
 }
 
-# tokio (newest 1.x, --cfg tokio_unstable) built against this crate: a
-# scratch crate named `mio` re-exports this crate's source so that
-# [patch.crates-io] can stand in for tokio's mio dependency.
+# tokio (newest 1.x, --cfg tokio_unstable) built against this crate through
+# the compat/mio shim (a package named `mio` that re-exports it), patched in
+# for tokio's mio dependency, as a user would.
 suite_tokio() {
     local dir=$ROOT/target/wasip2-tokio
-    mkdir -p "$dir/mio/src" "$dir/app/src"
-    # The shim's dependencies must be this crate's (see Cargo.toml).
-    cat >"$dir/mio/Cargo.toml" <<TOML
-[package]
-name = "mio"
-version = "1.2.99"
-edition = "2021"
-publish = false
-
-[lib]
-path = "$ROOT/src/lib.rs"
-
-[features]
-default = []
-os-poll = []
-os-ext = ["os-poll"]
-net = []
-
-[dependencies]
-log = { version = "0.4.8", optional = true }
-
-[target.'cfg(any(unix, target_os = "wasi"))'.dependencies]
-libc = "0.2.170"
-
-[target.'cfg(all(target_os = "wasi", target_env = "p2"))'.dependencies]
-wit-bindgen = { version = "0.63.0", default-features = false }
-TOML
+    mkdir -p "$dir/app"
     cat >"$dir/app/Cargo.toml" <<TOML
 [package]
 name = "wasip2-tokio-check"
@@ -266,7 +240,7 @@ path = "$ROOT/scripts/wasip2-tokio/main.rs"
 tokio = { version = "1", features = ["net", "rt", "macros", "io-util", "time"] }
 
 [patch.crates-io]
-mio = { path = "../mio" }
+mio = { path = "$ROOT/compat/mio" }
 
 [workspace]
 TOML
