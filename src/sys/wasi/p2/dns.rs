@@ -10,7 +10,7 @@ use super::bindings::{
     error, instance_network, ip_from_wasi, resolve_addresses, ErrorCode, Pollable,
     ResolveAddressStream,
 };
-use super::io_source::{Blocked, PollSource, Selectable, READ};
+use super::io_source::{PollSource, Selectable, READ};
 use super::Shared;
 use crate::io_source::IoSource;
 use crate::{event, Interest, Registry, Token};
@@ -65,7 +65,6 @@ impl NameResolver {
                     ready: RefCell::new(None),
                     stream,
                     found: RefCell::new(Some(Vec::new())),
-                    blocked: Blocked::default(),
                 }),
             }),
         })
@@ -75,7 +74,7 @@ impl NameResolver {
     /// [`WouldBlock`](io::ErrorKind::WouldBlock) until then. The answer is
     /// handed out once; later calls return an `InvalidInput` error.
     pub fn addresses(&self) -> io::Result<Vec<IpAddr>> {
-        self.inner.do_io(Lookup::addresses)
+        self.inner.do_read(Lookup::addresses)
     }
 }
 
@@ -119,7 +118,6 @@ struct LookupInner {
     stream: ResolveAddressStream,
     /// Addresses so far; `None` once handed out.
     found: RefCell<Option<Vec<IpAddr>>>,
-    blocked: Blocked,
 }
 
 impl Lookup {
@@ -136,10 +134,7 @@ impl Lookup {
             match inner.stream.resolve_next_address() {
                 Ok(Some(addr)) => list.push(ip_from_wasi(addr)),
                 Ok(None) => return Ok(found.take().unwrap_or_default()),
-                Err(ErrorCode::WouldBlock) => {
-                    inner.blocked.set(READ);
-                    return Err(io::ErrorKind::WouldBlock.into());
-                }
+                Err(ErrorCode::WouldBlock) => return Err(io::ErrorKind::WouldBlock.into()),
                 Err(code) => {
                     *found = None;
                     return Err(error(code));
@@ -160,10 +155,6 @@ impl PollSource for LookupInner {
                 .get_or_insert_with(|| self.stream.subscribe())
                 .handle(),
         )
-    }
-
-    fn take_blocked(&self) -> u8 {
-        self.blocked.take()
     }
 }
 

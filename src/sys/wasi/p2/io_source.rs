@@ -44,7 +44,13 @@ pub(crate) trait PollSource {
     fn pollable(&self, direction: u8) -> Option<u32>;
 
     /// The directions whose last operation returned `WouldBlock`, cleared.
-    fn take_blocked(&self) -> u8;
+    /// Only sources whose operations can block on another direction than
+    /// the one the portable layer names (a TCP read while the connect is
+    /// still pending waits for the connect) record anything; the others
+    /// leave it to the hint given to `do_io`.
+    fn take_blocked(&self) -> u8 {
+        0
+    }
 
     /// What to report for the ready `directions`, asked once per event:
     /// the directions to report (a source may withdraw one whose pollable

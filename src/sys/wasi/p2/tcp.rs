@@ -91,9 +91,7 @@ pub(crate) fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
 
 pub(crate) fn accept(listener: &TcpListener) -> io::Result<(TcpStream, SocketAddr)> {
     let inner = &*listener.inner;
-    let (socket, input, output) = inner
-        .blocked
-        .note(READ, inner.socket.accept().map_err(error))?;
+    let (socket, input, output) = inner.socket.accept().map_err(error)?;
     let addr = match socket.remote_address() {
         Ok(addr) => from_wasi(addr),
         Err(code) => {
@@ -168,7 +166,6 @@ pub(crate) struct TcpListener {
 struct ListenerInner {
     ready: RefCell<Option<Pollable>>,
     socket: Borrowed<TcpSocket>,
-    blocked: Blocked,
     fd: RawFd,
     desc: TcpDescriptor,
 }
@@ -179,7 +176,6 @@ impl TcpListener {
             inner: Shared::new(ListenerInner {
                 ready: RefCell::new(None),
                 socket,
-                blocked: Blocked::default(),
                 fd: desc.raw(),
                 desc,
             }),
@@ -233,10 +229,6 @@ impl PollSource for ListenerInner {
                 .get_or_insert_with(|| self.socket.subscribe())
                 .handle(),
         )
-    }
-
-    fn take_blocked(&self) -> u8 {
-        self.blocked.take()
     }
 }
 

@@ -21,7 +21,7 @@ use super::bindings::{
     ErrorCode, IpAddressFamily, OutgoingDatagram, Pollable, UdpSocket as WasiUdpSocket,
 };
 use super::descriptor::{Borrowed, UdpDescriptor, UdpStreams};
-use super::io_source::{Blocked, PollSource, Selectable, READ, WRITE};
+use super::io_source::{PollSource, Selectable, READ};
 use super::Shared;
 
 pub(crate) fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
@@ -82,7 +82,6 @@ struct Inner {
     ends: RefCell<Ends>,
     socket: Borrowed<WasiUdpSocket>,
     connected: Cell<bool>,
-    blocked: Blocked,
     fd: RawFd,
     desc: UdpDescriptor,
 }
@@ -119,7 +118,6 @@ impl UdpSocket {
                 }),
                 socket,
                 connected: Cell::new(connected),
-                blocked: Blocked::default(),
                 fd: desc.raw(),
                 desc,
             }),
@@ -175,7 +173,7 @@ impl UdpSocket {
         let Some((_, outgoing)) = &ends.streams else {
             return Err(no_streams());
         };
-        let result = match outgoing.check_send() {
+        match outgoing.check_send() {
             Ok(0) => Err(io::ErrorKind::WouldBlock.into()),
             Ok(_) => {
                 let datagram = OutgoingDatagram {
@@ -189,8 +187,7 @@ impl UdpSocket {
                 }
             }
             Err(code) => Err(error(code)),
-        };
-        self.inner.blocked.note(WRITE, result)
+        }
     }
 
     pub(crate) fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
@@ -198,7 +195,7 @@ impl UdpSocket {
         let Some((incoming, _)) = &ends.streams else {
             return Err(no_streams());
         };
-        let result = match incoming.receive(1) {
+        match incoming.receive(1) {
             Ok(mut datagrams) => match datagrams.pop() {
                 Some(datagram) => {
                     // Like recvfrom(2): the excess of a long datagram is lost.
@@ -209,8 +206,7 @@ impl UdpSocket {
                 None => Err(io::ErrorKind::WouldBlock.into()),
             },
             Err(code) => Err(error(code)),
-        };
-        self.inner.blocked.note(READ, result)
+        }
     }
 
     pub(crate) fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
@@ -344,10 +340,6 @@ impl PollSource for Inner {
             send_ready.get_or_insert_with(|| outgoing.subscribe())
         };
         Some(pollable.handle())
-    }
-
-    fn take_blocked(&self) -> u8 {
-        self.blocked.take()
     }
 }
 
