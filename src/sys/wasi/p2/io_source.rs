@@ -3,9 +3,9 @@
 //!
 //! Readiness is edge-triggered: the selector reports a direction once and
 //! then leaves it disarmed. It is armed again when an I/O call through
-//! [`IoSourceState::do_io`] returns `WouldBlock` (only the direction that
-//! blocked, when the source recorded it; every registered direction
-//! otherwise), or when the source is re-registered.
+//! [`IoSourceState::do_io`] returns `WouldBlock` (the direction the
+//! operation waited for: what the source recorded, else the direction the
+//! portable layer names), or when the source is re-registered.
 
 // With only `os-poll`, no source type exists to register.
 #![cfg_attr(not(feature = "net"), allow(dead_code))]
