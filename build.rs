@@ -8,9 +8,11 @@
 //   `RUSTFLAGS="--cfg mio_unsupported_force_poll_poll"` (mio's name for
 //   that switch, so users of mio need not learn a new one).
 //
-// With `--features regenerate-bindings` it also rewrites the committed files
-// under generated/ from the interface files under wit/ (build/generate.rs);
-// a normal build does nothing else.
+// With `--features regenerate-bindings` it also generates the WASI bindings
+// from the interface files under wit/ into OUT_DIR, and the crate compiles
+// those instead of the committed copies under generated/ (build/generate.rs).
+// It writes nothing outside OUT_DIR; `scripts/regenerate-bindings.sh` copies
+// the fresh files into generated/. A normal build does nothing else.
 
 #[cfg(feature = "regenerate-bindings")]
 #[path = "build/generate.rs"]

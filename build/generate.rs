@@ -1,17 +1,22 @@
 //! Binding generator, compiled into the build script only with the
 //! `regenerate-bindings` feature.
 //!
-//! It rewrites the committed files under `generated/` from the interface files
-//! under `wit/`:
+//! It writes fresh bindings from the interface files under `wit/` into
+//! `$OUT_DIR/generated/`, and the crate then compiles those instead of the
+//! committed copies under `generated/` (see `generated_bindings!` in
+//! src/macros.rs). It never writes into the source tree: a build script may
+//! only write to `OUT_DIR`, and packaged or vendored sources are read-only.
+//! `scripts/regenerate-bindings.sh` copies the result into `generated/`;
+//! `.ci/regen-check.sh` fails when the two differ.
 //!
 //! - every component-model snapshot in [`COMPONENT_SNAPSHOTS`] (today only
-//!   `wit/wasi-0.2`) goes through `wit-bindgen-rust`;
+//!   `wit/wasi-0.2`) goes through `wit-bindgen-rust`, followed by the raw
+//!   imports the snapshot lists (see [`RawImports`]);
 //! - the preview-1 WITX goes through our own emitter in `witx_gen.rs`.
 //!
 //! Output is byte-for-byte deterministic: it depends only on the interface
 //! files, the pinned generator crates and the emitter, never on the time, the
-//! machine or the paths involved. A file is rewritten only when its contents
-//! change, so a regeneration that changes nothing leaves `generated/` alone.
+//! machine or the paths involved.
 
 #[path = "witx_gen.rs"]
 mod witx_gen;
@@ -20,48 +25,72 @@ use anyhow::{bail, Context, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
 use wit_bindgen_core::WorldGenerator;
-use wit_parser::Resolve;
+use wit_parser::abi::{AbiVariant, WasmType};
+use wit_parser::{LiftLowerAbi, ManglingAndAbi, Resolve, WasmImport, WorldItem};
 
-/// Versions of the generator crates. They must equal the `=` pins in
-/// Cargo.toml; [`check_pins`] fails the build when they drift apart.
+/// Versions of the generator crates, named in the headers. The build checks
+/// the first against the version wit-bindgen-rust reports in its own output;
+/// `scripts/regenerate-bindings.sh` checks all of them against the versions
+/// `cargo metadata` resolved for this build (it reads the header lines).
 const WIT_BINDGEN_VERSION: &str = "0.63.0";
 const WIT_PARSER_VERSION: &str = "0.262.0";
-const WITX_VERSION: &str = "0.9";
+pub const WITX_VERSION: &str = "0.9.1";
 
-/// The command that regenerates `generated/`, quoted in every header.
-pub const REGENERATE: &str = "cargo build --features regenerate-bindings";
+/// The command that refreshes `generated/`, quoted in every header.
+pub const REGENERATE: &str = "scripts/regenerate-bindings.sh";
 
 /// One component-model snapshot: its directory under `wit/`, the world in its
-/// main package, the output file under `generated/`, and a title for the header.
+/// main package, the output file, a title for the header, and the raw imports
+/// to emit after wit-bindgen's output.
 struct ComponentSnapshot {
     dir: &'static str,
     world: &'static str,
     output: &'static str,
     title: &'static str,
+    raw_imports: &'static [RawImports],
 }
 
-/// A WASI 0.3 backend adds its own entry here (`wasi-0.3`, `wasi_p3.rs`).
+/// Functions of one imported interface that the backend calls through bare
+/// `extern "C"` declarations instead of wit-bindgen's wrappers, because the
+/// wrappers allocate (they copy a `list` argument into a fresh `Vec`) or
+/// because the backend needs the raw handle form.
+///
+/// They are emitted into `raw::<namespace>::<package>::<interface>` of the
+/// snapshot's file, with the core-wasm signature and import names wit-parser
+/// computes from the WIT, so the WASI version they import is the snapshot's
+/// and nothing is written by hand. A function missing from the WIT fails the
+/// build.
+struct RawImports {
+    /// `namespace:package/interface`, without a version.
+    interface: &'static str,
+    /// WIT function names (`[method]resource.name` for methods).
+    functions: &'static [&'static str],
+}
+
+/// A WASI 0.3 backend adds its own entry here (`wasi-0.3`, `wasi_p3.rs`,
+/// with the raw imports it needs, if any).
 const COMPONENT_SNAPSHOTS: &[ComponentSnapshot] = &[ComponentSnapshot {
     dir: "wasi-0.2",
     world: "backend",
     output: "wasi_p2.rs",
     title: "WASI 0.2 imports of the wasm32-wasip2 backend",
+    raw_imports: &[RawImports {
+        interface: "wasi:io/poll",
+        functions: &["poll", "[method]pollable.ready", "[method]pollable.block"],
+    }],
 }];
 
 pub fn run() -> Result<()> {
     let root = PathBuf::from(
         std::env::var_os("CARGO_MANIFEST_DIR").context("CARGO_MANIFEST_DIR is not set")?,
     );
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").context("OUT_DIR is not set")?);
     println!("cargo:rerun-if-changed=wit");
     println!("cargo:rerun-if-changed=build");
-    // A hand edit under generated/ is overwritten by the next regeneration
-    // (and so shows up in `git diff`).
-    println!("cargo:rerun-if-changed=generated");
-    check_pins(&root)?;
 
-    let out_dir = root.join("generated");
+    let out_dir = out.join("generated");
     fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let rustfmt = Rustfmt::new()?;
+    let rustfmt = Rustfmt::new(&out)?;
 
     for snapshot in COMPONENT_SNAPSHOTS {
         let text = component_bindings(&root, snapshot)
@@ -73,7 +102,7 @@ pub fn run() -> Result<()> {
         let body = rustfmt
             .format(&file.body)
             .with_context(|| format!("formatting {}", file.name))?;
-        let text = format!("{}{MODULE_ATTRIBUTES}\n{body}", file.header);
+        let text = format!("{}{body}", file.header);
         write_if_changed(&out_dir.join(file.name), &text)?;
     }
     Ok(())
@@ -122,6 +151,16 @@ fn component_bindings(root: &Path, snapshot: &ComponentSnapshot) -> Result<Strin
             Some(String::from_utf8(contents.to_vec()).context("wit-bindgen output is not UTF-8")?);
     }
     let body = body.context("wit-bindgen produced no file")?;
+    let reported = format!("// Generated by `wit-bindgen` {WIT_BINDGEN_VERSION}. ");
+    if !body.starts_with(&reported) {
+        let first = body.lines().next().unwrap_or_default();
+        bail!(
+            "build/generate.rs names wit-bindgen-rust {WIT_BINDGEN_VERSION}, but the generator \
+             built for this build reports `{first}`: update WIT_BINDGEN_VERSION (and \
+             WIT_PARSER_VERSION) with the Cargo.toml pins"
+        );
+    }
+    let raw = raw_imports(&resolve, world, snapshot.raw_imports)?;
 
     let mut text = String::new();
     push_header(
@@ -141,17 +180,131 @@ fn component_bindings(root: &Path, snapshot: &ComponentSnapshot) -> Result<Strin
             "declared in the WIT named above.".to_string(),
         ],
     );
-    text.push_str(MODULE_ATTRIBUTES);
-    text.push('\n');
     text.push_str(&annotate_unsafe_blocks(&body));
+    text.push_str(&raw);
     Ok(text)
 }
 
-/// Inner attributes at the top of every generated file, which is therefore
-/// included as a module (`#[path = "..."] mod name;`), not with `include!`.
-/// A backend uses only part of each file, and nothing in it is reachable from
-/// outside the crate; `cargo fmt` leaves the files as generated.
-const MODULE_ATTRIBUTES: &str = "#![allow(dead_code, unreachable_pub, missing_docs, missing_debug_implementations)]\n#![cfg_attr(rustfmt, rustfmt::skip)]\n";
+/// Emits the `raw` module: bare import declarations for the functions listed
+/// in `wanted`, one module per interface.
+fn raw_imports(
+    resolve: &Resolve,
+    world: wit_parser::WorldId,
+    wanted: &[RawImports],
+) -> Result<String> {
+    if wanted.is_empty() {
+        return Ok(String::new());
+    }
+    let mangling = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
+    let mut out = String::new();
+    out.push_str("\n/// Bare imports of functions whose generated wrappers above allocate on\n");
+    out.push_str(
+        "/// every call; listed in build/generate.rs, signatures computed from the WIT.\n",
+    );
+    out.push_str("#[rustfmt::skip]\npub mod raw {\n");
+    for group in wanted {
+        let (key, id) = resolve.worlds[world]
+            .imports
+            .iter()
+            .find_map(|(key, item)| match item {
+                WorldItem::Interface { id, .. } => {
+                    let name = resolve.name_world_key(key);
+                    let bare = name.split('@').next().unwrap_or_default();
+                    (bare == group.interface).then_some((key, *id))
+                }
+                _ => None,
+            })
+            .with_context(|| format!("the world does not import {}", group.interface))?;
+        let interface = &resolve.interfaces[id];
+        let path: Vec<String> = group.interface.split([':', '/']).map(rust_ident).collect();
+        for segment in &path {
+            out.push_str(&format!("pub mod {segment} {{\n"));
+        }
+        let module_name = resolve.name_world_key(key);
+        out.push_str(&format!("//! Raw imports of `{module_name}`.\n"));
+        for name in group.functions {
+            let func = interface
+                .functions
+                .get(*name)
+                .with_context(|| format!("{module_name} has no function `{name}`"))?;
+            let (module, field) = resolve.wasm_import_name(
+                mangling,
+                WasmImport::Func {
+                    interface: Some(key),
+                    func,
+                },
+            );
+            let sig = resolve.wasm_signature(AbiVariant::GuestImport, func);
+            let rust_name = rust_ident(field.rsplit(']').next().unwrap_or(&field));
+            let params: Vec<String> = sig
+                .params
+                .iter()
+                .enumerate()
+                .map(|(i, ty)| format!("arg{i}: {}", wasm_type(*ty)))
+                .collect();
+            let result = match sig.results.as_slice() {
+                [] => String::new(),
+                [ty] => format!(" -> {}", wasm_type(*ty)),
+                _ => bail!("{module_name}#{name} returns more than one core value"),
+            };
+            let params = params.join(", ");
+            let doc = format!(
+                "/// `{name}` as the core-wasm import `{module}#{field}`{}.\n",
+                if sig.retptr {
+                    "; the last argument points at the return area"
+                } else {
+                    ""
+                }
+            );
+            out.push_str("#[cfg(target_arch = \"wasm32\")]\n");
+            out.push_str(&format!("#[link(wasm_import_module = \"{module}\")]\n"));
+            out.push_str("extern \"C\" {\n");
+            out.push_str(&format!("    {doc}"));
+            out.push_str(&format!("    #[link_name = \"{field}\"]\n"));
+            out.push_str(&format!("    pub fn {rust_name}({params}){result};\n"));
+            out.push_str("}\n");
+            out.push_str(&doc);
+            out.push_str("#[cfg(not(target_arch = \"wasm32\"))]\n");
+            let ignored: Vec<String> = sig
+                .params
+                .iter()
+                .map(|ty| format!("_: {}", wasm_type(*ty)))
+                .collect();
+            out.push_str(&format!(
+                "pub unsafe extern \"C\" fn {rust_name}({}){result} {{\n",
+                ignored.join(", ")
+            ));
+            out.push_str(&format!(
+                "    unreachable!(\"{module} exists only on wasm32\")\n}}\n"
+            ));
+        }
+        for _ in &path {
+            out.push_str("}\n");
+        }
+    }
+    out.push_str("}\n");
+    Ok(out)
+}
+
+/// A WIT name as a Rust identifier (`pollable.ready` -> `pollable_ready`).
+fn rust_ident(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// The Rust type of a core-wasm value on wasm32.
+fn wasm_type(ty: WasmType) -> &'static str {
+    match ty {
+        WasmType::I32 => "i32",
+        WasmType::I64 => "i64",
+        WasmType::F32 => "f32",
+        WasmType::F64 => "f64",
+        WasmType::Pointer => "*mut u8",
+        WasmType::PointerOrI64 => "::core::mem::MaybeUninit<u64>",
+        WasmType::Length => "usize",
+    }
+}
 
 /// Writes the common header of every generated file.
 pub fn push_header(out: &mut String, title: &str, lines: &[String]) {
@@ -162,7 +315,8 @@ pub fn push_header(out: &mut String, title: &str, lines: &[String]) {
         out.push_str(&format!("// {line}\n"));
     }
     out.push_str(&format!("// Regenerate: {REGENERATE}\n"));
-    out.push_str("// Check: .ci/regen-check.sh\n\n");
+    out.push_str("// Check: .ci/regen-check.sh\n");
+    out.push_str("// Included with `include!` by `generated_bindings!` (src/macros.rs).\n\n");
 }
 
 /// wit-bindgen does not comment its `unsafe` code; put a `// SAFETY:` line
@@ -206,34 +360,6 @@ fn write_if_changed(path: &Path, text: &str) -> Result<()> {
     fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
-/// Fails when Cargo.toml's generator pins and the versions named in the
-/// headers disagree.
-fn check_pins(root: &Path) -> Result<()> {
-    let manifest = fs::read_to_string(root.join("Cargo.toml")).context("reading Cargo.toml")?;
-    let pins = [
-        ("wit-bindgen-rust", WIT_BINDGEN_VERSION),
-        ("wit-bindgen-core", WIT_BINDGEN_VERSION),
-        ("wit-parser", WIT_PARSER_VERSION),
-    ];
-    for (name, version) in pins {
-        let wanted = format!("{name} = {{ version = \"={version}\"");
-        if !manifest
-            .lines()
-            .any(|line| line.trim_start().starts_with(&wanted))
-        {
-            bail!("Cargo.toml must pin `{name}` to `={version}` (the version build/generate.rs names)");
-        }
-    }
-    let witx = format!("witx = {{ version = \"{WITX_VERSION}");
-    if !manifest
-        .lines()
-        .any(|line| line.trim_start().starts_with(&witx))
-    {
-        bail!("Cargo.toml must depend on witx {WITX_VERSION}.x");
-    }
-    Ok(())
-}
-
 /// Runs `rustfmt` on generated text with a fixed configuration, ignoring any
 /// `rustfmt.toml` of the checkout, so the result depends only on the input and
 /// the (stable, edition-2021 style) formatting rules.
@@ -243,8 +369,7 @@ struct Rustfmt {
 }
 
 impl Rustfmt {
-    fn new() -> Result<Rustfmt> {
-        let out = PathBuf::from(std::env::var_os("OUT_DIR").context("OUT_DIR is not set")?);
+    fn new(out: &Path) -> Result<Rustfmt> {
         let config = out.join("generated-rustfmt.toml");
         fs::write(
             &config,

@@ -4,12 +4,10 @@
 // Interface: wit/preview1/typenames.witx and wit/preview1/wasi_snapshot_preview1.witx,
 // vendored from wasi-common 46.0.3 (crates.io).
 // Functions: poll_oneoff, clock_time_get, fd_close, fd_fdstat_get, fd_fdstat_set_flags, fd_read, fd_write, sock_accept, sock_recv, sock_send, sock_shutdown.
-// Generator: build/witx_gen.rs with witx 0.9.
-// Regenerate: cargo build --features regenerate-bindings
+// Generator: build/witx_gen.rs with witx 0.9.1.
+// Regenerate: scripts/regenerate-bindings.sh
 // Check: .ci/regen-check.sh
-
-#![allow(dead_code, unreachable_pub, missing_docs, missing_debug_implementations)]
-#![cfg_attr(rustfmt, rustfmt::skip)]
+// Included with `include!` by `generated_bindings!` (src/macros.rs).
 
 use core::fmt;
 use core::mem::MaybeUninit;

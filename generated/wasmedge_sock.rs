@@ -3,12 +3,10 @@
 //
 // Interface: wit/preview1/wasmedge_sock.witx (this crate's own description of the
 // WasmEdge host ABI); standard types come from the sibling `wasi_p1` module.
-// Generator: build/witx_gen.rs with witx 0.9.
-// Regenerate: cargo build --features regenerate-bindings
+// Generator: build/witx_gen.rs with witx 0.9.1.
+// Regenerate: scripts/regenerate-bindings.sh
 // Check: .ci/regen-check.sh
-
-#![allow(dead_code, unreachable_pub, missing_docs, missing_debug_implementations)]
-#![cfg_attr(rustfmt, rustfmt::skip)]
+// Included with `include!` by `generated_bindings!` (src/macros.rs).
 
 use super::wasi_p1::{
     Ciovec, Errno, Event, Fd, Iovec, Riflags, Roflags, Siflags, Size, Subscription,

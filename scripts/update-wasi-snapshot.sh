@@ -9,7 +9,8 @@
 # 2. fetches it with cargo in a throwaway project and copies its io, clocks and
 #    sockets WIT into wit/wasi-0.2/deps/;
 # 3. points wit/wasi-0.2/world.wit and wit/wasi-0.2/SNAPSHOT at the new version;
-# 4. regenerates generated/ (cargo build --features regenerate-bindings);
+# 4. regenerates generated/ (scripts/regenerate-bindings.sh), including the
+#    raw wasi:io/poll imports of src/sys/wasi/p2/bindings.rs;
 # 5. builds for wasm32-wasip2 with os-poll,net and runs the tests
 #    (override the test command with TEST_CMD="...").
 #
@@ -100,7 +101,7 @@ SNAP
 
 cd "$root"
 echo "update-wasi-snapshot: regenerating bindings"
-cargo build --features regenerate-bindings --quiet
+bash scripts/regenerate-bindings.sh
 
 if command -v rustup >/dev/null 2>&1; then
     rustup target add wasm32-wasip2 >/dev/null

@@ -231,3 +231,23 @@ macro_rules! log {
         { if false { let _ = format_args!($($t)*); } }
     }
 }
+
+/// Declares a module holding one file of generated bindings. Normally that is
+/// the committed copy under `generated/`; with the `regenerate-bindings`
+/// feature it is the build script's fresh output in `$OUT_DIR/generated/`
+/// (build/generate.rs), so a build never reads or writes a stale copy.
+/// The files are included with `include!`, so the module-level attributes
+/// they need are written here.
+#[allow(unused_macros)] // only the WASI backends have generated bindings
+macro_rules! generated_bindings {
+    ($(#[$attr:meta])* $vis:vis mod $name:ident = $file:literal;) => {
+        $(#[$attr])*
+        #[allow(dead_code, unreachable_pub, missing_docs, missing_debug_implementations)]
+        $vis mod $name {
+            #[cfg(not(feature = "regenerate-bindings"))]
+            include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/", $file));
+            #[cfg(feature = "regenerate-bindings")]
+            include!(concat!(env!("OUT_DIR"), "/generated/", $file));
+        }
+    };
+}

@@ -31,13 +31,15 @@
 
 // The generated bindings: both modules must be siblings, the WasmEdge one
 // takes its standard types from `super::wasi_p1`.
-#[path = "../../../../generated/wasi_p1.rs"]
-#[allow(clippy::all)]
-mod wasi_p1;
-#[cfg(feature = "wasmedge")]
-#[path = "../../../../generated/wasmedge_sock.rs"]
-#[allow(clippy::all)]
-mod wasmedge_sock;
+generated_bindings! {
+    #[allow(clippy::all)]
+    mod wasi_p1 = "wasi_p1.rs";
+}
+generated_bindings! {
+    #[cfg(feature = "wasmedge")]
+    #[allow(clippy::all)]
+    mod wasmedge_sock = "wasmedge_sock.rs";
+}
 
 mod host;
 mod selector;

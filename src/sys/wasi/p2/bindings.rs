@@ -1,6 +1,7 @@
 //! The thin typed layer between the generated WASI 0.2 bindings and the
 //! backend: the generated module, conversions between its types and std's,
-//! and the one raw call the generated code cannot make without allocating.
+//! and the raw calls the generated wrappers cannot make without allocating
+//! (their bare imports are generated too, into `generated::raw`).
 //!
 //! Everything above this file works with typed resources (`TcpSocket`,
 //! `InputStream`, `Pollable`, ...) and `std::io::Error`; the backend's
@@ -12,9 +13,10 @@
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
-#[path = "../../../../generated/wasi_p2.rs"]
-#[allow(clippy::all, unsafe_op_in_unsafe_fn, rust_2018_idioms)]
-mod generated;
+generated_bindings! {
+    #[allow(clippy::all, unsafe_op_in_unsafe_fn, rust_2018_idioms)]
+    mod generated = "wasi_p2.rs";
+}
 
 pub(crate) use self::generated::wasi::clocks::monotonic_clock;
 pub(crate) use self::generated::wasi::io::poll::Pollable;
@@ -67,16 +69,7 @@ pub(crate) fn poll_handles(handles: &[u32], ready: &mut Vec<u32>) {
         len: usize,
     }
 
-    #[cfg(target_arch = "wasm32")]
-    #[link(wasm_import_module = "wasi:io/poll@0.2.12")]
-    extern "C" {
-        #[link_name = "poll"]
-        fn wasi_poll(list: *mut u8, len: usize, ret: *mut u8);
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    unsafe extern "C" fn wasi_poll(_: *mut u8, _: usize, _: *mut u8) {
-        unreachable!("wasi:io/poll exists only on wasm32")
-    }
+    use self::generated::raw::wasi::io::poll::poll as wasi_poll;
 
     let mut ret = ListRet {
         ptr: std::ptr::null_mut(),
@@ -206,16 +199,7 @@ pub(crate) fn ip_from_wasi(addr: IpAddress) -> IpAddr {
 /// Whether the pollable with this raw handle is ready, without blocking and
 /// without allocating.
 pub(crate) fn handle_ready(handle: u32) -> bool {
-    #[cfg(target_arch = "wasm32")]
-    #[link(wasm_import_module = "wasi:io/poll@0.2.12")]
-    extern "C" {
-        #[link_name = "[method]pollable.ready"]
-        fn wasi_ready(handle: i32) -> i32;
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    unsafe extern "C" fn wasi_ready(_: i32) -> i32 {
-        unreachable!("wasi:io/poll exists only on wasm32")
-    }
+    use self::generated::raw::wasi::io::poll::pollable_ready as wasi_ready;
     // SAFETY: `borrow<pollable>` is lowered as the raw handle; the caller
     // owns a live pollable with this handle for the duration of the call.
     unsafe { wasi_ready(handle as i32) != 0 }
@@ -225,16 +209,7 @@ pub(crate) fn handle_ready(handle: u32) -> bool {
 /// this returns nothing, so it allocates nothing: the selector uses it
 /// whenever it waits on a single pollable.
 pub(crate) fn handle_block(handle: u32) {
-    #[cfg(target_arch = "wasm32")]
-    #[link(wasm_import_module = "wasi:io/poll@0.2.12")]
-    extern "C" {
-        #[link_name = "[method]pollable.block"]
-        fn wasi_block(handle: i32);
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    unsafe extern "C" fn wasi_block(_: i32) {
-        unreachable!("wasi:io/poll exists only on wasm32")
-    }
+    use self::generated::raw::wasi::io::poll::pollable_block as wasi_block;
     // SAFETY: `borrow<pollable>` is lowered as the raw handle; the caller
     // owns a live pollable with this handle for the duration of the call.
     unsafe { wasi_block(handle as i32) }
