@@ -65,6 +65,7 @@ lint() {
 PART_SUITES=(
     "examples:scripts/test-examples-all.sh"
     "regen-check:.ci/regen-check.sh"
+    "package:scripts/test-package.sh"
     "kqueue-targets:scripts/check-kqueue-targets.sh"
     "windows-wine:scripts/test-windows-all.sh"
     "wasip2:scripts/test-wasip2.sh"
