@@ -8,9 +8,20 @@ use std::{fmt, ops};
 /// [`Interest::add`].
 ///
 /// `READABLE` and `WRITABLE` work on every platform. `PRIORITY` (out-of-band
-/// or urgent data) exists on Linux and Android; `AIO` and `LIO` on the BSDs
-/// and macOS. Registering for an interest a platform does not know is
-/// ignored by its selector.
+/// or urgent data) exists on Linux and Android and with the poll(2)
+/// selector; `AIO` and `LIO` on the BSDs and macOS. Registering for an
+/// interest a platform does not know is ignored by its selector.
+///
+/// Interests say which *directions* to report. Errors and closed
+/// directions are reported whatever the interests (see
+/// [`Event`](crate::event::Event)), so a source registered only for
+/// `READABLE` still learns that its connection failed.
+///
+/// Ask only for what you will act on: a socket registered for `WRITABLE`
+/// while there is nothing to send gets writable events it has no use for,
+/// each of which wakes the loop. Add `WRITABLE` with
+/// [`Registry::reregister`](crate::Registry::reregister) when there is
+/// data to send, and drop it again when the buffer is empty.
 ///
 /// # Examples
 ///
@@ -21,6 +32,19 @@ use std::{fmt, ops};
 /// assert!(both.is_readable() && both.is_writable());
 /// assert_eq!(both.remove(Interest::WRITABLE), Some(Interest::READABLE));
 /// assert_eq!(Interest::READABLE.remove(Interest::READABLE), None);
+/// ```
+///
+/// Interests can be built in `const` context, and print by name:
+///
+/// ```
+/// use mio::Interest;
+///
+/// const BOTH: Interest = Interest::READABLE.add(Interest::WRITABLE);
+/// assert_eq!(format!("{BOTH:?}"), "READABLE | WRITABLE");
+///
+/// let mut interest = Interest::READABLE;
+/// interest |= Interest::PRIORITY;
+/// assert!(interest.is_priority() && !interest.is_writable());
 /// ```
 #[derive(Copy, PartialEq, Eq, Clone, PartialOrd, Ord, Hash)]
 pub struct Interest(NonZeroU8);

@@ -4,36 +4,119 @@
 //! [mio](https://docs.rs/mio/1) 1.x: [`Poll`], [`Registry`], [`Events`],
 //! [`Interest`], [`Token`], [`Waker`], [`event::Source`], [`net`] and, on
 //! Unix, `unix::SourceFd` and `unix::pipe`. Code written against mio
-//! compiles against it unchanged, and so does tokio.
+//! compiles against it unchanged, and so does tokio. What it adds is a
+//! backend for each of the two WebAssembly System Interface targets,
+//! `wasm32-wasip2` and `wasm32-wasip1`.
+//!
+//! It is a low-level building block: a way to wait for readiness of many
+//! non-blocking sockets at once, with nothing on top (no futures, no
+//! buffers, no timers beyond the `poll` timeout). Runtimes such as tokio are
+//! built on it.
+//!
+//! # Guide
+//!
+//! 1. Create a [`Poll`] with [`Poll::new`] and an [`Events`] buffer with
+//!    [`Events::with_capacity`]. Both are made once and reused.
+//! 2. Create non-blocking sources, for example a [`net::TcpListener`], and
+//!    register each with [`Registry::register`] (through
+//!    [`Poll::registry`]), choosing a [`Token`] to recognise its events by
+//!    and the [`Interest`]s to wait for.
+//! 3. Call [`Poll::poll`] in a loop. For every [`event::Event`] it returns,
+//!    find the source by its token and perform I/O on it **until the
+//!    operation returns [`std::io::ErrorKind::WouldBlock`]**: readiness is
+//!    edge-triggered on every backend, so a direction reported once is not
+//!    reported again until it has been drained.
+//! 4. Change what you wait for with [`Registry::reregister`]; stop with
+//!    [`Registry::deregister`] (or by dropping the source).
+//! 5. To interrupt a blocked `poll` from another thread, create a
+//!    [`Waker`].
+//!
+//! The example at the end of this page puts these steps together; the
+//! crate's `examples/` directory has complete TCP and UDP servers that also
+//! run under the WebAssembly hosts.
 //!
 //! # Backends
 //!
-//! | target | selector |
-//! |---|---|
-//! | Linux, Android | epoll |
-//! | macOS, iOS (Apple), FreeBSD, DragonFly, NetBSD, OpenBSD | kqueue |
-//! | other Unix | poll(2) |
-//! | any Unix with `--cfg mio_unsupported_force_poll_poll` | poll(2) |
-//! | `wasm32-wasip2` | `wasi:io/poll` over `wasi:sockets` (WASI 0.2), plus `mio::wasi::NameResolver` for non-blocking name lookup; sockets are wasi-libc descriptors, so `from_std` and the raw-fd traits work with std's |
-//! | `os-poll` off, or an unsupported target | none: every operation returns `Unsupported` |
+//! Exactly one selector is compiled in, chosen by the target (and, on Unix,
+//! by one configuration flag):
 //!
-//! Readiness is edge-triggered on every backend: after an event, do I/O
-//! until it returns [`std::io::ErrorKind::WouldBlock`] before waiting again.
+//! | target | selector | sockets | waker |
+//! |---|---|---|---|
+//! | Linux, Android | epoll, edge-triggered | std sockets, non-blocking | eventfd |
+//! | macOS, iOS and the other Apple systems, FreeBSD, DragonFly, NetBSD, OpenBSD | kqueue with `EV_CLEAR` | as above | `EVFILT_USER` (a pipe on OpenBSD and NetBSD before 10) |
+//! | other Unix (illumos, Solaris, AIX, Haiku, ...) | poll(2) with edge-trigger emulation | as above | a pipe |
+//! | any Unix built with `RUSTFLAGS="--cfg mio_unsupported_force_poll_poll"` | poll(2), as above | as above | a pipe |
+//! | Windows | I/O completion port, sockets polled through the AFD driver (`\Device\Afd`) | Winsock, non-blocking; `windows::NamedPipe` with `os-ext` | a completion packet |
+//! | `wasm32-wasip2` | `wasi:io/poll` over one pollable per source and direction | `wasi:sockets` (TCP, UDP, name lookup through `wasi::NameResolver`); wasi-libc descriptors, so `from_std` and the raw-fd traits work with std's | a flag checked by the next `poll` |
+//! | `wasm32-wasip1` | `poll_oneoff` with edge-trigger emulation | sockets the host hands over (pre-opened descriptors, `from_std`); with the `wasmedge` feature, WasmEdge's socket extension (`bind`, `connect`, UDP addresses, `wasi::lookup_host`) | a flag checked by the next `poll` |
+//! | `os-poll` off, or any other target | none | none | none: every operation returns [`Unsupported`](std::io::ErrorKind::Unsupported) |
+//!
+//! Selectors built on level-triggered primitives (poll(2), `poll_oneoff`,
+//! AFD, `wasi:io/poll`) emulate edge triggering: a direction is disarmed
+//! once reported and armed again when an I/O call through this crate
+//! returns `WouldBlock`, or when the source is re-registered. A raw
+//! descriptor registered through `unix::SourceFd` does its I/O outside the
+//! crate, so under poll(2) it is armed again by `Registry::reregister`.
+//!
+//! The WebAssembly hosts have no threads that could wake a blocked `poll`:
+//! there [`Waker::wake`] makes the *next* `poll` return at once with the
+//! waker's event.
+//!
+//! What the flags of an [`event::Event`] mean on each of these selectors is
+//! listed in [its documentation](event::Event#what-each-flag-means-on-each-backend).
+//!
+//! # What each host refuses
+//!
+//! Where a platform cannot perform an operation, the call returns an error
+//! of kind [`Unsupported`](std::io::ErrorKind::Unsupported) whose message
+//! names the host and the operation; nothing pretends to succeed. On Linux,
+//! the BSDs, macOS and Windows every operation of the API is available (as
+//! far as the operating system itself allows).
+//!
+//! | operation | `wasm32-wasip2` (`wasi:sockets`) | `wasm32-wasip1`, any host | `wasm32-wasip1` on WasmEdge (`wasmedge` feature) |
+//! |---|---|---|---|
+//! | `TcpListener::bind`, `TcpStream::connect` | yes | refused (use sockets the host hands over) | yes |
+//! | `UdpSocket::bind`, `connect`, `send_to`, `recv_from` | yes | refused | yes |
+//! | `local_addr`, `peer_addr`, `take_error` | yes | refused | yes |
+//! | `set_nodelay`, `nodelay` | refused | refused | refused |
+//! | `peek` (TCP and UDP) | refused | yes | yes |
+//! | `UdpSocket::peek_from` | refused | refused | yes |
+//! | `set_ttl`, `ttl` | yes | refused | refused |
+//! | broadcast, multicast options and membership | refused | refused | broadcast only |
+//! | name lookup | `wasi::NameResolver` (non-blocking) | none | `wasi::lookup_host` (blocks in the host) |
+//! | `unix::*`, `windows::*` | not compiled | not compiled | not compiled |
+//!
+//! Beyond the crate, each host has its own limits, for example whether a
+//! module may open network sockets at all: wasmtime needs
+//! `-S inherit-network` for `wasm32-wasip2` sockets, and hands a
+//! `wasm32-wasip1` module a listening socket with `-S tcplisten=ADDR`.
 //!
 //! # Features
 //!
-//! * `os-poll`: the OS selector ([`Poll::new`], [`Waker`]).
-//! * `net`: the [`net`] module.
-//! * `os-ext`: platform extras (`unix::pipe`, `unix::SourceFd`, `windows::NamedPipe`); implies `os-poll`.
-//! * `log`: trace-level logging through the `log` crate.
-//! * `wasmedge` (`wasm32-wasip1` only): WasmEdge's socket extension to WASI
-//!   preview 1 — `TcpListener::bind`, `TcpStream::connect`, UDP with
-//!   addresses, socket addresses, `take_error` and `mio::wasi::lookup_host`.
-//!   Such a module runs on WasmEdge only; without the feature a preview-1
-//!   module uses sockets the host hands it (for example wasmtime's
-//!   `-S tcplisten`) and imports nothing WasmEdge-specific.
+//! No feature is on by default; with none, the crate compiles the types
+//! but no selector. The features and what they add:
 //!
-//! No feature is on by default.
+//! * `os-poll`: the platform's selector ([`Poll::new`], [`Waker`]).
+//!   Without it, `Poll` cannot be created; libraries that only implement
+//!   [`event::Source`] need nothing more.
+//! * `net`: the [`net`] module (TCP, UDP and, on Unix, Unix-domain sockets).
+//! * `os-ext`: platform extras: `unix::pipe` and `unix::SourceFd` on Unix,
+//!   `windows::NamedPipe` on Windows. Implies `os-poll`.
+//! * `log`: trace-level logging of registrations through the `log` crate.
+//! * `wasmedge` (`wasm32-wasip1` only; this crate's own): WasmEdge's socket
+//!   extension to WASI preview 1, which adds `TcpListener::bind`,
+//!   `TcpStream::connect`, UDP with addresses, socket addresses,
+//!   `take_error` and `wasi::lookup_host`. Such a module runs on WasmEdge
+//!   only; without the feature a preview-1 module imports nothing
+//!   WasmEdge-specific and uses the sockets the host hands it (for example
+//!   with wasmtime's `-S tcplisten`).
+//! * `regenerate-bindings` (this crate's own, for maintainers): compile
+//!   WASI bindings generated afresh from the interface files in `wit/`
+//!   instead of the committed ones. The result is the same code; it needs
+//!   `rustfmt` and Rust 1.88 to build.
+//!
+//! On docs.rs every item that needs a feature or a target is marked with
+//! it.
 //!
 //! # Example
 //!
@@ -96,6 +179,7 @@
 #![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![warn(unsafe_op_in_unsafe_fn)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![doc(html_root_url = "https://docs.rs/mio_wasi/1.2.0")]
 
 #[macro_use]
 mod macros;

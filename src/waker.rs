@@ -13,15 +13,35 @@ use crate::{Registry, Token};
 ///
 /// [`Waker::wake`] makes the `Poll` return a readable event with the
 /// waker's token. Several wakes before the next `poll` coalesce into one
-/// event; a wake is never lost.
+/// event; a wake is never lost. The waker is registered when it is created,
+/// so it needs no `register` call, and it stays registered until it is
+/// dropped.
 ///
 /// Only one `Waker` may exist per `Poll` at a time; debug builds panic on a
 /// second one. To wake from many threads, share one `Waker` in an `Arc`.
 ///
+/// A typical use is a queue of work for the event loop: other threads push
+/// to the queue and call `wake`; the loop, on the waker's token, drains the
+/// queue.
+///
+/// # Implementation notes
+///
+/// * epoll: an `eventfd`, written to by `wake` and read back when the event
+///   is delivered.
+/// * kqueue: an `EVFILT_USER` event triggered by `wake` (a pipe on OpenBSD
+///   and NetBSD before 10).
+/// * poll(2): the selector's own notification pipe plus a flag.
+/// * Windows: a completion packet posted to the completion port.
+/// * `wasm32-wasip2` and `wasm32-wasip1`: there is no second thread that
+///   could interrupt a blocked host call, so `wake` sets a flag and the
+///   next `poll` returns the waker's event without blocking.
+///
 /// # Examples
 ///
+/// Waking a blocked `poll` from another thread:
+///
 /// ```
-/// # #[cfg(feature = "os-poll")]
+/// # #[cfg(all(feature = "os-poll", not(target_family = "wasm")))]
 /// # fn main() -> std::io::Result<()> {
 /// use std::sync::Arc;
 /// use std::thread;
@@ -43,6 +63,30 @@ use crate::{Registry, Token};
 /// handle.join().unwrap();
 /// # Ok(())
 /// # }
+/// # #[cfg(not(all(feature = "os-poll", not(target_family = "wasm"))))]
+/// # fn main() {}
+/// ```
+///
+/// Without threads (this also runs on the WebAssembly targets): a wake
+/// before `poll` makes it return at once, and several wakes give one event.
+///
+/// ```
+/// # #[cfg(feature = "os-poll")]
+/// # fn main() -> std::io::Result<()> {
+/// use mio::{Events, Poll, Token, Waker};
+///
+/// let mut poll = Poll::new()?;
+/// let waker = Waker::new(poll.registry(), Token(0))?;
+/// waker.wake()?;
+/// waker.wake()?;
+///
+/// let mut events = Events::with_capacity(8);
+/// poll.poll(&mut events, None)?;
+/// let wakes: Vec<_> = events.iter().filter(|e| e.token() == Token(0)).collect();
+/// assert_eq!(wakes.len(), 1);
+/// assert!(wakes[0].is_readable());
+/// # Ok(())
+/// # }
 /// # #[cfg(not(feature = "os-poll"))]
 /// # fn main() {}
 /// ```
@@ -54,7 +98,12 @@ pub struct Waker {
 }
 
 impl Waker {
-    /// Creates the waker for the `Poll` behind `registry`.
+    /// Creates the waker for the `Poll` behind `registry`; its events carry
+    /// `token`.
+    ///
+    /// Pick a token no source uses. The waker is registered from now until
+    /// it is dropped; after dropping it, a new `Waker` may be created for the
+    /// same `Poll`.
     ///
     /// # Errors
     ///
@@ -78,7 +127,9 @@ impl Waker {
         })
     }
 
-    /// Wakes the `Poll`.
+    /// Wakes the `Poll`: the current or next call to
+    /// [`Poll::poll`](crate::Poll::poll) returns with a readable event for
+    /// the waker's token. Safe to call from any thread, any number of times.
     ///
     /// # Errors
     ///

@@ -9,6 +9,15 @@ use crate::sys;
 /// every `poll`: at most `capacity` events come back per call, the rest wait
 /// for the next call. Polling allocates nothing.
 ///
+/// Each `poll` replaces the contents, so handle (or copy out) the events
+/// before polling again. A source that is both readable and writable comes
+/// back as one event with both flags, except with kqueue, whose read and
+/// write filters report separately (two events with the same token).
+///
+/// A capacity of a few hundred to a thousand suits most servers: a larger
+/// buffer only helps when more sources than that become ready at once, and
+/// a smaller one only means the rest come back from the next call.
+///
 /// # Examples
 ///
 /// ```
@@ -44,6 +53,16 @@ impl Events {
     ///
     /// A capacity of 0 is allowed; such a buffer receives no events, and
     /// `poll` with it only waits for the timeout (or a wake-up).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mio::Events;
+    ///
+    /// let events = Events::with_capacity(256);
+    /// assert_eq!(events.capacity(), 256);
+    /// assert!(events.is_empty());
+    /// ```
     #[must_use]
     pub fn with_capacity(capacity: usize) -> Events {
         Events {
@@ -63,7 +82,38 @@ impl Events {
         self.inner.is_empty()
     }
 
-    /// Iterates over the events of the last `poll`.
+    /// Iterates over the events of the last `poll`. `&Events` also
+    /// implements `IntoIterator`, so `for event in &events` works too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "os-poll", feature = "net"))]
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// use mio::net::UdpSocket;
+    /// use mio::{Events, Interest, Poll, Token};
+    ///
+    /// let mut poll = Poll::new()?;
+    /// let mut a = UdpSocket::bind("127.0.0.1:0".parse().unwrap())?;
+    /// let mut b = UdpSocket::bind("127.0.0.1:0".parse().unwrap())?;
+    /// poll.registry().register(&mut a, Token(1), Interest::WRITABLE)?;
+    /// poll.registry().register(&mut b, Token(2), Interest::WRITABLE)?;
+    ///
+    /// // Both sockets are writable at once; collect their tokens.
+    /// let mut events = Events::with_capacity(8);
+    /// let mut seen = Vec::new();
+    /// while seen.len() < 2 {
+    ///     poll.poll(&mut events, Some(Duration::from_secs(5)))?;
+    ///     seen.extend(events.iter().map(|event| event.token()));
+    /// }
+    /// seen.sort();
+    /// assert_eq!(seen, [Token(1), Token(2)]);
+    /// # Ok(())
+    /// # }
+    /// # #[cfg(not(all(feature = "os-poll", feature = "net")))]
+    /// # fn main() {}
+    /// ```
     pub fn iter(&self) -> Iter<'_> {
         Iter {
             inner: self,
@@ -71,7 +121,9 @@ impl Events {
         }
     }
 
-    /// Forgets all events (keeps the allocation).
+    /// Forgets all events (keeps the allocation). `poll` does this itself
+    /// before filling the buffer, so calling it is only needed to drop
+    /// events without polling.
     pub fn clear(&mut self) {
         self.inner.clear();
     }

@@ -12,6 +12,19 @@ impl_fd_traits! {
 }
 
 #[cfg(any(mio_selector = "epoll", mio_selector = "kqueue"))]
+// docs.rs badge: name the systems, not the internal selector cfg.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "netbsd",
+        target_os = "openbsd"
+    )))
+)]
 mod selector_fd {
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
