@@ -57,11 +57,14 @@ impl Events {
     /// # Examples
     ///
     /// ```
+    /// # #[cfg(feature = "os-poll")]
+    /// # {
     /// use mio::Events;
     ///
     /// let events = Events::with_capacity(256);
     /// assert_eq!(events.capacity(), 256);
     /// assert!(events.is_empty());
+    /// # }
     /// ```
     #[must_use]
     pub fn with_capacity(capacity: usize) -> Events {

@@ -9,6 +9,29 @@ use crate::sys;
 /// Register it for [`Interest::READABLE`](crate::Interest::READABLE) to learn when datagrams arrive and
 /// for [`Interest::WRITABLE`](crate::Interest::WRITABLE) when a send returned `WouldBlock`.
 ///
+/// Each receive returns one whole datagram (truncated to the buffer), and
+/// after a readable event the socket is drained like a stream: receive
+/// until `WouldBlock`, since several datagrams may be queued behind one
+/// event. A send either sends the whole datagram or fails.
+///
+/// # Connected and unconnected use
+///
+/// An unconnected socket talks to anyone: [`send_to`](UdpSocket::send_to)
+/// names the destination and [`recv_from`](UdpSocket::recv_from) reports
+/// the sender. After [`connect`](UdpSocket::connect) the socket has a
+/// default peer: [`send`](UdpSocket::send) and [`recv`](UdpSocket::recv)
+/// use it, and the system drops datagrams from anyone else. Connecting
+/// also lets the system report errors such as an ICMP "port unreachable"
+/// from the peer, on the next receive.
+///
+/// # Platform notes
+///
+/// On `wasm32-wasip2` the socket is a `wasi:sockets` UDP socket; peeking,
+/// broadcast and multicast are refused. On `wasm32-wasip1` a module can
+/// create UDP sockets only with the `wasmedge` feature, and TTL and
+/// multicast are refused there. See [the crate
+/// documentation](crate#what-each-host-refuses).
+///
 /// # Examples
 ///
 /// ```
@@ -41,6 +64,54 @@ use crate::sys;
 /// # Ok(())
 /// # }
 /// # #[cfg(not(feature = "os-poll"))]
+/// # fn main() {}
+/// ```
+///
+/// Two connected sockets exchanging datagrams:
+///
+/// ```
+/// # #[cfg(all(feature = "os-poll", feature = "net"))]
+/// # fn main() -> std::io::Result<()> {
+/// use std::io;
+/// use std::time::Duration;
+/// use mio::net::UdpSocket;
+/// use mio::{Events, Interest, Poll, Token};
+///
+/// let mut left = UdpSocket::bind("127.0.0.1:0".parse().unwrap())?;
+/// let mut right = UdpSocket::bind("127.0.0.1:0".parse().unwrap())?;
+/// left.connect(right.local_addr()?)?;
+/// right.connect(left.local_addr()?)?;
+///
+/// let mut poll = Poll::new()?;
+/// let mut events = Events::with_capacity(8);
+/// poll.registry().register(&mut left, Token(0), Interest::READABLE)?;
+/// poll.registry().register(&mut right, Token(1), Interest::READABLE)?;
+///
+/// for n in 0..3u8 {
+///     right.send(&[n])?;
+/// }
+/// let mut got = Vec::new();
+/// while got.len() < 3 {
+///     poll.poll(&mut events, Some(Duration::from_secs(5)))?;
+///     for event in &events {
+///         if event.token() != Token(0) {
+///             continue;
+///         }
+///         // Several datagrams may stand behind one event.
+///         let mut buf = [0; 8];
+///         loop {
+///             match left.recv(&mut buf) {
+///                 Ok(len) => got.extend_from_slice(&buf[..len]),
+///                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+///                 Err(e) => return Err(e),
+///             }
+///         }
+///     }
+/// }
+/// assert_eq!(got, [0, 1, 2]);
+/// # Ok(())
+/// # }
+/// # #[cfg(not(all(feature = "os-poll", feature = "net")))]
 /// # fn main() {}
 /// ```
 pub struct UdpSocket {

@@ -8,7 +8,18 @@ use crate::sys;
 /// A non-blocking TCP socket server, listening for connections.
 ///
 /// Register it for [`Interest::READABLE`](crate::Interest::READABLE); on each readable event, call
-/// [`TcpListener::accept`] until it returns `WouldBlock`.
+/// [`TcpListener::accept`] until it returns `WouldBlock`. One event can stand
+/// for many waiting connections, and the next event comes only after an
+/// `accept` returned `WouldBlock`.
+///
+/// Accepted streams are non-blocking and not registered; register each
+/// with its own token.
+///
+/// On `wasm32-wasip1` without the `wasmedge` feature a module cannot
+/// create a listener ([`bind`](TcpListener::bind) returns `Unsupported`):
+/// take the one the host pre-opens with
+/// [`from_std`](TcpListener::from_std), for example from wasmtime's
+/// `-S tcplisten=ADDR` (descriptor 3).
 ///
 /// # Examples
 ///
@@ -39,6 +50,45 @@ use crate::sys;
 /// # Ok(())
 /// # }
 /// # #[cfg(not(feature = "os-poll"))]
+/// # fn main() {}
+/// ```
+///
+/// An accept loop that drains the backlog on every event:
+///
+/// ```
+/// # #[cfg(all(feature = "os-poll", feature = "net"))]
+/// # fn main() -> std::io::Result<()> {
+/// use std::io;
+/// use std::time::Duration;
+/// use mio::net::{TcpListener, TcpStream};
+/// use mio::{Events, Interest, Poll, Token};
+///
+/// let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+/// let mut poll = Poll::new()?;
+/// let mut events = Events::with_capacity(8);
+/// poll.registry().register(&mut listener, Token(0), Interest::READABLE)?;
+///
+/// let addr = listener.local_addr()?;
+/// let _clients = [TcpStream::connect(addr)?, TcpStream::connect(addr)?];
+///
+/// let mut accepted = Vec::new();
+/// while accepted.len() < 2 {
+///     poll.poll(&mut events, Some(Duration::from_secs(5)))?;
+///     loop {
+///         match listener.accept() {
+///             Ok((mut stream, _peer)) => {
+///                 let token = Token(1 + accepted.len());
+///                 poll.registry().register(&mut stream, token, Interest::READABLE)?;
+///                 accepted.push(stream);
+///             }
+///             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+///             Err(e) => return Err(e),
+///         }
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// # #[cfg(not(all(feature = "os-poll", feature = "net")))]
 /// # fn main() {}
 /// ```
 pub struct TcpListener {

@@ -7,7 +7,39 @@ use crate::sys;
 /// A non-blocking TCP stream between a local and a remote socket.
 ///
 /// Created by [`TcpStream::connect`], [`TcpListener::accept`] or
-/// [`TcpStream::from_std`].
+/// [`TcpStream::from_std`]. It implements [`Read`](std::io::Read) and
+/// [`Write`](std::io::Write) (also for `&TcpStream`), and every call returns
+/// at once: with data, with `WouldBlock`, or with an error. Register it with
+/// a [`Poll`](crate::Poll) to learn when to call again.
+///
+/// # Reading and writing
+///
+/// Readiness is edge-triggered, so after a readable event read until
+/// `WouldBlock` (or until a read returns 0: the peer closed its side), and
+/// after a writable event write until `WouldBlock` or until the data is
+/// gone. Data left unsent when a write returns `WouldBlock` is the caller's
+/// to keep and send on the next writable event. `write` may write only part
+/// of the buffer; `write_all` retries until done but fails with `WouldBlock`
+/// halfway, so an event loop normally calls `write` and tracks how much was
+/// sent.
+///
+/// # Connecting
+///
+/// [`connect`](TcpStream::connect) returns before the connection exists.
+/// The first writable event says the attempt finished, one way or the
+/// other; [`take_error`](TcpStream::take_error) or
+/// [`peer_addr`](TcpStream::peer_addr) tells which. Reads and writes before
+/// that return `WouldBlock` (or `NotConnected` on some systems).
+///
+/// # Platform notes
+///
+/// On Unix and Windows this wraps the operating system's socket. On
+/// `wasm32-wasip2` it is a `wasi:sockets` TCP socket with its input and
+/// output streams; `peek` and the `TCP_NODELAY` methods are refused there.
+/// On `wasm32-wasip1` streams come from [`TcpListener::accept`] on a
+/// listener the host hands over, or (with the `wasmedge` feature) from
+/// `connect`; see [the crate documentation](crate#what-each-host-refuses)
+/// for what each host refuses.
 ///
 /// [`TcpListener::accept`]: crate::net::TcpListener::accept
 ///
@@ -53,7 +85,53 @@ impl TcpStream {
     ///
     /// # Errors
     ///
-    /// The OS's error for creating the socket or starting the connect.
+    /// The OS's error for creating the socket or starting the connect. A
+    /// refused or unreachable peer is usually *not* reported here but on
+    /// the stream, once the attempt finishes.
+    ///
+    /// # Examples
+    ///
+    /// A connect to a port nobody listens on fails after the fact:
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "os-poll", feature = "net"))]
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// use mio::net::TcpStream;
+    /// use mio::{Events, Interest, Poll, Token};
+    ///
+    /// // Find a free port, then stop listening on it.
+    /// let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    ///
+    /// let mut poll = Poll::new()?;
+    /// let mut events = Events::with_capacity(4);
+    /// let mut stream = match TcpStream::connect(addr) {
+    ///     Ok(stream) => stream,
+    ///     // Some systems refuse a loopback connect at once.
+    ///     Err(e) => { println!("refused at once: {e}"); return Ok(()); }
+    /// };
+    /// poll.registry().register(&mut stream, Token(0), Interest::WRITABLE)?;
+    ///
+    /// let outcome = loop {
+    ///     poll.poll(&mut events, Some(Duration::from_secs(5)))?;
+    ///     if events.is_empty() {
+    ///         panic!("the connect to {addr} neither failed nor succeeded in 5 s");
+    ///     }
+    ///     match stream.take_error() {
+    ///         Ok(Some(e)) | Err(e) => break Err(e),
+    ///         Ok(None) => match stream.peer_addr() {
+    ///             Ok(_) => break Ok(()),
+    ///             Err(e) if e.kind() == std::io::ErrorKind::NotConnected => continue,
+    ///             Err(e) => break Err(e),
+    ///         },
+    ///     }
+    /// };
+    /// assert!(outcome.is_err(), "nobody listens on {addr}");
+    /// # Ok(())
+    /// # }
+    /// # #[cfg(not(all(feature = "os-poll", feature = "net")))]
+    /// # fn main() {}
+    /// ```
     pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
         sys::tcp::connect(addr).map(TcpStream::from_sys)
     }
@@ -93,6 +171,8 @@ impl TcpStream {
 
     /// Shuts down the read half, the write half, or both.
     ///
+    /// Shutting down the write half sends the peer an end of stream (its
+    /// reads return 0) while this side can still read the peer's answer.
     /// # Errors
     ///
     /// The OS's error (for example `NotConnected`).
