@@ -12,6 +12,7 @@
 #    `regenerate-bindings` feature regenerates every binding into OUT_DIR)
 #    run with the unpacked source made read-only, and its checksums must not
 #    change;
+#    the doc examples also run as a wasm32-wasip2 guest under wasmtime;
 # 4. renders the docs as docs.rs does (`--cfg docsrs`, nightly), when a
 #    nightly toolchain is available or installable;
 # 5. `cargo publish --dry-run`.
@@ -130,6 +131,18 @@ unchanged() {
 }
 check "source unchanged after the read-only builds" unchanged
 chmod -R u+w "$crate"
+
+# Doc examples of the packaged crate as a wasm32-wasip2 guest under
+# wasmtime (installed by the wasip2 suite, which runs before this one).
+wasm_doctests() {
+    CARGO_TARGET_WASM32_WASIP2_RUNNER="$root/.ci/wasmtime-runner.sh" \
+        in_crate cargo test --locked --doc --target wasm32-wasip2 --features os-poll,net
+}
+if [ -x "$root/.tools/bin/wasmtime" ] || command -v wasmtime >/dev/null; then
+    check "doc examples on wasm32-wasip2 under wasmtime" wasm_doctests
+else
+    echo "SKIP package: doc examples on wasm32-wasip2: no wasmtime (scripts/test-wasip2.sh installs it)"
+fi
 
 # 4. docs.rs rendering.
 docsrs() {

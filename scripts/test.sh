@@ -65,12 +65,13 @@ lint() {
 PART_SUITES=(
     "examples:scripts/test-examples-all.sh"
     "regen-check:.ci/regen-check.sh"
-    "package:scripts/test-package.sh"
     "kqueue-targets:scripts/check-kqueue-targets.sh"
     "windows-wine:scripts/test-windows-all.sh"
     "wasip2:scripts/test-wasip2.sh"
     "wasip1:scripts/test-wasip1.sh"
     "tokio:scripts/test-tokio.sh"
+    # Last: its wasm doc examples use the wasmtime the wasip2 suite installs.
+    "package:scripts/test-package.sh"
 )
 
 SUITES=(core_epoll core_poll feature_matrix lint)
