@@ -76,7 +76,7 @@ list_ok() {
     for need in build.rs build/generate.rs build/witx_gen.rs generated/wasi_p2.rs \
         generated/wasi_p1.rs generated/wasmedge_sock.rs wit/wasi-0.2/world.wit \
         wit/preview1/wasi_snapshot_preview1.witx src/lib.rs examples/tcp_server.rs \
-        README.md LICENSE Cargo.toml Cargo.lock; do
+        README.md LICENSE CHANGELOG.md Cargo.toml Cargo.lock; do
         if ! printf '%s\n' "$list" | grep -qx -- "$need"; then
             echo "missing from the package: $need"
             missing=1
