@@ -397,9 +397,15 @@ impl TcpStream {
     pub(crate) fn into_raw_fd(self) -> RawFd {
         {
             // A connect the host has finished is recorded in the
-            // descriptor first: wasi-libc does not finish it on its own.
+            // descriptor first: wasi-libc does not finish it on its own
+            // (its read and write fail with ENOTCONN while connecting). As
+            // for the first I/O (`with_streams`), give the host a bounded
+            // moment to report a connect the OS has already completed.
             let mut conn = self.inner.conn.borrow_mut();
-            self.inner.is_connected(&mut conn);
+            if !self.inner.is_connected(&mut conn) && conn.phase == Phase::Connecting {
+                grace_wait(&conn.socket.subscribe());
+                self.inner.is_connected(&mut conn);
+            }
         }
         let conn = self.inner.into_inner().conn.into_inner();
         let Conn {
