@@ -6,10 +6,11 @@
 # the machine hits both alike; the medians and their ratios come last.
 # Not a test: it prints figures.
 #
-# Upstream mio runs on wasm32-wasip2 only with the wasi-libc of Rust 1.97 or
-# later (wasi-sdk 33): with Rust 1.95 and 1.96 (wasi-sdk 30) its accept()
-# fails inside wasi-libc. So the comparison uses Rust $BENCH_TOOLCHAIN
-# (default 1.99.1), installed with rustup when missing.
+# Upstream mio goes through wasi-libc's socket calls, and runs this
+# benchmark on wasm32-wasip2 only with the wasi-libc of Rust 1.97 or later
+# (wasi-sdk 33; measured: EBADF with 1.91, EINVAL with 1.93 and 1.95). So
+# the comparison uses Rust $BENCH_TOOLCHAIN (default 1.99.1), installed with
+# rustup when missing.
 #
 # Environment: BENCH_TOOLCHAIN (default 1.99.1), BENCH_ROUNDS (default 5),
 # BENCH_JCO=1 also runs this crate's build once under jco, BENCH_NATIVE=1

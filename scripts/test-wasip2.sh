@@ -70,12 +70,13 @@ wasmtime_run() {
     [ -n "$flags" ] && expect=0
     log=$(mktemp)
     PASSED=0 FAILED=0
+    # --nocapture: the SKIP lines of passing tests are shown.
     # MIO_WASIP2_EXPECT_STD_INTEROP: tests/wasi_std_interop.rs checks that
     # std interop is on for these toolchains (and off in the fallback mode),
     # so a probe that stops recognising a wasi-libc fails here.
     MIO_WASIP2_EXPECT_STD_INTEROP=$expect RUSTFLAGS="$flags" \
         cargo "+$tc" test --target "$TARGET" --features "$FEATURES" --no-fail-fast \
-        --target-dir "$dir" 2>&1 | tee "$log"
+        --target-dir "$dir" -- --nocapture 2>&1 | tee "$log"
     local status=${PIPESTATUS[0]}
     count_results "$log"
     # A test binary that aborts (a panic on wasm) or times out prints no

@@ -150,7 +150,8 @@ pub mod windows {
 /// * `wasm32-wasip2`: `NameResolver`, a non-blocking
 ///   DNS lookup through `wasi:sockets/ip-name-lookup` that is registered with
 ///   a `Poll` like any socket and becomes readable when the addresses are
-///   ready.
+///   ready; `std_interop`, whether sockets convert to and from std's with
+///   this toolchain's wasi-libc.
 /// * `wasm32-wasip1` with the `wasmedge` feature: `lookup_host`, a DNS
 ///   lookup through WasmEdge's `sock_getaddrinfo` (the host call blocks).
 #[cfg(all(target_os = "wasi", feature = "os-poll", feature = "net"))]
