@@ -97,38 +97,6 @@ pub(crate) fn timeout_millis(timeout: Option<Duration>) -> i32 {
     }
 }
 
-/// Keeps track of how much of a wait's timeout is left, for selectors that
-/// resume a wait interrupted by a signal (`EINTR`).
-///
-/// The clock is read only for finite, non-zero timeouts: `None` (wait
-/// forever) and zero (do not block) need no arithmetic, and `poll` calls with
-/// those timeouts are the hot path of most event loops.
-#[cfg(all(unix, feature = "os-poll"))]
-#[derive(Clone, Copy)]
-pub(crate) struct WaitTimer {
-    timeout: Option<Duration>,
-    start: Option<std::time::Instant>,
-}
-
-#[cfg(all(unix, feature = "os-poll"))]
-impl WaitTimer {
-    pub(crate) fn start(timeout: Option<Duration>) -> WaitTimer {
-        let start = match timeout {
-            Some(t) if !t.is_zero() => Some(std::time::Instant::now()),
-            _ => None,
-        };
-        WaitTimer { timeout, start }
-    }
-
-    /// The time left: `None` for no timeout, zero once it has passed.
-    pub(crate) fn remaining(&self) -> Option<Duration> {
-        match (self.timeout, self.start) {
-            (Some(t), Some(start)) => Some(t.saturating_sub(start.elapsed())),
-            (timeout, _) => timeout,
-        }
-    }
-}
-
 #[cfg(all(unix, feature = "os-poll"))]
 mod unix;
 #[cfg(all(unix, feature = "os-poll"))]
