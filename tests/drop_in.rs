@@ -307,7 +307,8 @@ macro_rules! scenarios {
             #[cfg(debug_assertions)]
             fn release_only_cases_skipped() {
                 println!(
-                    "SKIP two_wakers_keep_their_tokens, second_poll_refused_without_stale_entry: \
+                    "SKIP two_wakers_keep_their_tokens, second_poll_refused_without_stale_entry, \
+                     two_wakers_woken_together_both_reported: \
                      release-build behaviour (debug builds stop the misuse earlier); \
                      run with --release"
                 );
@@ -319,3 +320,41 @@ macro_rules! scenarios {
 scenarios!(ours, ::mio);
 #[cfg(unix)]
 scenarios!(upstream, ::upstream_mio);
+
+/// Where this crate does better than mio's poll(2) selector (see
+/// "Differences from upstream mio" in the crate docs).
+mod ours_only {
+    /// Two wakers woken before the same `poll` both get their event, also
+    /// through an `Events` with room for one (release builds; debug builds
+    /// panic on the second waker).
+    #[test]
+    #[cfg(not(debug_assertions))]
+    fn two_wakers_woken_together_both_reported() {
+        use std::time::{Duration, Instant};
+
+        use mio::{Events, Poll, Token, Waker};
+
+        let _serial = super::serial();
+        let mut poll = Poll::new().expect("poll");
+        let mut one = Events::with_capacity(1);
+        let first = Waker::new(poll.registry(), Token(1)).expect("waker");
+        let second = Waker::new(poll.registry(), Token(2)).expect("waker");
+        first.wake().expect("wake");
+        second.wake().expect("wake");
+        second.wake().expect("wake again");
+        let mut seen = Vec::new();
+        let end = Instant::now() + Duration::from_secs(10);
+        while seen.len() < 2 {
+            assert!(Instant::now() < end, "only {seen:?} reported");
+            poll.poll(&mut one, Some(Duration::from_millis(100)))
+                .expect("poll");
+            seen.extend(one.iter().map(|e| e.token()));
+        }
+        seen.sort();
+        assert_eq!(seen, [Token(1), Token(2)]);
+        // Coalesced: nothing more.
+        poll.poll(&mut one, Some(Duration::from_millis(50)))
+            .expect("poll");
+        assert!(one.is_empty(), "a wake-up reported twice");
+    }
+}
