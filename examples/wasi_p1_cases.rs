@@ -149,7 +149,22 @@ mod cases {
         )?;
         poll.poll(&mut events, Some(Duration::from_millis(10)))
             .map_err(e)?;
-        check(events.is_empty(), "the wake-up was reported twice")
+        check(events.is_empty(), "the wake-up was reported twice")?;
+
+        // An `Events` without room is refused, and the pending wake-up
+        // survives that.
+        waker.wake().map_err(e)?;
+        let mut empty = Events::with_capacity(0);
+        match poll.poll(&mut empty, Some(Duration::ZERO)) {
+            Err(err) if err.kind() == ErrorKind::InvalidInput => {}
+            other => return Err(format!("poll with Events::with_capacity(0): {other:?}")),
+        }
+        poll.poll(&mut events, Some(Duration::ZERO)).map_err(e)?;
+        let got: Vec<_> = events.iter().map(|ev| ev.token()).collect();
+        check(
+            got == [Token(7)],
+            format!("events after the refused poll: {got:?}"),
+        )
     }
 
     /// A source the host rejects becomes an error event on that source's
