@@ -57,8 +57,9 @@ struct State {
     wake_pending: AtomicBool,
     /// Tokens of the wakers woken since their last event, each once. A lock
     /// of its own, because the poller holds `fds` while it sleeps. Room for
-    /// one token is reserved per waker, so waking allocates only when more
-    /// wakers than ever before are pending at once.
+    /// one token is reserved when a waker is created and the list never
+    /// shrinks, so waking allocates only when more wakers than ever before
+    /// are pending at once (never with a single waker).
     woken: Mutex<Vec<Token>>,
 }
 
@@ -295,8 +296,8 @@ impl Selector {
         }
     }
 
-    /// Makes room for one more waker's token, so that waking does not
-    /// allocate.
+    /// Makes sure there is room for a waker's token, so that waking a
+    /// single waker never allocates.
     pub(crate) fn add_waker(&self) {
         lock(&self.state.woken).reserve(1);
     }

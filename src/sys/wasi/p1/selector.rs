@@ -147,8 +147,9 @@ struct State {
     subs: Vec<Subscription>,
     /// Host events; always at least as long as `subs`' capacity.
     out: Vec<HostEvent>,
-    /// Tokens of the wakers woken since their last event, each once (one
-    /// slot reserved per waker).
+    /// Tokens of the wakers woken since their last event, each once. Never
+    /// shrinks, so waking allocates only when more wakers than ever before
+    /// are pending at once (never with a single waker).
     woken: Vec<Token>,
 }
 
@@ -480,8 +481,8 @@ impl Selector {
         }
     }
 
-    /// Makes room for one more waker's token, so that waking does not
-    /// allocate.
+    /// Makes sure there is room for a waker's token, so that waking a
+    /// single waker never allocates.
     pub(crate) fn add_waker(&self) {
         self.lock().woken.reserve(1);
     }

@@ -49,8 +49,9 @@ pub(crate) struct Selector {
 
 struct State {
     registrations: RefCell<Registrations>,
-    /// Tokens of the wakers woken since their last event, each once (one
-    /// slot reserved per waker).
+    /// Tokens of the wakers woken since their last event, each once. Never
+    /// shrinks, so waking allocates only when more wakers than ever before
+    /// are pending at once (never with a single waker).
     woken: RefCell<Vec<Token>>,
 }
 
@@ -370,8 +371,8 @@ impl Selector {
         }
     }
 
-    /// Makes room for one more waker's token, so that waking does not
-    /// allocate.
+    /// Makes sure there is room for a waker's token, so that waking a
+    /// single waker never allocates.
     pub(crate) fn add_waker(&self) {
         self.state.woken.borrow_mut().reserve(1);
     }
