@@ -60,17 +60,18 @@ macro_rules! scenarios {
             }
 
             /// Polls until an event for `token` arrives; panics after
-            /// `DEADLINE`. Returns the tokens seen in that last batch.
+            /// `DEADLINE`. Returns the tokens of every event seen.
             fn wait_for(poll: &mut Poll, events: &mut Events, token: Token) -> Vec<Token> {
                 let end = Instant::now() + DEADLINE;
+                let mut seen = Vec::new();
                 loop {
                     poll.poll(events, Some(Duration::from_millis(100)))
                         .expect("poll");
-                    let tokens: Vec<Token> = events.iter().map(|e| e.token()).collect();
-                    if tokens.contains(&token) {
-                        return tokens;
+                    seen.extend(events.iter().map(|e| e.token()));
+                    if seen.contains(&token) {
+                        return seen;
                     }
-                    assert!(Instant::now() < end, "no event for {token:?}");
+                    assert!(Instant::now() < end, "no event for {token:?}: {seen:?}");
                 }
             }
 
