@@ -79,8 +79,8 @@ pub(crate) fn next_selector_id() -> usize {
 
 /// Turns an optional timeout into milliseconds for epoll_wait/poll(2):
 /// rounded *up*, so 100 µs waits 1 ms instead of spinning; `-1` for none;
-/// capped at `i32::MAX`.
-#[cfg(all(unix, feature = "os-poll"))]
+/// capped at `i32::MAX`. (kqueue takes a `timespec` instead.)
+#[cfg(all(unix, feature = "os-poll", not(mio_selector = "kqueue")))]
 pub(crate) fn timeout_millis(timeout: Option<Duration>) -> i32 {
     match timeout {
         None => -1,
