@@ -47,7 +47,7 @@
 //! | other Unix (illumos, Solaris, AIX, Haiku, ...) | poll(2) with edge-trigger emulation | as above | a pipe |
 //! | any Unix built with `RUSTFLAGS="--cfg mio_unsupported_force_poll_poll"` | poll(2), as above | as above | a pipe |
 //! | Windows | I/O completion port, sockets polled through the AFD driver (`\Device\Afd`) | Winsock, non-blocking; `windows::NamedPipe` with `os-ext` | a completion packet |
-//! | `wasm32-wasip2` | `wasi:io/poll` over one pollable per source and direction | `wasi:sockets` (TCP, UDP, name lookup through `wasi::NameResolver`); wasi-libc descriptors, so `from_std` and the raw-fd traits work with std's | a flag checked by the next `poll` |
+//! | `wasm32-wasip2` | `wasi:io/poll` over one pollable per source and direction | `wasi:sockets` (TCP, UDP, name lookup through `wasi::NameResolver`); wasi-libc descriptors where the toolchain's wasi-libc is one the crate knows (Rust 1.93 to 1.99, nightly 1.101), so `from_std` and the raw-fd traits work with std's; elsewhere those conversions panic (`wasi::std_interop` tells) | a flag checked by the next `poll` |
 //! | `wasm32-wasip1` | `poll_oneoff` with edge-trigger emulation | sockets the host hands over (pre-opened descriptors, `from_std`); with the `wasmedge` feature, WasmEdge's socket extension (`bind`, `connect`, UDP addresses, `wasi::lookup_host`) | a flag checked by the next `poll` |
 //! | `os-poll` off, or any other target | none | none | none: every operation returns [`Unsupported`](std::io::ErrorKind::Unsupported) |
 //!
@@ -117,6 +117,40 @@
 //!
 //! On docs.rs every item that needs a feature or a target is marked with
 //! it.
+//!
+//! # Differences from upstream mio
+//!
+//! This crate behaves like mio 1.x at the edges too (errors, misuse,
+//! signals); `tests/drop_in.rs` runs those cases against both crates. It
+//! differs on purpose only where mio's behaviour loses events, leaks, or
+//! differs between its own selectors:
+//!
+//! * **A second [`Waker`] after the first was dropped.** mio's debug builds
+//!   panic on any second `Waker::new` for a `Poll`, even when the first one
+//!   is gone; here the check only counts live wakers, so a `Poll` can get a
+//!   new waker after dropping the old one. Two live ones still panic in
+//!   debug builds.
+//! * **Two live `Waker`s (release builds).** Each wake-up is reported under
+//!   its own waker's token, also when both wake before the same `poll`;
+//!   mio's poll(2) selector keeps only the last token, so one wake-up is
+//!   reported under the other's token or lost.
+//! * **[`Events::with_capacity(0)`](Events::with_capacity).** [`Poll::poll`]
+//!   returns [`InvalidInput`](std::io::ErrorKind::InvalidInput) on every
+//!   backend, as mio's epoll selector does; mio's kqueue selector returns
+//!   at once with nothing (a loop around it spins) and its poll(2) selector
+//!   grows the buffer.
+//! * **A full `Events` (poll(2) selector).** Events beyond the capacity
+//!   stay pending for the next `poll`, and `poll` allocates nothing; mio's
+//!   poll(2) selector grows the buffer to fit them.
+//! * **`unix::SourceFd` with a closed descriptor (poll(2) selector).**
+//!   `register` fails with `EBADF`, as it does with epoll and kqueue; mio's
+//!   poll(2) selector accepts it and reports the descriptor as invalid
+//!   later.
+//! * **Re-arming after `WouldBlock` (poll(2), and the other backends that
+//!   emulate edge triggering).** Only the direction that would block is
+//!   armed again, so a read that blocks does not bring back a writable
+//!   event that was already reported; mio's poll(2) selector re-arms every
+//!   registered direction.
 //!
 //! # Example
 //!
@@ -234,7 +268,8 @@ pub mod windows {
 /// * `wasm32-wasip2`: `NameResolver`, a non-blocking
 ///   DNS lookup through `wasi:sockets/ip-name-lookup` that is registered with
 ///   a `Poll` like any socket and becomes readable when the addresses are
-///   ready.
+///   ready; `std_interop`, whether sockets convert to and from std's with
+///   this toolchain's wasi-libc.
 /// * `wasm32-wasip1` with the `wasmedge` feature: `lookup_host`, a DNS
 ///   lookup through WasmEdge's `sock_getaddrinfo` (the host call blocks).
 #[cfg(all(target_os = "wasi", feature = "os-poll", feature = "net"))]

@@ -17,8 +17,10 @@ use crate::{Registry, Token};
 /// so it needs no `register` call, and it stays registered until it is
 /// dropped.
 ///
-/// Only one `Waker` may exist per `Poll` at a time; debug builds panic on a
-/// second one. To wake from many threads, share one `Waker` in an `Arc`.
+/// Keep one `Waker` per `Poll`: debug builds panic when a second one is
+/// created while the first is alive (a new one after dropping the old is
+/// fine); release builds report each live waker's wake-ups under its own
+/// token. To wake from many threads, share one `Waker` in an `Arc`.
 ///
 /// A typical use is a queue of work for the event loop: other threads push
 /// to the queue and call `wake`; the loop, on the waker's token, drains the
@@ -41,17 +43,21 @@ use crate::{Registry, Token};
 /// Waking a blocked `poll` from another thread:
 ///
 /// ```
-/// # #[cfg(all(feature = "os-poll", not(target_family = "wasm")))]
+/// # #[cfg(feature = "os-poll")]
 /// # fn main() -> std::io::Result<()> {
 /// use std::sync::Arc;
-/// use std::thread;
 /// use mio::{Events, Poll, Token, Waker};
 ///
 /// const WAKE: Token = Token(10);
 /// let mut poll = Poll::new()?;
 /// let waker = Arc::new(Waker::new(poll.registry(), WAKE)?);
 /// let remote = Arc::clone(&waker);
-/// let handle = thread::spawn(move || remote.wake().expect("wake failed"));
+/// // Wake from another thread. A WASI component has only one thread: there
+/// // the wake comes before the `poll`, which then returns at once.
+/// #[cfg(not(target_os = "wasi"))]
+/// let handle = std::thread::spawn(move || remote.wake().expect("wake failed"));
+/// #[cfg(target_os = "wasi")]
+/// remote.wake()?;
 ///
 /// let mut events = Events::with_capacity(8);
 /// loop {
@@ -60,10 +66,11 @@ use crate::{Registry, Token};
 ///         break;
 ///     }
 /// }
+/// #[cfg(not(target_os = "wasi"))]
 /// handle.join().unwrap();
 /// # Ok(())
 /// # }
-/// # #[cfg(not(all(feature = "os-poll", not(target_family = "wasm"))))]
+/// # #[cfg(not(feature = "os-poll"))]
 /// # fn main() {}
 /// ```
 ///

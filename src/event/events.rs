@@ -51,8 +51,8 @@ pub struct Iter<'a> {
 impl Events {
     /// A buffer for up to `capacity` events per `poll`.
     ///
-    /// A capacity of 0 is allowed; such a buffer receives no events, and
-    /// `poll` with it only waits for the timeout (or a wake-up).
+    /// A capacity of 0 can be created, but [`Poll::poll`](crate::Poll::poll)
+    /// refuses such a buffer with `InvalidInput`: it could report nothing.
     ///
     /// # Examples
     ///
