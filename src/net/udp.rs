@@ -160,15 +160,71 @@ impl UdpSocket {
 
     /// Sends `buf` as one datagram to `target`; returns the bytes sent.
     ///
+    /// The datagram goes out whole or not at all: the count is `buf.len()`
+    /// on success. A datagram larger than the path allows fails (for
+    /// example with `EMSGSIZE` on Unix) rather than being split.
+    ///
     /// # Errors
     ///
     /// `WouldBlock` when the send buffer is full; otherwise the OS's error.
+    /// After `WouldBlock`, wait for a writable event (register with
+    /// [`Interest::WRITABLE`](crate::Interest::WRITABLE)) and send again.
+    ///
+    /// # Examples
+    ///
+    /// An echo step: answer every queued datagram to its sender.
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "os-poll", feature = "net"))]
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io;
+    /// use std::time::Duration;
+    /// use mio::net::UdpSocket;
+    /// use mio::{Events, Interest, Poll, Token};
+    ///
+    /// let mut server = UdpSocket::bind("127.0.0.1:0".parse().unwrap())?;
+    /// let mut client = UdpSocket::bind("127.0.0.1:0".parse().unwrap())?;
+    /// let mut poll = Poll::new()?;
+    /// let mut events = Events::with_capacity(8);
+    /// poll.registry().register(&mut server, Token(0), Interest::READABLE)?;
+    /// poll.registry().register(&mut client, Token(1), Interest::READABLE)?;
+    ///
+    /// client.send_to(b"echo me", server.local_addr()?)?;
+    ///
+    /// let mut buf = [0; 64];
+    /// let mut answer = None;
+    /// while answer.is_none() {
+    ///     poll.poll(&mut events, Some(Duration::from_secs(5)))?;
+    ///     for event in &events {
+    ///         if event.token() == Token(0) {
+    ///             loop {
+    ///                 match server.recv_from(&mut buf) {
+    ///                     Ok((len, from)) => {
+    ///                         server.send_to(&buf[..len], from)?;
+    ///                     }
+    ///                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+    ///                     Err(e) => return Err(e),
+    ///                 }
+    ///             }
+    ///         } else if let Ok((len, _)) = client.recv_from(&mut buf) {
+    ///             answer = Some(buf[..len].to_vec());
+    ///         }
+    ///     }
+    /// }
+    /// assert_eq!(answer.as_deref(), Some(&b"echo me"[..]));
+    /// # Ok(())
+    /// # }
+    /// # #[cfg(not(all(feature = "os-poll", feature = "net")))]
+    /// # fn main() {}
+    /// ```
     pub fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
         self.inner.do_write(|inner| inner.send_to(buf, target))
     }
 
     /// Receives one datagram; returns its length and sender. A datagram
-    /// longer than `buf` is truncated.
+    /// longer than `buf` is truncated: the rest of it is lost, and the
+    /// length returned is the part that fit. Size the buffer for the
+    /// largest datagram the protocol allows (65,507 bytes for IPv4).
     ///
     /// # Errors
     ///
@@ -177,7 +233,9 @@ impl UdpSocket {
         self.inner.do_read(|inner| inner.recv_from(buf))
     }
 
-    /// Like [`UdpSocket::recv_from`], but leaves the datagram queued.
+    /// Like [`UdpSocket::recv_from`], but leaves the datagram queued: the
+    /// next receive returns it again. Useful to look at a header before
+    /// choosing a buffer.
     ///
     /// # Errors
     ///
@@ -218,14 +276,20 @@ impl UdpSocket {
 
     /// Sets the default destination, and receives only from `addr`.
     ///
+    /// No packet is sent: UDP has no handshake, and a peer that does not
+    /// exist is only noticed when a send provokes an error report (an ICMP
+    /// message), which a later `recv` or `send` returns. Connecting again
+    /// changes the peer.
+    ///
     /// # Errors
     ///
-    /// The OS's error.
+    /// The OS's error (for example an address of the other IP family).
     pub fn connect(&self, addr: SocketAddr) -> io::Result<()> {
         self.inner.connect(addr)
     }
 
-    /// Sets `SO_BROADCAST`.
+    /// Sets `SO_BROADCAST`: whether datagrams may be sent to a broadcast
+    /// address. Off by default.
     ///
     /// # Errors
     ///
@@ -297,7 +361,8 @@ impl UdpSocket {
         self.inner.multicast_loop_v6()
     }
 
-    /// Sets `IP_TTL` (unicast hop limit).
+    /// Sets `IP_TTL` (unicast hop limit): how many routers a datagram may
+    /// pass. On `wasm32-wasip2` this is `wasi:sockets`' unicast hop limit.
     ///
     /// # Errors
     ///
