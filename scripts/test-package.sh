@@ -154,9 +154,18 @@ docsrs() {
             return 1
     done
 }
-if command -v rustup >/dev/null &&
-    rustup toolchain install nightly --profile minimal \
-        --target wasm32-wasip1 --target wasm32-wasip2 >/dev/null 2>&1; then
+# An installed nightly is used as it is (never updated here); a missing one
+# is installed.
+have_nightly() {
+    command -v rustup >/dev/null || return 1
+    if cargo +nightly --version >/dev/null 2>&1; then
+        rustup target add --toolchain nightly wasm32-wasip1 wasm32-wasip2 >/dev/null 2>&1
+    else
+        rustup toolchain install nightly --profile minimal \
+            --target wasm32-wasip1 --target wasm32-wasip2 >/dev/null 2>&1
+    fi
+}
+if have_nightly; then
     check "docs.rs render (nightly, --cfg docsrs)" docsrs
 else
     echo "SKIP package: docs.rs render: no nightly toolchain and rustup cannot install one"
