@@ -36,3 +36,12 @@
 
 #[doc(inline)]
 pub use mio_wasi::*;
+
+/// Names what this `mio` is. Only mio_wasi's re-export has it, so a program
+/// (or a test) that refers to `mio::MIO_WASI` does not build against
+/// upstream mio: the mistake of a `[patch.crates-io]` that Cargo did not
+/// apply (it keeps the `mio` an existing `Cargo.lock` names, with only a
+/// warning, until `cargo update -p mio`) shows at build time, not as a
+/// failing `accept` at run time. `cargo tree -i mio` shows the same thing:
+/// the patched `mio` is version 1.2.99, built from a `compat/mio` folder.
+pub const MIO_WASI: &str = concat!("mio_wasi (mio ", env!("CARGO_PKG_VERSION"), ", compat/mio)");
