@@ -5,15 +5,19 @@
 //!
 //! ```toml
 //! [patch.crates-io]
-//! mio = { git = "<repository url>" }
-//! # or, from a local checkout:
-//! # mio = { path = "<checkout>/compat/mio" }
+//! # a checkout of mio_wasi next to the project:
+//! mio = { path = "../mio_wasi/compat/mio" }
+//! # or from git (Cargo finds this package in the repository by its name):
+//! # mio = { git = "https://github.com/example/mio_wasi", branch = "main" }
 //! ```
 //!
 //! Cargo applies a patch to every requirement its version satisfies; this
 //! crate's version (1.2.99) satisfies any `mio = "1.x"` up to 1.2, which is
 //! what tokio 1.x asks for. A patch whose package is `mio_wasi` itself would
-//! not be used: Cargo matches patches by package name.
+//! not be used: Cargo matches patches by package name. In a project that
+//! already has a `Cargo.lock`, run `cargo update -p mio` after adding the
+//! patch: Cargo otherwise keeps the locked upstream mio and only warns that
+//! the patch was not used ([`MIO_WASI`] turns that into a build error).
 //!
 //! Everything public in `mio_wasi` is re-exported unchanged: `mio::Poll`,
 //! `mio::event`, `mio::net`, `mio::unix`, `mio::windows`, ... are the very
