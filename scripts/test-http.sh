@@ -10,8 +10,9 @@
 #              the wasm32-wasip2 client against the native server
 #   jco        the same two under jco (Node.js)
 #   wasmedge   the wasm32-wasip1 server (feature `wasmedge`) under the
-#              native load client; skipped with a reason when there is no
-#              WasmEdge (`$WASMEDGE`, or `wasmedge` on PATH)
+#              native load client, and the client (hyper's connection API)
+#              against the native server; skipped with a reason when there
+#              is no WasmEdge (`$WASMEDGE`, or `wasmedge` on PATH)
 #
 # Everything is built once, in debug, from examples/http (so its
 # .cargo/config.toml gives the wasm builds `--cfg tokio_unstable`, as a
@@ -34,6 +35,7 @@ unset RUSTFLAGS CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS CARGO_TARGET_WASM32_WASIP1_
 NATIVE=$ROOT/target/debug
 P2=$ROOT/target/wasm32-wasip2/debug
 WASMEDGE_SERVER=$ROOT/target/wasm32-wasip1/debug/http-server-wasmedge.wasm
+WASMEDGE_CLIENT=$ROOT/target/wasm32-wasip1/debug/http-client-wasmedge.wasm
 
 PASSED=0
 FAILED=0
@@ -73,6 +75,8 @@ run_client() {
 # its `listening on ADDR` line; sets SERVER_PID and SERVER_ADDR. Its first
 # line must name mio_wasi as the mio it runs on (counted as a check).
 start_server() {
+    # Emptied first: the background start truncates it only once it runs.
+    : >"$SERVER_OUT"
     "$@" >"$SERVER_OUT" 2>&1 &
     SERVER_PID=$!
     SERVER_ADDR=
@@ -189,10 +193,13 @@ suite_wasmedge() {
     fi
     rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1 || { fail "install wasm32-wasip1"; return; }
     build native --bins || return
-    build "wasm32-wasip1 (wasmedge)" --target wasm32-wasip1 --features wasmedge --bin http-server || return
-    # Kept aside so that it is not mixed up with a plain preview 1 build.
+    build "wasm32-wasip1 (wasmedge)" --target wasm32-wasip1 --features wasmedge \
+        --bin http-server --bin http-client || return
+    # Kept aside so that they are not mixed up with a plain preview 1 build.
     cp "$ROOT/target/wasm32-wasip1/debug/http-server.wasm" "$WASMEDGE_SERVER"
+    cp "$ROOT/target/wasm32-wasip1/debug/http-client.wasm" "$WASMEDGE_CLIENT"
     server_under_load "WasmEdge" "$wasmedge" "$WASMEDGE_SERVER" 127.0.0.1:0
+    client_against_native "WasmEdge" "$wasmedge" "$WASMEDGE_CLIENT"
 }
 
 selected=("$@")

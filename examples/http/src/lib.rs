@@ -31,7 +31,13 @@ use hyper_util::rt::TokioIo;
 /// Which `mio` tokio runs on in this build. Refers to a constant only
 /// mio_wasi's `mio` re-export has: against upstream mio (a patch Cargo did
 /// not apply) this crate does not compile.
+#[cfg(not(feature = "upstream-mio"))]
 pub const MIO: &str = mio::MIO_WASI;
+
+/// The benchmark baseline's build (feature `upstream-mio`) runs on
+/// upstream mio on purpose.
+#[cfg(feature = "upstream-mio")]
+pub const MIO: &str = "upstream mio (benchmark baseline)";
 
 /// The body of `GET /hello`.
 pub const HELLO: &str = "Hello, World!";
