@@ -14,7 +14,7 @@
 //! | macOS, iOS (Apple), FreeBSD, DragonFly, NetBSD, OpenBSD | kqueue |
 //! | other Unix | poll(2) |
 //! | any Unix with `--cfg mio_unsupported_force_poll_poll` | poll(2) |
-//! | `wasm32-wasip2` | `wasi:io/poll` over `wasi:sockets` (WASI 0.2), plus `mio::wasi::NameResolver` for non-blocking name lookup; sockets are wasi-libc descriptors, so `from_std` and the raw-fd traits work with std's |
+//! | `wasm32-wasip2` | `wasi:io/poll` over `wasi:sockets` (WASI 0.2), plus `mio::wasi::NameResolver` for non-blocking name lookup; sockets are wasi-libc descriptors where the toolchain's wasi-libc is one the crate knows (Rust 1.93 to 1.99, nightly 1.101), so `from_std` and the raw-fd traits work with std's; elsewhere those conversions panic (`mio::wasi::std_interop` tells) |
 //! | `os-poll` off, or an unsupported target | none: every operation returns `Unsupported` |
 //!
 //! Readiness is edge-triggered on every backend: after an event, do I/O
@@ -184,7 +184,8 @@ pub mod windows {
 /// * `wasm32-wasip2`: `NameResolver`, a non-blocking
 ///   DNS lookup through `wasi:sockets/ip-name-lookup` that is registered with
 ///   a `Poll` like any socket and becomes readable when the addresses are
-///   ready.
+///   ready; `std_interop`, whether sockets convert to and from std's with
+///   this toolchain's wasi-libc.
 /// * `wasm32-wasip1` with the `wasmedge` feature: `lookup_host`, a DNS
 ///   lookup through WasmEdge's `sock_getaddrinfo` (the host call blocks).
 #[cfg(all(target_os = "wasi", feature = "os-poll", feature = "net"))]

@@ -18,15 +18,43 @@ use util::{
     expect_no_event_for, expect_no_events, init_with_poll, ExpectEvent, Readiness,
 };
 
-/// A connected pair: (client, accepted server side). Not registered.
+/// A connected pair: (client, accepted server side), both established.
+/// Not registered. Made with this crate's sockets only (on a `Poll` of its
+/// own), so it needs no std interop (which a WASI toolchain may lack).
 fn tcp_pair() -> (TcpStream, TcpStream) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let client =
-        std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
-    let (server, _) = listener.accept().expect("accept");
-    client.set_nonblocking(true).expect("nonblocking");
-    server.set_nonblocking(true).expect("nonblocking");
-    (TcpStream::from_std(client), TcpStream::from_std(server))
+    let mut poll = Poll::new().expect("poll");
+    let mut events = Events::with_capacity(8);
+    let mut listener = TcpListener::bind(any_local_address()).expect("bind");
+    poll.registry()
+        .register(&mut listener, Token(0), Interest::READABLE)
+        .expect("register");
+    let mut client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+    poll.registry()
+        .register(&mut client, Token(1), Interest::WRITABLE)
+        .expect("register");
+    let deadline = Instant::now() + util::EVENT_DEADLINE;
+    let (mut server, mut connected) = (None, false);
+    while server.is_none() || !connected {
+        if server.is_none() {
+            match listener.accept() {
+                Ok((stream, _)) => server = Some(stream),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => panic!("accept: {e}"),
+            }
+        }
+        if server.is_some() && connected {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the pair did not connect");
+        poll.poll(&mut events, Some(Duration::from_millis(100)))
+            .expect("poll");
+        connected |= events
+            .iter()
+            .any(|e| e.token() == Token(1) && e.is_writable());
+    }
+    assert!(client.take_error().expect("take_error").is_none());
+    poll.registry().deregister(&mut client).expect("deregister");
+    (client, server.expect("accepted"))
 }
 
 #[test]
