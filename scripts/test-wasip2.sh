@@ -84,7 +84,9 @@ wasmtime_run() {
     local status=${PIPESTATUS[0]}
     # tests/drop_in.rs in release too: some misuse only reaches the
     # backend there (debug builds stop it earlier).
-    cargo test --release --target "$TARGET" --features "$FEATURES" --test drop_in 2>&1 | tee -a "$log"
+    MIO_WASIP2_EXPECT_STD_INTEROP=$expect RUSTFLAGS="$flags" \
+        cargo "+$tc" test --release --target "$TARGET" --features "$FEATURES" --test drop_in \
+        --target-dir "$dir" 2>&1 | tee -a "$log"
     [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
     count_results "$log"
     # A test binary that aborts (a panic on wasm) or times out prints no

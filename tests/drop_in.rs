@@ -48,15 +48,46 @@ macro_rules! scenarios {
 
             const DEADLINE: Duration = Duration::from_secs(10);
 
-            /// A connected pair (client, accepted side), not registered.
+            /// A connected pair (client, accepted side), both established,
+            /// not registered. Made with the crate's own sockets on a `Poll`
+            /// of its own: no std interop, which a wasm32-wasip2 build may
+            /// lack (`--cfg mio_wasip2_no_libc_interop`).
             fn tcp_pair() -> (TcpStream, TcpStream) {
-                let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-                let addr = listener.local_addr().expect("addr");
-                let client = std::net::TcpStream::connect(addr).expect("connect");
-                let (server, _) = listener.accept().expect("accept");
-                client.set_nonblocking(true).expect("nonblocking");
-                server.set_nonblocking(true).expect("nonblocking");
-                (TcpStream::from_std(client), TcpStream::from_std(server))
+                let mut poll = Poll::new().expect("poll");
+                let mut events = Events::with_capacity(8);
+                let mut listener =
+                    mio::net::TcpListener::bind("127.0.0.1:0".parse().expect("addr"))
+                        .expect("bind");
+                poll.registry()
+                    .register(&mut listener, Token(0), Interest::READABLE)
+                    .expect("register");
+                let mut client =
+                    TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+                poll.registry()
+                    .register(&mut client, Token(1), Interest::WRITABLE)
+                    .expect("register");
+                let end = Instant::now() + DEADLINE;
+                let (mut server, mut connected) = (None, false);
+                loop {
+                    if server.is_none() {
+                        match listener.accept() {
+                            Ok((stream, _)) => server = Some(stream),
+                            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                            Err(e) => panic!("accept: {e}"),
+                        }
+                    }
+                    if let (Some(_), true) = (&server, connected) {
+                        break;
+                    }
+                    assert!(Instant::now() < end, "the pair did not connect");
+                    poll.poll(&mut events, Some(Duration::from_millis(100)))
+                        .expect("poll");
+                    connected |= events
+                        .iter()
+                        .any(|e| e.token() == Token(1) && e.is_writable());
+                }
+                poll.registry().deregister(&mut client).expect("deregister");
+                (client, server.expect("accepted"))
             }
 
             /// Polls until an event for `token` arrives; panics after
