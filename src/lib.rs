@@ -14,7 +14,7 @@
 //! | macOS, iOS (Apple), FreeBSD, DragonFly, NetBSD, OpenBSD | kqueue |
 //! | other Unix | poll(2) |
 //! | any Unix with `--cfg mio_unsupported_force_poll_poll` | poll(2) |
-//! | `wasm32-wasip2` | `wasi:io/poll` over `wasi:sockets` (WASI 0.2), plus `mio::wasi::NameResolver` for non-blocking name lookup; sockets are wasi-libc descriptors where the toolchain's wasi-libc is one the crate knows (Rust 1.93 to 1.99, nightly 1.101), so `from_std` and the raw-fd traits work with std's; elsewhere those conversions panic (`mio::wasi::std_interop` tells) |
+//! | `wasm32-wasip2` | `wasi:io/poll` over `wasi:sockets` (WASI 0.2), plus `mio::wasi::NameResolver` for non-blocking name lookup; sockets are wasi-libc descriptors where the toolchain's wasi-libc is one the crate knows (Rust 1.85 to 1.99, nightly 1.101), so `from_std` and the raw-fd traits work with std's; elsewhere those conversions panic (`mio::wasi::std_interop` tells) |
 //! | `os-poll` off, or an unsupported target | none: every operation returns `Unsupported` |
 //!
 //! Readiness is edge-triggered on every backend: after an event, do I/O
