@@ -1,28 +1,40 @@
-// wasm32-wasip2: which private descriptor-table lookup the toolchain's
-// wasi-libc defines, told to the compiler as
-// `cfg(mio_wasip2_libc = "get_ref" | "get")`.
+// wasm32-wasip2: which kind of private descriptor table the toolchain's
+// wasi-libc has, told to the compiler as
+// `cfg(mio_wasip2_libc = "entry" | "get_ref" | "get")`.
 //
 // The backend shares its sockets with std through wasi-libc's descriptor
-// table (src/sys/wasi/p2/descriptor.rs). The lookup function it needs is a
-// wasi-libc internal whose name changed between releases
-// (`descriptor_table_get_ref` up to wasi-sdk 33, `descriptor_table_get`,
-// which takes a reference, from wasi-sdk 34). Stable Rust cannot link a
-// symbol weakly, so the choice is made here, from the symbol table of the
-// `libc.a` the build links (the target's self-contained one). When neither
-// is there, or with `--cfg mio_wasip2_no_libc_interop`, no cfg is set and
-// the backend keeps its sockets to itself (std interop returns
-// `Unsupported`). Which struct layout those descriptors have is decided at
-// run time, by probing (see descriptor.rs).
+// table (src/sys/wasi/p2/descriptor.rs). The functions it needs are
+// wasi-libc internals that changed between releases:
+//
+// * "entry" (wasi-sdk 25 to 27): sockets are tagged table entries, made
+//   with `descriptor_table_insert` and found with
+//   `bool descriptor_table_get_ref(int, entry **)`; no
+//   `__wasilibc_add_tcp_socket`.
+// * "get_ref" (wasi-sdk 29 to 33): entries point at per-socket structs
+//   made by `__wasilibc_add_tcp_socket`/`_udp_socket`, found with
+//   `entry *descriptor_table_get_ref(int)`.
+// * "get" (wasi-sdk 34): as "get_ref", but found with
+//   `descriptor_table_get`, which takes a counted reference.
+//
+// Stable Rust cannot link a symbol weakly, so the choice is made here, from
+// the symbol table of the `libc.a` the build links (the target's
+// self-contained one). When none fits, or with
+// `--cfg mio_wasip2_no_libc_interop`, no cfg is set and the backend keeps
+// its sockets to itself (std interop returns `Unsupported`). Which struct
+// layout the descriptors have is decided at run time, by probing (see
+// descriptor.rs).
 
 use std::env;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// The symbols every mode needs besides the lookup.
+/// The symbols of the "get_ref" and "get" kinds besides the lookup.
 const COMMON: [&str; 2] = ["__wasilibc_add_tcp_socket", "__wasilibc_add_udp_socket"];
 
 pub fn configure() {
-    println!("cargo::rustc-check-cfg=cfg(mio_wasip2_libc, values(\"get_ref\", \"get\"))");
+    println!(
+        "cargo::rustc-check-cfg=cfg(mio_wasip2_libc, values(\"entry\", \"get_ref\", \"get\"))"
+    );
     let var = |name: &str| env::var(name).unwrap_or_default();
     if var("CARGO_CFG_TARGET_OS") != "wasi" || var("CARGO_CFG_TARGET_ENV") != "p2" {
         return;
@@ -50,15 +62,25 @@ pub fn configure() {
         }
     };
     let has = |name: &str| symbols.iter().any(|s| s == name);
-    if !COMMON.iter().all(|name| has(name)) {
-        return unknown(&archive);
-    }
-    if has("descriptor_table_get_ref") {
-        println!("cargo:rustc-cfg=mio_wasip2_libc=\"get_ref\"");
-    } else if has("descriptor_table_get") {
-        println!("cargo:rustc-cfg=mio_wasip2_libc=\"get\"");
+    let kind = if COMMON.iter().all(|name| has(name)) {
+        if has("descriptor_table_get_ref") {
+            Some("get_ref")
+        } else if has("descriptor_table_get") {
+            Some("get")
+        } else {
+            None
+        }
+    } else if !COMMON.iter().any(|name| has(name))
+        && has("descriptor_table_get_ref")
+        && has("descriptor_table_insert")
+    {
+        Some("entry")
     } else {
-        unknown(&archive);
+        None
+    };
+    match kind {
+        Some(kind) => println!("cargo:rustc-cfg=mio_wasip2_libc=\"{kind}\""),
+        None => unknown(&archive),
     }
 }
 

@@ -5,7 +5,7 @@
 # pre-opened listener handed to tokio through `from_std`); suite and example
 # on wasm32-wasip1 under WasmEdge (the `wasmedge` feature: sockets made by
 # mio and handed to tokio); and suite and example on wasm32-wasip2 under
-# wasmtime 49, with each toolchain of $WASIP2_TOOLCHAINS (default
+# wasmtime 49, with each toolchain of $WASIP2_TOKIO_TOOLCHAINS (default
 # "1.95.0 1.99.1", whose wasi-libc releases differ; installed with rustup
 # when missing).
 #
@@ -198,7 +198,7 @@ wasmedge_suite() {
         --no-fail-fast -- --nocapture
 }
 
-read -r -a WASIP2_TOOLCHAINS <<<"${WASIP2_TOOLCHAINS:-1.95.0 1.99.1}"
+read -r -a WASIP2_TOOLCHAINS <<<"${WASIP2_TOKIO_TOOLCHAINS:-1.95.0 1.99.1}"
 
 # The target directory for toolchain $1: the first one shares target/.
 wasip2_dir() {

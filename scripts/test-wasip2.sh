@@ -2,11 +2,13 @@
 # The wasm32-wasip2 suites:
 #   wasmtime  the crate's tests/ and doctests built for wasm32-wasip2, run
 #             under wasmtime through .ci/wasmtime-runner.sh, once per
-#             toolchain in $WASIP2_TOOLCHAINS (default "1.95.0 1.99.1":
-#             the wasi-libc releases whose socket layouts differ; installed
-#             with rustup when missing), and once more on the last one with
+#             toolchain in $WASIP2_TOOLCHAINS (default "1.95.0 1.99.1
+#             1.85.0": three kinds of wasi-libc descriptor table; 1.85 runs
+#             no doctests on wasm), and once more with
+#             $WASIP2_FALLBACK_TOOLCHAIN (default 1.99.1) and
 #             `--cfg mio_wasip2_no_libc_interop` (sockets without wasi-libc
-#             descriptors, std interop unsupported); one result line each
+#             descriptors, std interop unsupported); one result line each.
+#             Toolchains are installed with rustup when missing.
 #   jco       the same test binaries under jco (Node.js)
 #   cross     a guest and a native (python3) peer across the boundary:
 #             examples/tcp_server under wasmtime with a native client, and
@@ -18,7 +20,7 @@
 #
 #   tokio     a tokio program (TCP, UDP, timers, std interop) built
 #             against this crate, under wasmtime and jco, with each
-#             toolchain of $WASIP2_TOOLCHAINS
+#             toolchain of $WASIP2_TOKIO_TOOLCHAINS (default "1.95.0 1.99.1")
 # Usage: bash scripts/test-wasip2.sh [wasmtime|jco|cross|tokio ...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +29,9 @@ TOOLS=$ROOT/.tools
 FEATURES="os-poll,net,os-ext"
 TARGET=wasm32-wasip2
 # The first toolchain also builds the binaries the jco suite runs.
-read -r -a TOOLCHAINS <<<"${WASIP2_TOOLCHAINS:-1.95.0 1.99.1}"
+read -r -a TOOLCHAINS <<<"${WASIP2_TOOLCHAINS:-1.95.0 1.99.1 1.85.0}"
+read -r -a TOKIO_TOOLCHAINS <<<"${WASIP2_TOKIO_TOOLCHAINS:-1.95.0 1.99.1}"
+FALLBACK_TOOLCHAIN=${WASIP2_FALLBACK_TOOLCHAIN:-1.99.1}
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export CARGO_TARGET_WASM32_WASIP2_RUNNER="$ROOT/.ci/wasmtime-runner.sh"
 WASMTIME=$TOOLS/bin/wasmtime
@@ -35,7 +39,7 @@ JCO=$TOOLS/jco/node_modules/.bin/jco
 
 install() {
     local tc
-    for tc in "${TOOLCHAINS[@]}"; do
+    for tc in "${TOOLCHAINS[@]}" "${TOKIO_TOOLCHAINS[@]}" "$FALLBACK_TOOLCHAIN"; do
         if ! rustup run "$tc" rustc --version >/dev/null 2>&1; then
             rustup toolchain install "$tc" --profile minimal --target "$TARGET" || return 1
         fi
@@ -80,7 +84,9 @@ wasmtime_run() {
     local status=${PIPESTATUS[0]}
     # tests/drop_in.rs in release too: some misuse only reaches the
     # backend there (debug builds stop it earlier).
-    cargo test --release --target "$TARGET" --features "$FEATURES" --test drop_in 2>&1 | tee -a "$log"
+    MIO_WASIP2_EXPECT_STD_INTEROP=$expect RUSTFLAGS="$flags" \
+        cargo "+$tc" test --release --target "$TARGET" --features "$FEATURES" --test drop_in \
+        --target-dir "$dir" 2>&1 | tee -a "$log"
     [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
     count_results "$log"
     # A test binary that aborts (a panic on wasm) or times out prints no
@@ -99,7 +105,7 @@ wasmtime_run() {
 }
 
 suite_wasmtime() {
-    local tc ok=0 last
+    local tc ok=0
     RESULTS=()
     for tc in "${TOOLCHAINS[@]}"; do
         # The first toolchain builds into target/ (the jco suite runs those
@@ -107,16 +113,16 @@ suite_wasmtime() {
         local dir=target
         [ "$tc" != "${TOOLCHAINS[0]}" ] && dir=target/wasip2-$tc
         wasmtime_run "$tc" "$tc" "" "$dir" || ok=1
-        last=$tc
     done
-    wasmtime_run "$last" "$last, no libc interop" "--cfg mio_wasip2_no_libc_interop" \
-        target/wasip2-no-libc-interop || ok=1
+    wasmtime_run "$FALLBACK_TOOLCHAIN" "$FALLBACK_TOOLCHAIN, no libc interop" \
+        "--cfg mio_wasip2_no_libc_interop" target/wasip2-no-libc-interop || ok=1
     printf '%s\n' "${RESULTS[@]}"
     return $ok
 }
 
 test_binaries() {
-    cargo "+${TOOLCHAINS[0]}" test --target "$TARGET" --features "$FEATURES" --tests --no-run --message-format=json 2>/dev/null |
+    MIO_WASIP2_EXPECT_STD_INTEROP=1 RUSTFLAGS="" \
+        cargo "+${TOOLCHAINS[0]}" test --target "$TARGET" --features "$FEATURES" --tests --no-run --message-format=json 2>/dev/null |
         python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -288,13 +294,13 @@ mio = { path = "$ROOT/compat/mio" }
 
 [workspace]
 TOML
-    (cd "$dir/app" && cargo "+${TOOLCHAINS[0]}" update -q) || {
+    (cd "$dir/app" && cargo "+${TOKIO_TOOLCHAINS[0]}" update -q) || {
         echo "wasip2 tokio: 0 passed, 1 failed (cargo update)"
         return 1
     }
     grep -A1 '^name = "tokio"$' "$dir/app/Cargo.lock" | tail -n1
     local tc rc=0 target_dir wasm
-    for tc in "${TOOLCHAINS[@]}"; do
+    for tc in "${TOKIO_TOOLCHAINS[@]}"; do
         echo "--- tokio, Rust $tc"
         target_dir=$dir/app/target-$tc
         wasm=$target_dir/$TARGET/debug/wasip2-tokio-check.wasm

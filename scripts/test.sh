@@ -75,6 +75,7 @@ PART_SUITES=(
     "wasip2:scripts/test-wasip2.sh"
     "wasip1:scripts/test-wasip1.sh"
     "tokio:scripts/test-tokio.sh"
+    "http:scripts/test-http.sh"
     # Last: its wasm doc examples use the wasmtime the wasip2 suite installs.
     "package:scripts/test-package.sh"
 )

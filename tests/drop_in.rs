@@ -41,7 +41,7 @@ macro_rules! scenarios {
 
             use $krate as mio;
 
-            use mio::net::TcpStream;
+            use mio::net::{TcpListener, TcpStream};
             use mio::{Events, Interest, Poll, Token, Waker};
 
             use super::serial;
@@ -49,14 +49,43 @@ macro_rules! scenarios {
             const DEADLINE: Duration = Duration::from_secs(10);
 
             /// A connected pair (client, accepted side), not registered.
+            /// Made with the crate's own sockets: converting from std's is
+            /// not available on every WASI build.
             fn tcp_pair() -> (TcpStream, TcpStream) {
-                let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-                let addr = listener.local_addr().expect("addr");
-                let client = std::net::TcpStream::connect(addr).expect("connect");
-                let (server, _) = listener.accept().expect("accept");
-                client.set_nonblocking(true).expect("nonblocking");
-                server.set_nonblocking(true).expect("nonblocking");
-                (TcpStream::from_std(client), TcpStream::from_std(server))
+                let mut poll = Poll::new().expect("poll");
+                let mut events = Events::with_capacity(8);
+                let addr = "127.0.0.1:0".parse().expect("address");
+                let mut listener = TcpListener::bind(addr).expect("bind");
+                poll.registry()
+                    .register(&mut listener, Token(0), Interest::READABLE)
+                    .expect("register");
+                let mut client =
+                    TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+                poll.registry()
+                    .register(&mut client, Token(1), Interest::WRITABLE)
+                    .expect("register");
+                let end = Instant::now() + DEADLINE;
+                let (mut server, mut connected) = (None, false);
+                while server.is_none() || !connected {
+                    if server.is_none() {
+                        match listener.accept() {
+                            Ok((stream, _)) => server = Some(stream),
+                            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                            Err(e) => panic!("accept: {e}"),
+                        }
+                    }
+                    if server.is_some() && connected {
+                        break;
+                    }
+                    assert!(Instant::now() < end, "the pair did not connect");
+                    poll.poll(&mut events, Some(Duration::from_millis(100)))
+                        .expect("poll");
+                    connected |= events
+                        .iter()
+                        .any(|e| e.token() == Token(1) && e.is_writable());
+                }
+                poll.registry().deregister(&mut client).expect("deregister");
+                (client, server.expect("accepted"))
             }
 
             /// Polls until an event for `token` arrives; panics after

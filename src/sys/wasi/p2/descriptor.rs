@@ -16,14 +16,14 @@
 //! Those structs and the table functions are private to wasi-libc and have
 //! changed between the releases Rust ships:
 //!
-//! | wasi-libc (wasi-sdk) | Rust (wasm32-wasip2) | table lookup | TCP struct |
+//! | wasi-libc (wasi-sdk) | Rust (wasm32-wasip2) | table | TCP struct |
 //! |---|---|---|---|
-//! | 25, 27 | 1.85 to 1.92 | sockets are table entries, no per-socket struct | — |
-//! | 29, 30 | 1.93 to 1.96 | `descriptor_table_get_ref` | socket, pollable, flags, family, state |
-//! | 33 | 1.97 to 1.99 | `descriptor_table_get_ref` | socket, state, pollable, flags, family |
+//! | 25, 27 | 1.85 to 1.92 | tagged entries holding the socket struct; `bool descriptor_table_get_ref(fd, &entry)` | socket, pollable, flags, family, state |
+//! | 29, 30 | 1.93 to 1.96 | entries point at the struct; `entry *descriptor_table_get_ref(fd)` | as in 25 |
+//! | 33 | 1.97 to 1.99 | as in 29 | socket, state, pollable, flags, family |
 //! | 34 | nightly 1.101 (2026-10) | `descriptor_table_get` (counted reference) | reference count first, then as in 33 |
 //!
-//! The build script finds out which lookup the linked `libc.a` defines
+//! The build script finds out which kind of table the linked `libc.a` has
 //! (stable Rust cannot link a symbol weakly); the struct layout is found at
 //! run time, once, on a probe socket per protocol: each known layout is
 //! tried, first by reading fields wasi-libc just wrote (the handle passed
@@ -43,7 +43,11 @@
 
 // Without a usable table (see `table`) the layouts are only documentation.
 #![cfg_attr(
-    not(any(mio_wasip2_libc = "get_ref", mio_wasip2_libc = "get")),
+    not(any(
+        mio_wasip2_libc = "entry",
+        mio_wasip2_libc = "get_ref",
+        mio_wasip2_libc = "get"
+    )),
     allow(dead_code)
 )]
 
@@ -75,8 +79,8 @@ fn no_interop_error() -> io::Error {
     let why = if cfg!(mio_wasip2_no_libc_interop) {
         "this build sets `--cfg mio_wasip2_no_libc_interop`"
     } else if table::LOOKUP.is_none() {
-        "the toolchain's wasi-libc (its wasm32-wasip2 libc.a) lacks the descriptor-table \
-         functions this crate knows (Rust 1.85 to 1.92 ship such a wasi-libc)"
+        "the toolchain's wasi-libc (its wasm32-wasip2 libc.a, as the build found it) lacks \
+         the descriptor-table functions this crate knows"
     } else {
         "the toolchain's wasi-libc (its wasm32-wasip2 libc.a) keeps its sockets in a layout \
          this crate does not know"
@@ -85,8 +89,8 @@ fn no_interop_error() -> io::Error {
         io::ErrorKind::Unsupported,
         format!(
             "mio (wasm32-wasip2): converting sockets to or from std's is not supported: {why}; \
-             this crate's own sockets work. Supported: the wasi-libc of Rust 1.93 to 1.99 and \
-             of nightly 1.101 (wasi-sdk 29, 30, 33, 34)"
+             this crate's own sockets work. Supported: the wasi-libc of Rust 1.85 to 1.99 and \
+             of nightly 1.101 (wasi-sdk 25, 27, 29, 30, 33, 34)"
         ),
     )
 }
@@ -100,7 +104,20 @@ fn no_interop_error() -> io::Error {
 pub(crate) fn checked_fd(fd: Option<RawFd>) -> RawFd {
     match fd {
         Some(fd) => fd,
-        None => panic!("as_raw_fd: {}", no_interop_error()),
+        None => panic!("as_raw_fd: {}", no_fd_error()),
+    }
+}
+
+/// Why a socket has no descriptor.
+fn no_fd_error() -> io::Error {
+    match interop_error() {
+        Some(err) => err,
+        None => io::Error::new(
+            io::ErrorKind::Unsupported,
+            "mio (wasm32-wasip2): this socket has no wasi-libc descriptor: the descriptor \
+             table of the toolchain's wasi-libc (wasi-sdk 25 and 27: Rust 1.85 to 1.92) was \
+             full when it was made",
+        ),
     }
 }
 
@@ -140,12 +157,11 @@ struct UdpLayout {
 struct Layout {
     tcp: TcpLayout,
     udp: UdpLayout,
-    /// The struct starts with a reference count (`descriptor_table_get`
-    /// takes a reference).
-    counted: bool,
 }
 
-/// wasi-sdk 29 and 30.
+/// wasi-sdk 25 to 30 (in 25 and 27 the struct sits in the table entry,
+/// after its tag).
+#[allow(dead_code)] // which layouts apply depends on the kind of table
 const SDK30: Layout = Layout {
     tcp: TcpLayout {
         socket: 0x00,
@@ -163,10 +179,10 @@ const SDK30: Layout = Layout {
         tag: 0x0c,
         state: 0x10,
     },
-    counted: false,
 };
 
 /// wasi-sdk 33: the TCP state moved up next to the socket.
+#[allow(dead_code)] // which layouts apply depends on the kind of table
 const SDK33: Layout = Layout {
     tcp: TcpLayout {
         socket: 0x00,
@@ -178,11 +194,11 @@ const SDK33: Layout = Layout {
         family: 0x1f,
     },
     udp: SDK30.udp,
-    counted: false,
 };
 
 /// wasi-sdk 34: a reference count in front (descriptors can be shared by
 /// `dup`), UDP gained timeouts.
+#[allow(dead_code)] // which layouts apply depends on the kind of table
 const SDK34: Layout = Layout {
     tcp: TcpLayout {
         socket: 0x04,
@@ -200,7 +216,6 @@ const SDK34: Layout = Layout {
         tag: 0x10,
         state: 0x14,
     },
-    counted: true,
 };
 
 const TCP_UNBOUND: u32 = 0;
@@ -282,86 +297,226 @@ impl Data {
 }
 
 /// wasi-libc's descriptor table, as far as the build found it usable.
-#[cfg(any(mio_wasip2_libc = "get_ref", mio_wasip2_libc = "get"))]
+#[cfg(any(
+    mio_wasip2_libc = "entry",
+    mio_wasip2_libc = "get_ref",
+    mio_wasip2_libc = "get"
+))]
 mod table {
-    use std::ffi::{c_int, c_void};
+    use std::ffi::c_int;
     use std::io;
     use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
     use super::super::bindings::{self, create_tcp_socket, create_udp_socket, IpAddressFamily};
-    use super::{Data, Layout, TcpLayout, UdpLayout, SDK30, SDK33, SDK34};
+    use super::{Data, Layout, TcpLayout, UdpLayout};
 
+    pub(super) const LOOKUP: Option<&str> = Some(KIND);
+
+    /// The layouts this kind of table may have, in probing order.
+    #[cfg(mio_wasip2_libc = "entry")]
+    const LAYOUTS: &[&Layout] = &[&super::SDK30];
     #[cfg(mio_wasip2_libc = "get_ref")]
-    pub(super) const LOOKUP: Option<&str> = Some("descriptor_table_get_ref");
+    const LAYOUTS: &[&Layout] = &[&super::SDK30, &super::SDK33];
     #[cfg(mio_wasip2_libc = "get")]
-    pub(super) const LOOKUP: Option<&str> = Some("descriptor_table_get");
+    const LAYOUTS: &[&Layout] = &[&super::SDK34];
 
-    #[repr(C)]
-    #[derive(Clone, Copy)]
-    struct Entry {
-        data: *mut c_void,
-        vtable: *const c_void,
-    }
+    /// wasi-sdk 25 and 27: the table holds tagged entries, the socket
+    /// struct inside them (entries move when the table grows).
+    #[cfg(mio_wasip2_libc = "entry")]
+    mod kind {
+        use std::ffi::c_int;
 
-    extern "C" {
-        fn __wasilibc_add_tcp_socket(socket: u32, family: u8, blocking: bool) -> c_int;
-        fn __wasilibc_add_udp_socket(socket: u32, family: u8, blocking: bool) -> c_int;
-        #[cfg(mio_wasip2_libc = "get_ref")]
-        fn descriptor_table_get_ref(fd: c_int) -> *mut Entry;
-        #[cfg(mio_wasip2_libc = "get")]
-        fn descriptor_table_get(fd: c_int, entry: *mut Entry) -> c_int;
-    }
+        use super::super::super::bindings::{Pollable, TcpSocket, UdpSocket};
+        use super::super::Data;
 
-    /// The struct and function table of descriptor `fd`, if it is open.
-    /// With a counted layout, `shared` tells whether another descriptor
-    /// (a `dup`) refers to the same struct.
-    ///
-    /// # Safety
-    ///
-    /// `fd` must stay open while the result is used; with a counted
-    /// layout, the struct must start with the count.
-    unsafe fn lookup(fd: c_int) -> Option<(Data, usize, bool)> {
-        #[cfg(mio_wasip2_libc = "get_ref")]
-        {
-            // SAFETY: a table lookup; null if `fd` is not open.
-            let entry = unsafe { descriptor_table_get_ref(fd) };
-            if entry.is_null() {
+        pub(super) const KIND: &str = "tagged table entries";
+
+        const TAG_TCP: u32 = 0;
+        const TAG_UDP: u32 = 1;
+
+        /// `descriptor_table_entry_t`: the tag, then the socket struct.
+        #[repr(C)]
+        pub(super) struct Entry {
+            tag: u32,
+            body: [u32; 8],
+        }
+
+        extern "C" {
+            fn descriptor_table_insert(entry: Entry, fd: *mut c_int) -> bool;
+            fn descriptor_table_get_ref(fd: c_int, entry: *mut *mut Entry) -> bool;
+        }
+
+        /// The struct of descriptor `fd` and the entry's tag (standing for
+        /// the function table the later releases have), if it is open.
+        ///
+        /// # Safety
+        ///
+        /// `fd` must stay open, and the table unchanged, while the result
+        /// is used.
+        pub(super) unsafe fn lookup(fd: c_int) -> Option<(Data, usize, bool)> {
+            let mut entry: *mut Entry = std::ptr::null_mut();
+            // SAFETY: a table lookup that fills `entry` if `fd` is open.
+            if !unsafe { descriptor_table_get_ref(fd, &mut entry) } || entry.is_null() {
                 return None;
             }
-            // SAFETY: non-null entries point into the live table.
-            let entry = unsafe { *entry };
-            Some((Data(entry.data.cast()), entry.vtable as usize, false))
+            // SAFETY: `entry` points into the live table; the struct
+            // follows the tag.
+            let (tag, body) = unsafe { ((*entry).tag, (&raw mut (*entry).body).cast::<u8>()) };
+            Some((Data(body), tag as usize, false))
         }
-        #[cfg(mio_wasip2_libc = "get")]
-        {
-            let mut entry = Entry {
-                data: std::ptr::null_mut(),
-                vtable: std::ptr::null(),
+
+        /// This wasi-libc drops every pollable field on close, set or not:
+        /// the socket's pollable and those of its streams exist from the
+        /// start.
+        pub(in super::super) const EAGER_POLLABLES: bool = true;
+
+        /// The table has a small fixed size (the preview-1 adapter's
+        /// descriptors); `insert` leaves the handle to the caller when it
+        /// is full.
+        pub(in super::super) const CAN_FILL: bool = true;
+
+        /// A new entry for `handle` (unbound, non-blocking), as wasi-libc's
+        /// `socket()` makes one: the handle, then its pollable, the family
+        /// at `offset`.
+        pub(super) fn insert(tcp: bool, handle: u32, family: u8, offset: usize) -> c_int {
+            // SAFETY: `handle` is a live socket of the named protocol; the
+            // borrowed copies are never dropped.
+            let pollable = unsafe {
+                if tcp {
+                    std::mem::ManuallyDrop::new(TcpSocket::from_handle(handle))
+                        .subscribe()
+                        .take_handle()
+                } else {
+                    std::mem::ManuallyDrop::new(UdpSocket::from_handle(handle))
+                        .subscribe()
+                        .take_handle()
+                }
             };
-            // SAFETY: fills `entry` and takes a reference if `fd` is open.
-            if unsafe { descriptor_table_get(fd, &mut entry) } != 0 || entry.data.is_null() {
-                return None;
+            let mut body = [0u32; 8];
+            body[0] = handle;
+            body[1] = pollable;
+            body[offset / 4] |= u32::from(family) << (8 * (offset % 4));
+            let entry = Entry {
+                tag: if tcp { TAG_TCP } else { TAG_UDP },
+                body,
+            };
+            let mut fd: c_int = -1;
+            // SAFETY: copies the entry into the table; on success the
+            // table owns the handle.
+            if unsafe { descriptor_table_insert(entry, &mut fd) } {
+                fd
+            } else {
+                // The table did not take the handles (it is full); the
+                // socket stays the caller's.
+                // SAFETY: the pollable is ours, the socket's child.
+                drop(unsafe { Pollable::from_handle(pollable) });
+                -1
             }
-            let data = Data(entry.data.cast());
-            // SAFETY: the struct starts with its reference count; give back
-            // the reference the lookup took (the descriptor keeps its own,
-            // so the count stays above zero).
-            let count = unsafe {
-                let count = data.u32(0) - 1;
-                data.set_u32(0, count);
-                count
-            };
-            Some((data, entry.vtable as usize, count > 1))
         }
     }
+
+    /// wasi-sdk 29 to 34: entries point at a struct wasi-libc allocates.
+    #[cfg(any(mio_wasip2_libc = "get_ref", mio_wasip2_libc = "get"))]
+    mod kind {
+        use std::ffi::{c_int, c_void};
+
+        use super::super::Data;
+
+        /// Pollables are made by wasi-libc when it needs them (0: none).
+        pub(in super::super) const EAGER_POLLABLES: bool = false;
+
+        /// The table grows; `insert` fails only without memory, and then
+        /// drops the handle.
+        pub(in super::super) const CAN_FILL: bool = false;
+
+        #[cfg(mio_wasip2_libc = "get_ref")]
+        pub(super) const KIND: &str = "descriptor_table_get_ref";
+        #[cfg(mio_wasip2_libc = "get")]
+        pub(super) const KIND: &str = "descriptor_table_get";
+
+        #[repr(C)]
+        #[derive(Clone, Copy)]
+        pub(super) struct Entry {
+            data: *mut c_void,
+            vtable: *const c_void,
+        }
+
+        extern "C" {
+            fn __wasilibc_add_tcp_socket(socket: u32, family: u8, blocking: bool) -> c_int;
+            fn __wasilibc_add_udp_socket(socket: u32, family: u8, blocking: bool) -> c_int;
+            #[cfg(mio_wasip2_libc = "get_ref")]
+            fn descriptor_table_get_ref(fd: c_int) -> *mut Entry;
+            #[cfg(mio_wasip2_libc = "get")]
+            fn descriptor_table_get(fd: c_int, entry: *mut Entry) -> c_int;
+        }
+
+        /// The struct and function table of descriptor `fd`, if it is
+        /// open. With `descriptor_table_get`, `shared` tells whether another
+        /// descriptor (a `dup`) refers to the same struct.
+        ///
+        /// # Safety
+        ///
+        /// `fd` must stay open while the result is used; with
+        /// `descriptor_table_get`, its struct starts with the count.
+        pub(super) unsafe fn lookup(fd: c_int) -> Option<(Data, usize, bool)> {
+            #[cfg(mio_wasip2_libc = "get_ref")]
+            {
+                // SAFETY: a table lookup; null if `fd` is not open.
+                let entry = unsafe { descriptor_table_get_ref(fd) };
+                if entry.is_null() {
+                    return None;
+                }
+                // SAFETY: non-null entries point into the live table.
+                let entry = unsafe { *entry };
+                Some((Data(entry.data.cast()), entry.vtable as usize, false))
+            }
+            #[cfg(mio_wasip2_libc = "get")]
+            {
+                let mut entry = Entry {
+                    data: std::ptr::null_mut(),
+                    vtable: std::ptr::null(),
+                };
+                // SAFETY: fills `entry` and takes a reference if `fd` is open.
+                if unsafe { descriptor_table_get(fd, &mut entry) } != 0 || entry.data.is_null() {
+                    return None;
+                }
+                let data = Data(entry.data.cast());
+                // SAFETY: the struct starts with its reference count; give
+                // back the reference the lookup took (the descriptor keeps
+                // its own, so the count stays above zero).
+                let count = unsafe {
+                    let count = data.u32(0) - 1;
+                    data.set_u32(0, count);
+                    count
+                };
+                Some((data, entry.vtable as usize, count > 1))
+            }
+        }
+
+        /// A new descriptor for `handle` (unbound, non-blocking), made by
+        /// wasi-libc.
+        pub(super) fn insert(tcp: bool, handle: u32, family: u8, _: usize) -> c_int {
+            // SAFETY: hands a live socket handle of the named protocol to
+            // wasi-libc, which owns it from now on (and drops it if it
+            // fails).
+            unsafe {
+                if tcp {
+                    __wasilibc_add_tcp_socket(handle, family, false)
+                } else {
+                    __wasilibc_add_udp_socket(handle, family, false)
+                }
+            }
+        }
+    }
+
+    use kind::{lookup, KIND};
+    pub(super) use kind::{CAN_FILL, EAGER_POLLABLES};
 
     /// 0: not probed; 1 + index into `LAYOUTS`; `NONE`.
     static LAYOUT: AtomicU8 = AtomicU8::new(0);
     const NONE: u8 = u8::MAX;
     static TCP_VTABLE: AtomicUsize = AtomicUsize::new(0);
     static UDP_VTABLE: AtomicUsize = AtomicUsize::new(0);
-
-    const LAYOUTS: [&Layout; 3] = [&SDK30, &SDK33, &SDK34];
 
     /// The layout of this wasi-libc's socket structs, probed on first use.
     /// An error only if the host would not create the probe sockets (then
@@ -381,8 +536,8 @@ mod table {
         Ok(found.map(|i| LAYOUTS[i]))
     }
 
-    /// The function tables of wasi-libc's TCP and UDP descriptors (known
-    /// once `layout` found one).
+    /// What identifies wasi-libc's TCP and UDP descriptors (their function
+    /// tables, or entry tags), known once `layout` found a layout.
     pub(super) fn vtables() -> (usize, usize) {
         (
             TCP_VTABLE.load(Ordering::Relaxed),
@@ -390,55 +545,59 @@ mod table {
         )
     }
 
-    /// A probe descriptor made by wasi-libc from a new socket; closed (by
-    /// wasi-libc, dropping what it holds) on drop.
+    /// A probe descriptor; closed (by wasi-libc, dropping what it holds) on
+    /// drop.
     struct Probe {
         fd: c_int,
         handle: u32,
-        data: Data,
         vtable: usize,
+    }
+
+    impl Probe {
+        /// The struct, looked up afresh (entries may move).
+        fn data(&self) -> Option<Data> {
+            // SAFETY: `fd` is open until the probe is dropped.
+            unsafe { lookup(self.fd) }.map(|(data, _, _)| data)
+        }
     }
 
     impl Drop for Probe {
         fn drop(&mut self) {
             // SAFETY: we own `fd`; every field the probe changed was put
-            // back, so wasi-libc frees what it created.
+            // back, so wasi-libc frees what it holds.
             unsafe { libc::close(self.fd) };
         }
     }
 
-    fn probe_tcp() -> io::Result<Option<Probe>> {
-        let socket = create_tcp_socket(IpAddressFamily::Ipv4).map_err(bindings::error)?;
-        let handle = socket.take_handle();
-        // SAFETY: hands a live `tcp-socket` handle to wasi-libc, which owns
-        // it from now on (and drops it if it fails).
-        let fd = unsafe { __wasilibc_add_tcp_socket(handle, 0, false) };
-        probe_of(fd, handle)
-    }
-
-    fn probe_udp() -> io::Result<Option<Probe>> {
-        let socket = create_udp_socket(IpAddressFamily::Ipv4).map_err(bindings::error)?;
-        let handle = socket.take_handle();
-        // SAFETY: as for TCP, with a `udp-socket` handle.
-        let fd = unsafe { __wasilibc_add_udp_socket(handle, 0, false) };
-        probe_of(fd, handle)
-    }
-
-    fn probe_of(fd: c_int, handle: u32) -> io::Result<Option<Probe>> {
+    /// Makes a probe descriptor of the given protocol; `None` if wasi-libc
+    /// does not find what it just made. The family offset is where the
+    /// first candidate layout keeps it (only the "entry" kind uses it, and
+    /// has one candidate).
+    fn probe_of(tcp: bool) -> io::Result<Option<Probe>> {
+        let handle = if tcp {
+            create_tcp_socket(IpAddressFamily::Ipv4)
+                .map_err(bindings::error)?
+                .take_handle()
+        } else {
+            create_udp_socket(IpAddressFamily::Ipv4)
+                .map_err(bindings::error)?
+                .take_handle()
+        };
+        let offset = if tcp {
+            LAYOUTS[0].tcp.family
+        } else {
+            LAYOUTS[0].udp.family
+        };
+        let fd = kind::insert(tcp, handle, 0, offset);
         if fd < 0 {
             return Err(io::Error::last_os_error());
         }
-        // Not yet knowing the layout, only look the entry up for its
-        // pointers (with a counted lookup the count is the first field of
-        // every counted layout).
+        // Not yet knowing the layout, look the entry up only for what
+        // identifies its kind (with `descriptor_table_get` the count is the
+        // first field of the only candidate layout).
         // SAFETY: `fd` is open until `Probe` closes it.
         match unsafe { lookup(fd) } {
-            Some((data, vtable, _)) => Ok(Some(Probe {
-                fd,
-                handle,
-                data,
-                vtable,
-            })),
+            Some((_, vtable, _)) => Ok(Some(Probe { fd, handle, vtable })),
             None => {
                 // SAFETY: we own `fd`, untouched.
                 unsafe { libc::close(fd) };
@@ -448,17 +607,14 @@ mod table {
     }
 
     fn probe() -> io::Result<Option<usize>> {
-        let (Some(tcp), Some(udp)) = (probe_tcp()?, probe_udp()?) else {
+        let (Some(tcp), Some(udp)) = (probe_of(true)?, probe_of(false)?) else {
             return Ok(None);
         };
-        let counted = LOOKUP == Some("descriptor_table_get");
         for (i, layout) in LAYOUTS.iter().enumerate() {
-            if layout.counted != counted {
-                continue;
-            }
-            // SAFETY: both probes are fresh descriptors made by wasi-libc;
-            // the checks read before they write, write only fields whose
-            // reads matched, and put every written byte back.
+            // SAFETY: both probes are fresh descriptors made the way
+            // wasi-libc makes them; the checks read before they write,
+            // write only fields whose reads matched, and put every written
+            // byte back.
             if unsafe { tcp_matches(&tcp, &layout.tcp) && udp_matches(&udp, &layout.udp) } {
                 TCP_VTABLE.store(tcp.vtable, Ordering::Relaxed);
                 UDP_VTABLE.store(udp.vtable, Ordering::Relaxed);
@@ -496,15 +652,18 @@ mod table {
     ///
     /// # Safety
     ///
-    /// `p` is a fresh wasi-libc TCP descriptor of at least 0x24 bytes (the
-    /// smallest struct a known wasi-libc allocates, 0x30, is larger than
-    /// every offset used).
+    /// `p` is a fresh wasi-libc TCP descriptor whose struct has at least
+    /// 0x24 bytes (every known one has 0x20 or more after where its fields
+    /// start; the offsets used stay below 0x24).
     unsafe fn tcp_matches(p: &Probe, l: &TcpLayout) -> bool {
-        let d = p.data;
-        // SAFETY (whole block): offsets below 0x24 + 4, within the struct.
+        let Some(d) = p.data() else {
+            return false;
+        };
+        // SAFETY (whole block): offsets below 0x24, within the struct;
+        // nothing here changes the table, so `d` stays valid.
         unsafe {
-            // What wasi-libc wrote: the handle, an unbound IPv4
-            // non-blocking socket, options off.
+            // What was written: the handle, an unbound IPv4 non-blocking
+            // socket, options off.
             if d.u32(l.socket) != p.handle
                 || d.u32(l.tag) != super::TCP_UNBOUND
                 || d.u8(l.family) != 0
@@ -535,15 +694,8 @@ mod table {
             }
             let saved = d.quad(l.state);
             d.set_u32(l.tag, super::TCP_CONNECT_FAILED);
-            d.set_quad(
-                l.state,
-                [
-                    super::super::bindings::ErrorCode::ConnectionRefused as u32,
-                    0,
-                    0,
-                    0,
-                ],
-            );
+            let refused = super::ErrorCode::ConnectionRefused as u32;
+            d.set_quad(l.state, [refused, 0, 0, 0]);
             let failed = sockopt(p.fd, libc::SOL_SOCKET, libc::SO_ERROR);
             d.set_u32(l.tag, super::TCP_UNBOUND);
             d.set_quad(l.state, saved);
@@ -556,10 +708,14 @@ mod table {
     ///
     /// # Safety
     ///
-    /// `p` is a fresh wasi-libc UDP descriptor of at least 0x20 bytes.
+    /// `p` is a fresh wasi-libc UDP descriptor whose struct has at least
+    /// 0x20 bytes.
     unsafe fn udp_matches(p: &Probe, l: &UdpLayout) -> bool {
-        let d = p.data;
-        // SAFETY (whole block): offsets below 0x18, within the struct.
+        let Some(d) = p.data() else {
+            return false;
+        };
+        // SAFETY (whole block): offsets below 0x18, within the struct;
+        // nothing here changes the table.
         unsafe {
             if d.u32(l.socket) != p.handle
                 || d.u32(l.tag) != super::UDP_UNBOUND
@@ -579,37 +735,38 @@ mod table {
     }
 
     /// Moves a socket handle into a new wasi-libc descriptor.
-    pub(super) fn add(tcp: bool, handle: u32, family: u8) -> io::Result<(c_int, Data)> {
-        // SAFETY: hands a live socket handle of the named protocol to
-        // wasi-libc, which owns it from now on (and drops it on failure).
-        let fd = unsafe {
-            if tcp {
-                __wasilibc_add_tcp_socket(handle, family, false)
-            } else {
-                __wasilibc_add_udp_socket(handle, family, false)
-            }
+    pub(super) fn add(tcp: bool, handle: u32, family: u8, layout: &Layout) -> io::Result<c_int> {
+        let offset = if tcp {
+            layout.tcp.family
+        } else {
+            layout.udp.family
         };
+        let fd = kind::insert(tcp, handle, family, offset);
         if fd < 0 {
             return Err(io::Error::last_os_error());
         }
-        // SAFETY: `fd` is ours and open; the layout (counted or not) was
-        // established by the probe.
-        match unsafe { lookup(fd) } {
-            Some((data, _, _)) => Ok((fd, data)),
-            None => Err(io::Error::other(
-                "mio (wasm32-wasip2): wasi-libc lost a descriptor it just made",
-            )),
-        }
+        Ok(fd)
     }
 
-    /// The struct of an open descriptor, if it carries `vtable`.
+    /// The struct of an open descriptor of ours, looked up afresh.
     ///
     /// # Safety
     ///
-    /// `fd` must be open and stay so while the struct is used.
-    pub(super) unsafe fn adopt(fd: c_int, vtable: usize) -> io::Result<Data> {
+    /// `fd` must be open; the result is valid until the table changes.
+    pub(super) unsafe fn data(fd: c_int) -> Option<Data> {
         // SAFETY: the caller's contract.
-        let Some((data, found, shared)) = (unsafe { lookup(fd) }) else {
+        unsafe { lookup(fd) }.map(|(data, _, _)| data)
+    }
+
+    /// Checks that an open descriptor is a wasi-libc socket of the kind
+    /// `vtable` identifies, not shared with another descriptor.
+    ///
+    /// # Safety
+    ///
+    /// `fd` must be open.
+    pub(super) unsafe fn adopt(fd: c_int, vtable: usize) -> io::Result<()> {
+        // SAFETY: the caller's contract.
+        let Some((_, found, shared)) = (unsafe { lookup(fd) }) else {
             return Err(io::Error::from_raw_os_error(libc::EBADF));
         };
         if found != vtable {
@@ -625,12 +782,16 @@ mod table {
                  close the others first",
             ));
         }
-        Ok(data)
+        Ok(())
     }
 }
 
 /// No usable wasi-libc table in this build.
-#[cfg(not(any(mio_wasip2_libc = "get_ref", mio_wasip2_libc = "get")))]
+#[cfg(not(any(
+    mio_wasip2_libc = "entry",
+    mio_wasip2_libc = "get_ref",
+    mio_wasip2_libc = "get"
+)))]
 mod table {
     use std::ffi::c_int;
     use std::io;
@@ -638,6 +799,8 @@ mod table {
     use super::{Data, Layout};
 
     pub(super) const LOOKUP: Option<&str> = None;
+    pub(super) const EAGER_POLLABLES: bool = false;
+    pub(super) const CAN_FILL: bool = false;
 
     pub(super) fn layout() -> io::Result<Option<&'static Layout>> {
         Ok(None)
@@ -647,14 +810,21 @@ mod table {
         (0, 0)
     }
 
-    pub(super) fn add(_: bool, _: u32, _: u8) -> io::Result<(c_int, Data)> {
+    pub(super) fn add(_: bool, _: u32, _: u8, _: &Layout) -> io::Result<c_int> {
         Err(super::no_interop_error())
     }
 
     /// # Safety
     ///
+    /// None needed: never finds anything.
+    pub(super) unsafe fn data(_: c_int) -> Option<Data> {
+        None
+    }
+
+    /// # Safety
+    ///
     /// None needed: always fails.
-    pub(super) unsafe fn adopt(_: c_int, _: usize) -> io::Result<Data> {
+    pub(super) unsafe fn adopt(_: c_int, _: usize) -> io::Result<()> {
         Err(super::no_interop_error())
     }
 }
@@ -662,11 +832,9 @@ mod table {
 /// The handles of a socket, held by a wasi-libc descriptor or by the socket
 /// itself.
 enum Holder {
-    Libc {
-        fd: c_int,
-        data: Data,
-        layout: &'static Layout,
-    },
+    /// Its struct is looked up on each use: in the oldest known wasi-libc
+    /// it moves when the table grows.
+    Libc { fd: c_int, layout: &'static Layout },
     /// The socket's own: the socket handle and up to two stream handles
     /// (0: none), dropped streams first.
     Own {
@@ -687,7 +855,21 @@ impl Holder {
                 return Err(err);
             }
         };
-        let (fd, data) = table::add(tcp, handle, family)?;
+        let fd = match table::add(tcp, handle, family, layout) {
+            Ok(fd) => fd,
+            // A full table (wasi-sdk 25 and 27 have a fixed number of
+            // descriptors): this socket keeps its handles itself.
+            Err(_) if table::CAN_FILL => return Ok(Holder::own(handle)),
+            Err(err) => return Err(err),
+        };
+        let holder = Holder::Libc { fd, layout };
+        let Some((data, _)) = holder.libc() else {
+            // Not found right after it was made: leak rather than close
+            // something unknown.
+            return Err(io::Error::other(
+                "mio (wasm32-wasip2): wasi-libc lost a descriptor it just made",
+            ));
+        };
         let (socket, tag, fam) = if tcp {
             (layout.tcp.socket, layout.tcp.tag, layout.tcp.family)
         } else {
@@ -705,7 +887,17 @@ impl Holder {
                  written",
             ));
         }
-        Ok(Holder::Libc { fd, data, layout })
+        Ok(holder)
+    }
+
+    /// The descriptor's struct (valid until the table changes) and layout;
+    /// `None` if the handles are the socket's own.
+    fn libc(&self) -> Option<(Data, &'static Layout)> {
+        match self {
+            // SAFETY: our descriptor is open while `self` exists.
+            Holder::Libc { fd, layout } => unsafe { table::data(*fd) }.map(|d| (d, *layout)),
+            Holder::Own { .. } => None,
+        }
     }
 
     fn own(socket: u32) -> Holder {
@@ -725,7 +917,16 @@ impl Holder {
     /// Gives up the descriptor (and the handles it owns); `Holder` itself
     /// closes nothing, its owners' `Drop` does.
     fn into_raw(self) -> io::Result<c_int> {
-        self.fd().ok_or_else(no_interop_error)
+        self.fd().ok_or_else(no_fd_error)
+    }
+}
+
+/// The stream pollables a new state needs in a descriptor: made by
+/// `make` where this wasi-libc expects them from the start, else none (0).
+fn stream_pollables(holder: &Holder, make: impl FnOnce() -> (u32, u32)) -> (u32, u32) {
+    match holder {
+        Holder::Libc { .. } if table::EAGER_POLLABLES => make(),
+        _ => (0, 0),
     }
 }
 
@@ -778,7 +979,11 @@ impl TcpDescriptor {
         };
         let l = &layout.tcp;
         // SAFETY: the caller's contract.
-        let data = unsafe { table::adopt(fd, table::vtables().0)? };
+        unsafe { table::adopt(fd, table::vtables().0)? };
+        let holder = Holder::Libc { fd, layout };
+        let Some((data, _)) = holder.libc() else {
+            return Err(io::Error::from_raw_os_error(libc::EBADF));
+        };
         // SAFETY: the entry carries wasi-libc's TCP table, so `data` is its
         // `tcp_socket_t` with the probed layout; the handles read are owned
         // by the descriptor and the copies made of them are never dropped.
@@ -802,18 +1007,14 @@ impl TcpDescriptor {
                 _ => return Err(unknown_state()),
             };
             let socket = Borrowed::new(TcpSocket::from_handle(data.u32(l.socket)));
-            Ok((
-                TcpDescriptor(Holder::Libc { fd, data, layout }),
-                socket,
-                state,
-            ))
+            Ok((TcpDescriptor(holder), socket, state))
         }
     }
 
     /// Records `tag` with an empty state (a descriptor of ours holds no
     /// streams when this is called).
     fn set_tag(&self, tag: u32) {
-        if let Holder::Libc { data, layout, .. } = &self.0 {
+        if let Some((data, layout)) = self.0.libc() {
             // SAFETY: our descriptor's struct has the probed layout.
             unsafe {
                 data.set_u32(layout.tcp.tag, tag);
@@ -835,7 +1036,7 @@ impl TcpDescriptor {
     }
 
     pub(crate) fn set_connect_failed(&self, code: ErrorCode) {
-        if let Holder::Libc { data, layout, .. } = &self.0 {
+        if let Some((data, layout)) = self.0.libc() {
             // SAFETY: our descriptor's struct has the probed layout; the
             // code is a `network_error_code_t` (u8) in the union's first
             // byte.
@@ -852,17 +1053,29 @@ impl TcpDescriptor {
         input: InputStream,
         output: OutputStream,
     ) -> (Borrowed<InputStream>, Borrowed<OutputStream>) {
+        let pollables = stream_pollables(&self.0, || {
+            (
+                input.subscribe().take_handle(),
+                output.subscribe().take_handle(),
+            )
+        });
         let (i, o) = (input.take_handle(), output.take_handle());
-        match &self.0 {
-            Holder::Libc { data, layout, .. } => {
+        match self.0.libc() {
+            Some((data, layout)) => {
+                let (ip, op) = pollables;
                 // SAFETY: our descriptor's struct has the probed layout; it
-                // takes ownership of both handles (its pollables: none yet).
+                // takes ownership of the handles (its pollables: none yet,
+                // or made here where this wasi-libc expects them).
                 unsafe {
                     data.set_u32(layout.tcp.tag, TCP_CONNECTED);
-                    data.set_quad(layout.tcp.state, [i, 0, o, 0]);
+                    data.set_quad(layout.tcp.state, [i, ip, o, op]);
                 }
             }
-            Holder::Own { streams, .. } => streams.set([i, o]),
+            None => {
+                if let Holder::Own { streams, .. } = &self.0 {
+                    streams.set([i, o]);
+                }
+            }
         }
         // SAFETY: the holder owns both handles; the copies are never dropped.
         unsafe {
@@ -963,7 +1176,11 @@ impl UdpDescriptor {
         };
         let l = &layout.udp;
         // SAFETY: the caller's contract.
-        let data = unsafe { table::adopt(fd, table::vtables().1)? };
+        unsafe { table::adopt(fd, table::vtables().1)? };
+        let holder = Holder::Libc { fd, layout };
+        let Some((data, _)) = holder.libc() else {
+            return Err(io::Error::from_raw_os_error(libc::EBADF));
+        };
         // SAFETY: the entry carries wasi-libc's UDP table, so `data` is its
         // `udp_socket_t` with the probed layout; copies of its handles are
         // never dropped.
@@ -982,13 +1199,13 @@ impl UdpDescriptor {
                 _ => return Err(unknown_state()),
             };
             let socket = Borrowed::new(UdpSocket::from_handle(data.u32(l.socket)));
-            let desc = UdpDescriptor(Holder::Libc { fd, data, layout });
+            let desc = UdpDescriptor(holder);
             Ok((desc, socket, streams, connected))
         }
     }
 
     pub(crate) fn set_bound(&self) {
-        if let Holder::Libc { data, layout, .. } = &self.0 {
+        if let Some((data, layout)) = self.0.libc() {
             // SAFETY: our descriptor's struct has the probed layout.
             unsafe {
                 data.set_u32(layout.udp.tag, UDP_BOUND_NOSTREAMS);
@@ -1005,9 +1222,16 @@ impl UdpDescriptor {
         outgoing: OutgoingDatagramStream,
         connected: bool,
     ) -> UdpStreams {
+        let pollables = stream_pollables(&self.0, || {
+            (
+                incoming.subscribe().take_handle(),
+                outgoing.subscribe().take_handle(),
+            )
+        });
         let (i, o) = (incoming.take_handle(), outgoing.take_handle());
-        match &self.0 {
-            Holder::Libc { data, layout, .. } => {
+        match self.0.libc() {
+            Some((data, layout)) => {
+                let (ip, op) = pollables;
                 let tag = if connected {
                     UDP_CONNECTED
                 } else {
@@ -1017,10 +1241,14 @@ impl UdpDescriptor {
                 // takes ownership of both handles.
                 unsafe {
                     data.set_u32(layout.udp.tag, tag);
-                    data.set_quad(layout.udp.state, [i, 0, o, 0]);
+                    data.set_quad(layout.udp.state, [i, ip, o, op]);
                 }
             }
-            Holder::Own { streams, .. } => streams.set([i, o]),
+            None => {
+                if let Holder::Own { streams, .. } = &self.0 {
+                    streams.set([i, o]);
+                }
+            }
         }
         // SAFETY: the holder owns both handles; the copies are never dropped.
         unsafe {
@@ -1036,8 +1264,8 @@ impl UdpDescriptor {
     /// gone before `stream` is called again. The caller's borrowed copies
     /// must not be used afterwards.
     pub(crate) fn drop_streams(&self) {
-        let (incoming, outgoing) = match &self.0 {
-            Holder::Libc { data, layout, .. } => {
+        let (incoming, outgoing) = match self.0.libc() {
+            Some((data, layout)) => {
                 let l = &layout.udp;
                 // SAFETY: our descriptor's struct has the probed layout; the
                 // handles it owns are taken out and dropped once, pollables
@@ -1059,7 +1287,10 @@ impl UdpDescriptor {
                     (incoming, outgoing)
                 }
             }
-            Holder::Own { streams, .. } => {
+            None => {
+                let Holder::Own { streams, .. } = &self.0 else {
+                    return;
+                };
                 let [incoming, outgoing] = streams.replace([0, 0]);
                 (incoming, outgoing)
             }

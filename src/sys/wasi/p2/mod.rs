@@ -57,7 +57,7 @@ pub(crate) mod wasi_ext {
     /// On `wasm32-wasip2` those conversions need this crate to share its
     /// sockets with wasi-libc, whose internals differ between the
     /// toolchains that ship it; the crate recognises the wasi-libc of Rust
-    /// 1.93 to 1.99 and of nightly 1.101. Elsewhere (or when built with
+    /// 1.85 to 1.99 and of nightly 1.101. Elsewhere (or when built with
     /// `--cfg mio_wasip2_no_libc_interop`) sockets work as usual, but the
     /// conversions panic (they cannot return an error). This returns `Ok`
     /// if they work, else the `Unsupported` error naming the reason.
