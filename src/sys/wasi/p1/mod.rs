@@ -31,13 +31,40 @@
 
 // The generated bindings: both modules must be siblings, the WasmEdge one
 // takes its standard types from `super::wasi_p1`.
+#[cfg(not(feature = "host-call-count"))]
 #[path = "../../../../generated/wasi_p1.rs"]
 #[allow(clippy::all)]
 mod wasi_p1;
-#[cfg(feature = "wasmedge")]
+#[cfg(all(feature = "wasmedge", not(feature = "host-call-count")))]
 #[path = "../../../../generated/wasmedge_sock.rs"]
 #[allow(clippy::all)]
 mod wasmedge_sock;
+// The same bindings with every import call counted (see build.rs).
+#[cfg(feature = "host-call-count")]
+#[allow(clippy::all)]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    missing_docs,
+    missing_debug_implementations
+)]
+mod wasi_p1 {
+    include!(concat!(env!("OUT_DIR"), "/wasi_p1_counted.rs"));
+}
+#[cfg(all(feature = "wasmedge", feature = "host-call-count"))]
+#[allow(clippy::all)]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    missing_docs,
+    missing_debug_implementations
+)]
+mod wasmedge_sock {
+    include!(concat!(env!("OUT_DIR"), "/wasmedge_sock_counted.rs"));
+}
+#[cfg(feature = "host-call-count")]
+#[path = "../host_calls.rs"]
+pub(crate) mod host_calls;
 
 mod host;
 mod selector;
@@ -66,6 +93,8 @@ pub(crate) mod dns;
 pub(crate) mod wasi_ext {
     #[cfg(feature = "wasmedge")]
     pub use super::dns::lookup_host;
+    #[cfg(feature = "host-call-count")]
+    pub use super::host_calls::host_calls;
 }
 
 #[cfg(feature = "net")]

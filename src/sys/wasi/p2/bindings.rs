@@ -12,9 +12,22 @@
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
+#[cfg(not(feature = "host-call-count"))]
 #[path = "../../../../generated/wasi_p2.rs"]
 #[allow(clippy::all, unsafe_op_in_unsafe_fn, rust_2018_idioms)]
 mod generated;
+// The same bindings with every import call counted (see build.rs).
+#[cfg(feature = "host-call-count")]
+#[allow(clippy::all, unsafe_op_in_unsafe_fn, rust_2018_idioms)]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    missing_docs,
+    missing_debug_implementations
+)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/wasi_p2_counted.rs"));
+}
 
 pub(crate) use self::generated::wasi::clocks::monotonic_clock;
 pub(crate) use self::generated::wasi::io::poll::Pollable;
@@ -78,6 +91,8 @@ pub(crate) fn poll_handles(handles: &[u32], ready: &mut Vec<u32>) {
         unreachable!("wasi:io/poll exists only on wasm32")
     }
 
+    #[cfg(feature = "host-call-count")]
+    super::host_calls::bump();
     let mut ret = ListRet {
         ptr: std::ptr::null_mut(),
         len: 0,
@@ -216,6 +231,8 @@ pub(crate) fn handle_ready(handle: u32) -> bool {
     unsafe extern "C" fn wasi_ready(_: i32) -> i32 {
         unreachable!("wasi:io/poll exists only on wasm32")
     }
+    #[cfg(feature = "host-call-count")]
+    super::host_calls::bump();
     // SAFETY: `borrow<pollable>` is lowered as the raw handle; the caller
     // owns a live pollable with this handle for the duration of the call.
     unsafe { wasi_ready(handle as i32) != 0 }
@@ -235,6 +252,8 @@ pub(crate) fn handle_block(handle: u32) {
     unsafe extern "C" fn wasi_block(_: i32) {
         unreachable!("wasi:io/poll exists only on wasm32")
     }
+    #[cfg(feature = "host-call-count")]
+    super::host_calls::bump();
     // SAFETY: `borrow<pollable>` is lowered as the raw handle; the caller
     // owns a live pollable with this handle for the duration of the call.
     unsafe { wasi_block(handle as i32) }

@@ -31,6 +31,9 @@ use std::rc::Rc;
 mod bindings;
 #[cfg(feature = "net")]
 mod descriptor;
+#[cfg(feature = "host-call-count")]
+#[path = "../host_calls.rs"]
+pub(crate) mod host_calls;
 mod io_source;
 mod selector;
 mod waker;
@@ -47,6 +50,8 @@ pub(crate) mod dns;
 #[cfg(feature = "net")]
 pub(crate) mod wasi_ext {
     pub use super::dns::NameResolver;
+    #[cfg(feature = "host-call-count")]
+    pub use super::host_calls::host_calls;
 }
 #[cfg(feature = "net")]
 mod std_impls;
