@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The wasm32-wasip2 suites:
 #   wasmtime  the crate's tests/ built for wasm32-wasip2, run
-#             under wasmtime through .ci/wasmtime-runner.sh
+#             under wasmtime through .ci/wasmtime-runner.sh, and
+#             tests/wasi_host_calls.rs with the host-call-count feature
 #   jco       the same test binaries under jco (Node.js)
 #   cross     a guest and a native (python3) peer across the boundary:
 #             examples/tcp_server under wasmtime with a native client, and
@@ -56,6 +57,10 @@ suite_wasmtime() {
     # of them spawn threads, which a WASI 0.2 component cannot).
     cargo test --target "$TARGET" --features "$FEATURES" --tests --no-fail-fast 2>&1 | tee "$log"
     local status=${PIPESTATUS[0]}
+    # Host calls per select and per echo round trip, counted by the
+    # test-only host-call-count feature.
+    cargo test --target "$TARGET" --features "$FEATURES,host-call-count" --test wasi_host_calls 2>&1 | tee -a "$log"
+    [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
     count_results "$log"
     # A test binary that aborts (a panic on wasm) or times out prints no
     # result line: every failed binary without a "FAILED" result line
