@@ -13,7 +13,7 @@
 //! bytes. Both print a `RESULT` line: the server's CPU time per round trip
 //! (all threads of process PID, from /proc/PID/task/*/schedstat), the mean
 //! round-trip time, the wall time, and (`pingpong`) the server's CPU time
-//! over one idle second afterwards.
+//! over one idle second afterwards (from 0.2 s after the last round trip).
 //!
 //! `summary` reads lines `<label> <variant> <RESULT line>` and prints, per
 //! label, each variant's range and median and the ratio of the medians of
@@ -97,6 +97,8 @@ fn pingpong(addr: SocketAddr, pid: usize, idle: usize, rounds: usize) -> io::Res
     if back != msg {
         return Err(io::Error::other("echo differs"));
     }
+    // The server's last wait starts after our last read: let it settle.
+    thread::sleep(Duration::from_millis(200));
     let idle0 = cpu_ns(pid)?;
     thread::sleep(Duration::from_secs(1));
     let idle_cpu = cpu_ns(pid)? - idle0;
