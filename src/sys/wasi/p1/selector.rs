@@ -22,8 +22,8 @@
 //!
 //! The subscriptions of the armed directions are kept from one poll to the
 //! next: arming a direction appends its subscription, reporting it removes
-//! it (the last one takes its place), and descriptors are found through a
-//! table indexed by descriptor number. A poll hands the list to the host
+//! it (the last one takes its place), and sources are found by a binary
+//! search over their descriptor numbers. A poll hands the list to the host
 //! as it is, plus a clock for a timeout; nothing is rebuilt per call, which
 //! matters on hosts that interpret the module (WasmEdge by default). The
 //! buffers grow when sources are registered; polling allocates nothing.
@@ -146,13 +146,15 @@ pub(crate) struct Selector {
     state: Arc<Mutex<State>>,
 }
 
-/// `State::index` and `Entry::at` of nothing.
+/// `Entry::at` of a direction that is not subscribed.
 const NONE: u32 = u32::MAX;
 
 struct State {
     entries: Vec<Entry>,
-    /// Position in `entries` of each registered descriptor, by number.
-    index: Vec<u32>,
+    /// (descriptor, position in `entries`) of each registered source,
+    /// sorted by descriptor: hosts hand out descriptor numbers sparsely
+    /// (WasmEdge), so this is searched rather than indexed.
+    index: Vec<(RawFd, u32)>,
     /// The subscriptions of the armed directions, in no order, kept from
     /// one poll to the next (a clock is appended for the call only).
     subs: Vec<Subscription>,
@@ -284,14 +286,27 @@ impl State {
         }
     }
 
+    /// Position in `entries` of the source with descriptor `fd`.
+    fn lookup(&self, fd: RawFd) -> Option<usize> {
+        self.index
+            .binary_search_by_key(&fd, |&(f, _)| f)
+            .ok()
+            .map(|k| self.index[k].1 as usize)
+    }
+
+    fn set_index(&mut self, fd: RawFd, i: usize) {
+        if let Ok(k) = self.index.binary_search_by_key(&fd, |&(f, _)| f) {
+            self.index[k].1 = i as u32;
+        }
+    }
+
     fn find(&self, fd: RawFd) -> io::Result<usize> {
-        match usize::try_from(fd).ok().and_then(|fd| self.index.get(fd)) {
-            Some(&i) if i != NONE => Ok(i as usize),
-            _ => Err(io::Error::new(
+        self.lookup(fd).ok_or_else(|| {
+            io::Error::new(
                 io::ErrorKind::NotFound,
                 "I/O source not registered with this `Registry`",
-            )),
-        }
+            )
+        })
     }
 
     /// Subscribes the entry at `i` for one direction, if its interests
@@ -324,11 +339,9 @@ impl State {
         self.subs.swap_remove(at);
         // The last subscription took the place of the removed one.
         if let Some(moved) = self.subs.get(at) {
-            let fd = (moved.userdata >> 1) as usize;
-            if let Some(&j) = self.index.get(fd) {
-                if let Some(entry) = self.entries.get_mut(j as usize) {
-                    entry.at[(moved.userdata & 1) as usize] = at as u32;
-                }
+            let write = (moved.userdata & 1) as usize;
+            if let Some(j) = self.lookup((moved.userdata >> 1) as RawFd) {
+                self.entries[j].at[write] = at as u32;
             }
         }
     }
@@ -378,12 +391,10 @@ impl State {
                 continue;
             }
             fd_seen = true;
-            let fd = (ev.userdata >> 1) as usize;
             let write = ev.userdata & 1 == 1;
-            let Some(&i) = self.index.get(fd) else {
+            let Some(i) = self.lookup((ev.userdata >> 1) as RawFd) else {
                 continue;
             };
-            let i = i as usize;
             let Some(entry) = self.entries.get(i) else {
                 continue;
             };
@@ -487,9 +498,9 @@ impl Selector {
                 "I/O source already registered with this `Registry`",
             ));
         }
-        let Ok(slot) = usize::try_from(fd) else {
+        if fd < 0 {
             return Err(host::error(Errno::BADF));
-        };
+        }
         let i = state.entries.len();
         let before = state.batch.wrapping_sub(1);
         state.entries.push(Entry {
@@ -500,10 +511,9 @@ impl Selector {
             event_batch: before,
             event_at: 0,
         });
-        if state.index.len() <= slot {
-            state.index.resize(slot + 1, NONE);
+        if let Err(k) = state.index.binary_search_by_key(&fd, |&(f, _)| f) {
+            state.index.insert(k, (fd, i as u32));
         }
-        state.index[slot] = i as u32;
         state.reserve();
         state.arm(i, false);
         state.arm(i, true);
@@ -535,11 +545,13 @@ impl Selector {
         state.disarm(i, false);
         state.disarm(i, true);
         state.entries.swap_remove(i);
-        state.index[fd as usize] = NONE;
+        if let Ok(k) = state.index.binary_search_by_key(&fd, |&(f, _)| f) {
+            state.index.remove(k);
+        }
         // The last entry took the place of the removed one.
         if let Some(moved) = state.entries.get(i) {
-            let moved = moved.fd as usize;
-            state.index[moved] = i as u32;
+            let moved = moved.fd;
+            state.set_index(moved, i);
         }
         Ok(())
     }
