@@ -36,6 +36,10 @@ fn main() {
     }
     wasi_libc::configure();
 
+    if env::var_os("CARGO_FEATURE_HOST_CALL_COUNT").is_some() {
+        count_host_calls();
+    }
+
     #[cfg(feature = "regenerate-bindings")]
     {
         if let Err(err) = generate::run() {
@@ -65,4 +69,72 @@ fn unix_selector() -> Option<&'static str> {
         _ => "poll",
     };
     Some(selector)
+}
+
+/// With the test-only `host-call-count` feature: copies the WASI bindings
+/// of the target into OUT_DIR with a counter bumped in front of every call
+/// of a host import, so that tests can count the host calls the crate
+/// makes (`mio::wasi::host_calls`). Normal builds use generated/ as it is.
+fn count_host_calls() {
+    let var = |name: &str| env::var(name).unwrap_or_default();
+    if var("CARGO_CFG_TARGET_OS") != "wasi" {
+        return;
+    }
+    let files: &[&str] = match var("CARGO_CFG_TARGET_ENV").as_str() {
+        "p1" => &["wasi_p1.rs", "wasmedge_sock.rs"],
+        "p2" => &["wasi_p2.rs"],
+        _ => return,
+    };
+    let out_dir = std::path::PathBuf::from(var("OUT_DIR"));
+    for file in files {
+        let path = format!("generated/{file}");
+        println!("cargo:rerun-if-changed={path}");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(err) => panic!("reading {path}: {err}"),
+        };
+        let mut counted = String::with_capacity(text.len() + text.len() / 8);
+        for line in text.lines() {
+            // Inner attributes of the file cannot follow `include!`; the
+            // including module carries them.
+            if line.starts_with("#![") {
+                continue;
+            }
+            counted.push_str(&count_call(line));
+            counted.push('\n');
+        }
+        let dir = out_dir.join("counted");
+        if let Err(err) = std::fs::create_dir_all(&dir) {
+            panic!("creating {}: {err}", dir.display());
+        }
+        if let Err(err) = std::fs::write(dir.join(file), counted) {
+            panic!("writing counted/{file}: {err}");
+        }
+    }
+}
+
+/// The line with `({ bump(); f })(args)` in place of a host import call
+/// `f(args)`: `wit_import<N>(..)` and `drop(_handle ..)` in the WASI 0.2
+/// bindings, `raw::<name>(..)` in the preview-1 ones. Declarations
+/// (`fn wit_import<N>(..)`) are left alone.
+fn count_call(line: &str) -> String {
+    const BUMP: &str = "crate::sys::host_calls::bump();";
+    for pattern in ["wit_import", "raw::", "drop(_handle"] {
+        let Some(at) = line.find(pattern) else {
+            continue;
+        };
+        if line[..at].trim_end().ends_with("fn") {
+            continue;
+        }
+        let Some(open) = line[at..].find('(').map(|i| at + i) else {
+            continue;
+        };
+        return format!(
+            "{}({{ {BUMP} {} }}){}",
+            &line[..at],
+            &line[at..open],
+            &line[open..]
+        );
+    }
+    line.to_string()
 }

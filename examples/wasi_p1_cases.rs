@@ -10,7 +10,8 @@
 //! `unsupported` (a build without `wasmedge`).
 //! Cases for WasmEdge (`wasmedge` feature): `client ADDR`, `refused ADDR`,
 //! `udp-echo ADDR COUNT`, `udp-pair ADDR`, `self-connect ADDR`, `dns`,
-//! `options`.
+//! `options`, and with the test-only `host-call-count` feature too
+//! `host-calls ADDR` (host calls per wait and per echo round trip).
 
 #[cfg(all(target_os = "wasi", target_env = "p1"))]
 fn main() {
@@ -109,6 +110,8 @@ mod cases {
             "dns" => wasmedge::dns(),
             #[cfg(feature = "wasmedge")]
             "options" => wasmedge::options(),
+            #[cfg(all(feature = "wasmedge", feature = "host-call-count"))]
+            "host-calls" => wasmedge::host_calls(args),
             other => Err(format!("unknown case `{other}`")),
         }
     }
@@ -709,6 +712,113 @@ mod cases {
                 Err(err) if err.kind() == ErrorKind::WouldBlock => Ok(()),
                 other => Err(format!("second accept: {other:?}")),
             }
+        }
+
+        /// Host calls (counted by the `host-call-count` feature) of a wait
+        /// and of the server's part of an echo round trip, with 0, 10 and
+        /// 100 silent connections registered as well: a wait is one
+        /// `poll_oneoff` however many sources there are, and the server's
+        /// part of a round trip (wait, read, read that would block, write)
+        /// at most four calls.
+        #[cfg(feature = "host-call-count")]
+        pub(super) fn host_calls(args: &[String]) -> Result {
+            use mio::wasi::host_calls;
+
+            const MSG: usize = 64;
+            let bind = addr_arg(args)?;
+            for idle in [0, 10, 100] {
+                let mut poll = Poll::new().map_err(e)?;
+                let mut events = Events::with_capacity(64);
+                let mut listener = TcpListener::bind(bind).map_err(e)?;
+                let addr = listener.local_addr().map_err(e)?;
+                poll.registry()
+                    .register(&mut listener, Token(0), Interest::READABLE)
+                    .map_err(e)?;
+                let accept = |poll: &mut Poll, events: &mut Events| {
+                    for _ in 0..100 {
+                        match listener.accept() {
+                            Ok((stream, _)) => return Ok(stream),
+                            Err(err) if err.kind() == ErrorKind::WouldBlock => poll
+                                .poll(events, Some(Duration::from_millis(100)))
+                                .map_err(e)?,
+                            Err(err) => return Err(e(err)),
+                        }
+                    }
+                    Err("nothing to accept".to_string())
+                };
+                let mut quiet = Vec::new();
+                for i in 0..idle {
+                    let client = TcpStream::connect(addr).map_err(e)?;
+                    let mut server = accept(&mut poll, &mut events)?;
+                    poll.registry()
+                        .register(&mut server, Token(100 + i), Interest::READABLE)
+                        .map_err(e)?;
+                    quiet.push((client, server));
+                }
+                let mut client = TcpStream::connect(addr).map_err(e)?;
+                let mut server = accept(&mut poll, &mut events)?;
+                poll.registry()
+                    .register(&mut client, Token(1), Interest::READABLE)
+                    .map_err(e)?;
+                poll.registry()
+                    .register(&mut server, Token(2), Interest::READABLE)
+                    .map_err(e)?;
+                let mut buf = [0u8; 4 * MSG];
+                // Reads until WouldBlock; the byte count.
+                let drain = |stream: &mut TcpStream, buf: &mut [u8]| {
+                    let mut got = 0;
+                    loop {
+                        match stream.read(&mut buf[got..]) {
+                            Ok(0) => return Err("unexpected end of stream".to_string()),
+                            Ok(n) => got += n,
+                            Err(err) if err.kind() == ErrorKind::WouldBlock => return Ok(got),
+                            Err(err) => return Err(e(err)),
+                        }
+                    }
+                };
+                let (mut server_calls, mut waits, mut wait_calls) = (0, 0, 0);
+                let rounds = 100;
+                for round in 0..rounds + 20 {
+                    client.write_all(&[0x5a; MSG]).map_err(e)?;
+                    let start = host_calls();
+                    let mut polls = 0;
+                    loop {
+                        poll.poll(&mut events, None).map_err(e)?;
+                        polls += 1;
+                        if events.iter().any(|ev| ev.token() == Token(2)) {
+                            break;
+                        }
+                    }
+                    let waited = host_calls() - start;
+                    let n = drain(&mut server, &mut buf)?;
+                    check(n == MSG, format!("read {n} bytes of {MSG}"))?;
+                    server.write_all(&buf[..n]).map_err(e)?;
+                    let calls = host_calls() - start;
+                    wait(&mut poll, &mut events, Token(1))?;
+                    check(drain(&mut client, &mut buf)? == MSG, "echo length")?;
+                    // The first rounds warm up.
+                    if round >= 20 {
+                        server_calls += calls;
+                        waits += polls;
+                        wait_calls += waited;
+                    }
+                }
+                println!(
+                    "idle={idle}: host calls per wait {:.2}, per server round trip {:.2}",
+                    wait_calls as f64 / waits as f64,
+                    server_calls as f64 / rounds as f64
+                );
+                check(
+                    wait_calls == waits,
+                    format!("{wait_calls} host calls in {waits} waits with {idle} idle"),
+                )?;
+                // A message split in two would cost a read more; allow a few.
+                check(
+                    server_calls <= 4 * rounds + rounds / 20,
+                    format!("{server_calls} host calls in {rounds} round trips with {idle} idle"),
+                )?;
+            }
+            Ok(())
         }
 
         /// Two UDP sockets in the module: `connect`/`send`/`recv`/`peek` on

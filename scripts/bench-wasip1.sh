@@ -7,15 +7,59 @@
 # request/response round trips (one poll wake-up each).
 #
 # Usage: WASMEDGE=/path/to/wasmedge bash scripts/bench-wasip1.sh [MIB] [RUNS]
+#        WASMEDGE=/path/to/wasmedge bash scripts/bench-wasip1.sh idle [RUNS] [ROUNDS]
+#
+# Idle-connections mode: bash scripts/bench-wasip1.sh idle [RUNS] [ROUNDS]
+# The echo server of benches/idle-echo under WasmEdge, built against this
+# crate (`wasmedge` feature) and against mio_wasi 0.8.9, driven by its
+# native client as in `scripts/bench-wasip2.sh idle`: one connection
+# ping-pongs 64-byte messages (ROUNDS, default 2000) beside 0, 100 or 1000
+# silent ones, then 64 connections x 200 round trips of 1 KiB. Prints the
+# runtime's CPU time per round trip, the mean round-trip time and the wall
+# time (median and range over RUNS runs, default 3, variants alternating)
+# and the ratios this crate / mio_wasi 0.8.9.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-MIB=${1:-128}
-RUNS=${2:-3}
+ROOT=$PWD
 WE="${WASMEDGE:-$(command -v wasmedge || true)}"
 if [ -z "$WE" ]; then
     echo "SKIP bench-wasip1: no wasmedge binary (put it on PATH or set WASMEDGE)"
     exit 0
 fi
+
+if [ "${1:-}" = idle ]; then
+    . scripts/idle-echo-lib.sh
+    RUNS=${2:-3}
+    ROUNDS=${3:-2000}
+    idle_echo_client || exit 1
+    for v in wasmedge old; do
+        (cd benches/idle-echo && cargo build --quiet --release --target wasm32-wasip1 \
+            --bin idle-echo-server --features "$v" --target-dir "$ROOT/target/idle-echo/$v") || exit 1
+    done
+    RESULTS=$(mktemp)
+    name() { [ "$1" = wasmedge ] && echo "this-crate" || echo "mio_wasi-0.8.9"; }
+    for run in $(seq "$RUNS"); do
+        order="wasmedge old"
+        [ $((run % 2)) -eq 0 ] && order="old wasmedge"
+        for idle in 0 100 1000; do
+            for v in $order; do
+                idle_echo_run "idle=$idle" "$(name $v)" pingpong "$idle" "$ROUNDS" -- \
+                    "$WE" "target/idle-echo/$v/wasm32-wasip1/release/idle-echo-server.wasm" 127.0.0.1:0
+            done
+        done
+        for v in $order; do
+            idle_echo_run "64x200x1K" "$(name $v)" many 64 200 1024 -- \
+                "$WE" "target/idle-echo/$v/wasm32-wasip1/release/idle-echo-server.wasm" 127.0.0.1:0
+        done
+    done
+    echo "== $("$WE" --version | head -n1): this crate / mio_wasi 0.8.9, $RUNS runs"
+    "$CLIENT" summary "$RESULTS"
+    rm -f "$RESULTS"
+    exit 0
+fi
+
+MIB=${1:-128}
+RUNS=${2:-3}
 for v in new old; do
     (cd benches/wasip1-echo &&
         cargo build --quiet --release --target wasm32-wasip1 --features "$v" \

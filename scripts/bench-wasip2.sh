@@ -17,6 +17,18 @@
 # also runs both natively once.
 # Needs the wasmtime (and jco) that scripts/test-wasip2.sh installs under
 # .tools/.
+#
+# Idle-connections mode: bash scripts/bench-wasip2.sh idle [RUNS] [ROUNDS]
+# The echo server of benches/idle-echo under wasmtime, built against this
+# crate and against upstream mio 1.2.5 (the anchor), driven by its native
+# client: one connection ping-pongs 64-byte messages (ROUNDS round trips,
+# default 5000) while 0, 100 or 1000 others stay open and silent, then 64
+# connections do 200 round trips of 1 KiB each at once. Prints the server's
+# CPU time per round trip (the wasmtime process, all threads), the mean
+# round-trip time and the wall time, each variant's median and range over
+# RUNS runs (default 3; the variants alternate within each run), and the
+# ratios this crate / upstream. Both are built with $BENCH_TOOLCHAIN unless
+# THIS_RUST or UPSTREAM_RUST say otherwise.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -31,6 +43,45 @@ if ! rustup run "$TC" rustc --version >/dev/null 2>&1; then
 fi
 rustup target add "$TARGET" --toolchain "$TC" >/dev/null 2>&1 || true
 [ -x "$WASMTIME" ] || { echo "no wasmtime at $WASMTIME: run scripts/test-wasip2.sh first"; exit 1; }
+
+. scripts/idle-echo-lib.sh
+
+if [ "${1:-}" = idle ]; then
+    RUNS=${2:-3}
+    ROUNDS=${3:-5000}
+    THIS_RUST=${THIS_RUST:-$TC}
+    UPSTREAM_RUST=${UPSTREAM_RUST:-$TC}
+    idle_echo_client || exit 1
+    for v in this upstream; do
+        rust=$([ "$v" = this ] && echo "$THIS_RUST" || echo "$UPSTREAM_RUST")
+        (cd benches/idle-echo && cargo "+$rust" build --quiet --release --target wasm32-wasip2 \
+            --bin idle-echo-server --features "$v" --target-dir "$ROOT/target/idle-echo/$v") || exit 1
+    done
+    RESULTS=$(mktemp)
+    name() { [ "$1" = this ] && echo "this-crate" || echo "upstream-1.2.5"; }
+    for run in $(seq "$RUNS"); do
+        # Alternate which variant goes first.
+        order="this upstream"
+        [ $((run % 2)) -eq 0 ] && order="upstream this"
+        for idle in 0 100 1000; do
+            for v in $order; do
+                idle_echo_run "idle=$idle" "$(name $v)" pingpong "$idle" "$ROUNDS" -- \
+                    "$WASMTIME" run -S inherit-network \
+                    "target/idle-echo/$v/wasm32-wasip2/release/idle-echo-server.wasm" 127.0.0.1:0
+            done
+        done
+        for v in $order; do
+            idle_echo_run "64x200x1K" "$(name $v)" many 64 200 1024 -- \
+                "$WASMTIME" run -S inherit-network \
+                "target/idle-echo/$v/wasm32-wasip2/release/idle-echo-server.wasm" 127.0.0.1:0
+        done
+    done
+    echo "== wasmtime $("$WASMTIME" --version | cut -d' ' -f2): this crate (Rust $THIS_RUST) / upstream mio 1.2.5 (Rust $UPSTREAM_RUST), $RUNS runs"
+    "$CLIENT" summary "$RESULTS"
+    rm -f "$RESULTS"
+    exit 0
+fi
+
 
 # This crate's build, in a directory of its own for this toolchain.
 ours_dir=target/bench-wasip2-$TC

@@ -7,8 +7,9 @@
 #               without `wasmedge` imports nothing WasmEdge-only
 #   wasmtime-46 generic preview 1 (wasmtime 46, legacy preview-1 mode, with a
 #               pre-opened listener): selector cases, 16 MiB echo, idle CPU
-#   wasmedge    WasmEdge's socket extension; runs when a `wasmedge` binary is
-#               on PATH or named by $WASMEDGE, else prints a SKIP line
+#   wasmedge    WasmEdge's socket extension (and the host call count of a
+#               wait and of an echo round trip); runs when a `wasmedge`
+#               binary is on PATH or named by $WASMEDGE, else prints a SKIP line
 #
 # Each suite prints `N passed, N failed`; the exit code is non-zero if any
 # check failed. Installs wasmtime 46 into .tools/ (pip) when missing.
@@ -181,6 +182,15 @@ wasmedge_suite() {
     run_case refused "$we" "$m" refused "127.0.0.1:$(free_port)"
     run_case udp-pair-v4 "$we" "$m" udp-pair 127.0.0.1:0
     run_case udp-pair-v6 "$we" "$m" udp-pair '[::1]:0'
+    # Host calls per wait and per echo round trip (test-only feature).
+    if cargo build --quiet --target wasm32-wasip1 --features os-poll,net,wasmedge,host-call-count \
+        --example wasi_p1_cases --target-dir "$TARGET_DIR/count"; then
+        run_case host-calls "$we" "$TARGET_DIR/count/wasm32-wasip1/debug/examples/wasi_p1_cases.wasm" \
+            host-calls 127.0.0.1:0
+    else
+        echo "FAIL host-calls (build)"
+        failed=$((failed + 1))
+    fi
     run_peer client --name client -- "$we" "$m" client '{ADDR}'
     run_peer udp --name udp-v4 -- "$we" "$m" udp-echo 127.0.0.1:0 3
     run_peer udp --name udp-v6 -- "$we" "$m" udp-echo '[::1]:0' 3

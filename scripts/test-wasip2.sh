@@ -8,6 +8,8 @@
 #             $WASIP2_FALLBACK_TOOLCHAIN (default 1.99.1) and
 #             `--cfg mio_wasip2_no_libc_interop` (sockets without wasi-libc
 #             descriptors, std interop unsupported); one result line each.
+#             Each run also runs tests/wasi_host_calls.rs with the
+#             host-call-count feature (host calls per wait and round trip).
 #             Toolchains are installed with rustup when missing.
 #   jco       the same test binaries under jco (Node.js)
 #   cross     a guest and a native (python3) peer across the boundary:
@@ -87,6 +89,11 @@ wasmtime_run() {
     MIO_WASIP2_EXPECT_STD_INTEROP=$expect RUSTFLAGS="$flags" \
         cargo "+$tc" test --release --target "$TARGET" --features "$FEATURES" --test drop_in \
         --target-dir "$dir" 2>&1 | tee -a "$log"
+    [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+    # Host calls per select and per echo round trip, counted by the
+    # test-only host-call-count feature.
+    RUSTFLAGS="$flags" cargo "+$tc" test --target "$TARGET" --features "$FEATURES,host-call-count" \
+        --test wasi_host_calls --target-dir "$dir" 2>&1 | tee -a "$log"
     [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
     count_results "$log"
     # A test binary that aborts (a panic on wasm) or times out prints no

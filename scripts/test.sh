@@ -63,7 +63,20 @@ lint() {
     cargo clippy --all-targets --all-features -- -D warnings &&
     RUSTFLAGS="--cfg mio_unsupported_force_poll_poll" \
         cargo clippy --all-targets --all-features --target-dir target/force-poll -- -D warnings &&
-    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features
+    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features &&
+    lint_wasi
+}
+
+# clippy on the WASI backends and the tests built for them (the native runs
+# above compile neither).
+lint_wasi() {
+    local target features
+    for target in wasm32-wasip2 wasm32-wasip1; do
+        rustup target list --installed | grep -qx "$target" || rustup target add "$target" || return 1
+        features="$FEATURES,host-call-count"
+        [ "$target" = wasm32-wasip1 ] && features="$features,wasmedge"
+        cargo clippy --target "$target" --tests --features "$features" -- -D warnings || return 1
+    done
 }
 
 # Suites contributed by the backends: name and script, run when present.

@@ -244,10 +244,14 @@ macro_rules! generated_bindings {
         $(#[$attr])*
         #[allow(dead_code, unreachable_pub, missing_docs, missing_debug_implementations)]
         $vis mod $name {
-            #[cfg(not(feature = "regenerate-bindings"))]
+            #[cfg(not(any(feature = "regenerate-bindings", feature = "host-call-count")))]
             include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/", $file));
-            #[cfg(feature = "regenerate-bindings")]
+            #[cfg(all(feature = "regenerate-bindings", not(feature = "host-call-count")))]
             include!(concat!(env!("OUT_DIR"), "/generated/", $file));
+            // Test-only: the committed bindings with every host call
+            // counted (build.rs writes them).
+            #[cfg(feature = "host-call-count")]
+            include!(concat!(env!("OUT_DIR"), "/counted/", $file));
         }
     };
 }

@@ -40,6 +40,9 @@ generated_bindings! {
     #[allow(clippy::all)]
     mod wasmedge_sock = "wasmedge_sock.rs";
 }
+#[cfg(feature = "host-call-count")]
+#[path = "../host_calls.rs"]
+pub(crate) mod host_calls;
 
 mod host;
 mod selector;
@@ -68,6 +71,8 @@ pub(crate) mod dns;
 pub(crate) mod wasi_ext {
     #[cfg(feature = "wasmedge")]
     pub use super::dns::lookup_host;
+    #[cfg(feature = "host-call-count")]
+    pub use super::host_calls::host_calls;
 }
 
 #[cfg(feature = "net")]

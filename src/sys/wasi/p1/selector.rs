@@ -20,8 +20,13 @@
 //! So an idle, always-writable socket is reported once and then not polled
 //! for writability again until a write would block: no busy loop.
 //!
-//! The subscription and event buffers are allocated when sources are
-//! registered and reused by every poll; polling allocates nothing.
+//! The subscriptions of the armed directions are kept from one poll to the
+//! next: arming a direction appends its subscription, reporting it removes
+//! it (the last one takes its place), and sources are found by a binary
+//! search over their descriptor numbers. A poll hands the list to the host
+//! as it is, plus a clock for a timeout; nothing is rebuilt per call, which
+//! matters on hosts that interpret the module (WasmEdge by default). The
+//! buffers grow when sources are registered; polling allocates nothing.
 //!
 //! An error on one subscription becomes that event's error flag. Hosts that
 //! fail the whole call instead (wasmtime does for a closed descriptor) are
@@ -141,9 +146,17 @@ pub(crate) struct Selector {
     state: Arc<Mutex<State>>,
 }
 
+/// `Entry::at` of a direction that is not subscribed.
+const NONE: u32 = u32::MAX;
+
 struct State {
     entries: Vec<Entry>,
-    /// Subscriptions of the current poll; capacity kept between polls.
+    /// (descriptor, position in `entries`) of each registered source,
+    /// sorted by descriptor: hosts hand out descriptor numbers sparsely
+    /// (WasmEdge), so this is searched rather than indexed.
+    index: Vec<(RawFd, u32)>,
+    /// The subscriptions of the armed directions, in no order, kept from
+    /// one poll to the next (a clock is appended for the call only).
     subs: Vec<Subscription>,
     /// Host events; always at least as long as `subs`' capacity.
     out: Vec<HostEvent>,
@@ -151,21 +164,27 @@ struct State {
     /// shrinks, so waking allocates only when more wakers than ever before
     /// are pending at once (never with a single waker).
     woken: Vec<Token>,
+    /// Host calls so far: tells which entries have an event in `events`.
+    batch: u32,
 }
 
 struct Entry {
     fd: RawFd,
     token: Token,
     interests: Interest,
-    read_armed: bool,
-    write_armed: bool,
+    /// Position in `State::subs` of the read and the write subscription,
+    /// `NONE` while that direction is not armed.
+    at: [u32; 2],
+    /// `State::batch` of the last event for this entry, and its place in
+    /// `events` then: both directions of a source make one event.
+    event_batch: u32,
+    event_at: u32,
 }
 
-impl Entry {
-    fn arm(&mut self) {
-        self.read_armed = self.interests.is_readable();
-        self.write_armed = self.interests.is_writable();
-    }
+/// `userdata` of a descriptor's subscription: its number and direction.
+/// Descriptors are never negative, so this never reaches `CLOCK_USERDATA`.
+fn userdata(fd: RawFd, write: bool) -> u64 {
+    (u64::from(fd as u32) << 1) | u64::from(write)
 }
 
 impl fmt::Debug for Selector {
@@ -180,9 +199,11 @@ impl SelectorApi for Selector {
     fn new() -> io::Result<Selector> {
         let mut state = State {
             entries: Vec::new(),
+            index: Vec::new(),
             subs: Vec::new(),
             out: Vec::new(),
             woken: Vec::new(),
+            batch: 0,
         };
         state.reserve();
         Ok(Selector {
@@ -255,8 +276,8 @@ impl State {
     fn reserve(&mut self) {
         let needed = self.entries.len() * 2 + 1;
         if self.subs.capacity() < needed {
-            self.subs.clear();
-            self.subs.reserve(needed.next_power_of_two());
+            self.subs
+                .reserve(needed.next_power_of_two() - self.subs.len());
         }
         let cap = self.subs.capacity();
         if self.out.len() < cap {
@@ -264,8 +285,22 @@ impl State {
         }
     }
 
+    /// Position in `entries` of the source with descriptor `fd`.
+    fn lookup(&self, fd: RawFd) -> Option<usize> {
+        self.index
+            .binary_search_by_key(&fd, |&(f, _)| f)
+            .ok()
+            .map(|k| self.index[k].1 as usize)
+    }
+
+    fn set_index(&mut self, fd: RawFd, i: usize) {
+        if let Ok(k) = self.index.binary_search_by_key(&fd, |&(f, _)| f) {
+            self.index[k].1 = i as u32;
+        }
+    }
+
     fn find(&self, fd: RawFd) -> io::Result<usize> {
-        self.entries.iter().position(|e| e.fd == fd).ok_or_else(|| {
+        self.lookup(fd).ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::NotFound,
                 "I/O source not registered with this `Registry`",
@@ -273,23 +308,47 @@ impl State {
         })
     }
 
-    /// Subscribes the armed directions (and a clock for `wait`), calls the
-    /// host once, and turns what it reports into `events`.
-    fn poll_once(&mut self, events: &mut Events, wait: Option<Duration>) -> Outcome {
-        let State {
-            entries, subs, out, ..
-        } = self;
-        subs.clear();
-        for (i, entry) in entries.iter().enumerate() {
-            let base = (i as u64) << 1;
-            if entry.read_armed {
-                subs.push(host::fd_subscription(entry.fd, false, base));
-            }
-            if entry.write_armed {
-                subs.push(host::fd_subscription(entry.fd, true, base | 1));
+    /// Subscribes the entry at `i` for one direction, if its interests
+    /// include it and it is not subscribed yet.
+    fn arm(&mut self, i: usize, write: bool) {
+        let entry = &mut self.entries[i];
+        let wanted = if write {
+            entry.interests.is_writable()
+        } else {
+            entry.interests.is_readable()
+        };
+        let at = &mut entry.at[usize::from(write)];
+        if wanted && *at == NONE {
+            *at = self.subs.len() as u32;
+            self.subs.push(host::fd_subscription(
+                entry.fd,
+                write,
+                userdata(entry.fd, write),
+            ));
+        }
+    }
+
+    /// Takes one direction of the entry at `i` off the subscriptions.
+    fn disarm(&mut self, i: usize, write: bool) {
+        let at = std::mem::replace(&mut self.entries[i].at[usize::from(write)], NONE);
+        if at == NONE {
+            return;
+        }
+        let at = at as usize;
+        self.subs.swap_remove(at);
+        // The last subscription took the place of the removed one.
+        if let Some(moved) = self.subs.get(at) {
+            let write = (moved.userdata & 1) as usize;
+            if let Some(j) = self.lookup((moved.userdata >> 1) as RawFd) {
+                self.entries[j].at[write] = at as u32;
             }
         }
-        let fd_subs = subs.len();
+    }
+
+    /// Calls the host once with the armed directions (and a clock for
+    /// `wait`), and turns what it reports into `events`.
+    fn poll_once(&mut self, events: &mut Events, wait: Option<Duration>) -> Outcome {
+        let fd_subs = self.subs.len();
         let open_ended = match wait {
             // Nothing can become ready and nobody wants to wait: skip the
             // host (a lone zero-length clock has hung on some hosts).
@@ -297,45 +356,53 @@ impl State {
             Some(t) => {
                 // Never a zero-length clock: at least 1 ns.
                 let nanos = u64::try_from(t.as_nanos()).unwrap_or(u64::MAX).max(1);
-                subs.push(host::clock_subscription(nanos, CLOCK_USERDATA));
+                self.subs
+                    .push(host::clock_subscription(nanos, CLOCK_USERDATA));
                 false
             }
             None if fd_subs == 0 => {
-                subs.push(host::clock_subscription(IDLE_WAIT_NANOS, CLOCK_USERDATA));
+                self.subs
+                    .push(host::clock_subscription(IDLE_WAIT_NANOS, CLOCK_USERDATA));
                 true
             }
             None => false,
         };
-        if out.len() < subs.len() {
+        if self.out.len() < self.subs.len() {
             // Only reachable if `reserve` was skipped; stay memory safe.
-            out.resize(subs.len(), host::EMPTY_EVENT);
+            self.out.resize(self.subs.len(), host::EMPTY_EVENT);
         }
 
-        let n = match host::poll(subs, out) {
+        let result = host::poll(&self.subs, &mut self.out);
+        self.subs.truncate(fd_subs);
+        self.batch = self.batch.wrapping_add(1);
+        let n = match result {
             Ok(n) => n,
             Err(errno) if errno == Errno::INTR => return Outcome::Retry,
-            Err(errno) => return Self::blame(entries, events, errno),
+            Err(errno) => return self.blame(events, errno),
         };
 
         let mut clock_fired = false;
         let mut fd_seen = false;
-        let mut last: Option<usize> = None;
-        for ev in &out[..n] {
+        for k in 0..n {
+            let ev = self.out[k];
             if ev.userdata == CLOCK_USERDATA || ev.type_ == Eventtype::CLOCK {
                 clock_fired = true;
                 continue;
             }
             fd_seen = true;
-            if events.len() == events.capacity() && last != Some((ev.userdata >> 1) as usize) {
+            let write = ev.userdata & 1 == 1;
+            let Some(i) = self.lookup((ev.userdata >> 1) as RawFd) else {
+                continue;
+            };
+            let Some(entry) = self.entries.get(i) else {
+                continue;
+            };
+            let merge = entry.event_batch == self.batch;
+            if events.len() == events.capacity() && !merge {
                 // No room: the direction stays armed and is reported by
                 // the next poll.
                 continue;
             }
-            let index = (ev.userdata >> 1) as usize;
-            let write = ev.userdata & 1 == 1;
-            let Some(entry) = entries.get_mut(index) else {
-                continue;
-            };
             let mut flags = if write { WRITABLE } else { READABLE };
             if ev.error != Errno::SUCCESS {
                 flags |= ERROR;
@@ -347,29 +414,26 @@ impl State {
             {
                 flags |= if write { WRITE_CLOSED } else { READ_CLOSED };
             }
-            if write {
-                entry.write_armed = false;
-            } else {
-                entry.read_armed = false;
-            }
-            // Both directions of one source come back next to each other:
-            // merge them into one event.
-            match (last, events.last_mut()) {
-                (Some(prev), Some(merged)) if prev == index => {
+            if merge {
+                // Both directions of one source make one event.
+                if let Some(merged) = events.get_mut(entry.event_at as usize) {
                     merged.flags |= flags;
                     if merged.errno == 0 {
                         merged.errno = ev.error.0;
                     }
                 }
-                _ => {
-                    events.push(Event {
-                        token: entry.token,
-                        flags,
-                        errno: ev.error.0,
-                    });
-                    last = Some(index);
-                }
+            } else {
+                let token = entry.token;
+                let entry = &mut self.entries[i];
+                entry.event_batch = self.batch;
+                entry.event_at = events.len() as u32;
+                events.push(Event {
+                    token,
+                    flags,
+                    errno: ev.error.0,
+                });
             }
+            self.disarm(i, write);
         }
         // `fd_seen` with no events: a zero-capacity buffer, which only waits.
         if fd_seen || !events.is_empty() {
@@ -384,20 +448,22 @@ impl State {
     /// The host failed the whole call (`errno`). Finds the armed
     /// descriptors the host rejects and reports each as an error event
     /// (disarmed until re-armed), so that the other sources keep working.
-    fn blame(entries: &mut [Entry], events: &mut Events, errno: Errno) -> Outcome {
+    fn blame(&mut self, events: &mut Events, errno: Errno) -> Outcome {
         let mut found = false;
-        for entry in entries.iter_mut() {
-            if !(entry.read_armed || entry.write_armed) {
+        for i in 0..self.entries.len() {
+            let entry = &self.entries[i];
+            let (read_armed, write_armed) = (entry.at[0] != NONE, entry.at[1] != NONE);
+            if !(read_armed || write_armed) {
                 continue;
             }
             if let Err(bad) = host::check_fd(entry.fd) {
                 found = true;
                 if events.len() < events.capacity() {
                     let mut flags = ERROR;
-                    if entry.read_armed {
+                    if read_armed {
                         flags |= READABLE;
                     }
-                    if entry.write_armed {
+                    if write_armed {
                         flags |= WRITABLE;
                     }
                     events.push(Event {
@@ -405,8 +471,8 @@ impl State {
                         flags,
                         errno: bad.0,
                     });
-                    entry.read_armed = false;
-                    entry.write_armed = false;
+                    self.disarm(i, false);
+                    self.disarm(i, true);
                 }
             }
         }
@@ -425,22 +491,31 @@ impl Selector {
 
     pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
         let mut state = self.lock();
-        if state.entries.iter().any(|e| e.fd == fd) {
+        if state.find(fd).is_ok() {
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
                 "I/O source already registered with this `Registry`",
             ));
         }
-        let mut entry = Entry {
+        if fd < 0 {
+            return Err(host::error(Errno::BADF));
+        }
+        let i = state.entries.len();
+        let before = state.batch.wrapping_sub(1);
+        state.entries.push(Entry {
             fd,
             token,
             interests,
-            read_armed: false,
-            write_armed: false,
-        };
-        entry.arm();
-        state.entries.push(entry);
+            at: [NONE; 2],
+            event_batch: before,
+            event_at: 0,
+        });
+        if let Err(k) = state.index.binary_search_by_key(&fd, |&(f, _)| f) {
+            state.index.insert(k, (fd, i as u32));
+        }
         state.reserve();
+        state.arm(i, false);
+        state.arm(i, true);
         Ok(())
     }
 
@@ -455,14 +530,28 @@ impl Selector {
         let entry = &mut state.entries[i];
         entry.token = token;
         entry.interests = interests;
-        entry.arm();
+        // Arms exactly the directions of the new interests.
+        for write in [false, true] {
+            state.disarm(i, write);
+            state.arm(i, write);
+        }
         Ok(())
     }
 
     pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
         let mut state = self.lock();
         let i = state.find(fd)?;
+        state.disarm(i, false);
+        state.disarm(i, true);
         state.entries.swap_remove(i);
+        if let Ok(k) = state.index.binary_search_by_key(&fd, |&(f, _)| f) {
+            state.index.remove(k);
+        }
+        // The last entry took the place of the removed one.
+        if let Some(moved) = state.entries.get(i) {
+            let moved = moved.fd;
+            state.set_index(moved, i);
+        }
         Ok(())
     }
 
@@ -471,12 +560,12 @@ impl Selector {
     #[cfg(feature = "net")]
     pub(crate) fn rearm(&self, fd: RawFd, blocked: Interest) {
         let mut state = self.lock();
-        if let Some(entry) = state.entries.iter_mut().find(|e| e.fd == fd) {
+        if let Ok(i) = state.find(fd) {
             if blocked.is_readable() {
-                entry.read_armed = entry.interests.is_readable();
+                state.arm(i, false);
             }
             if blocked.is_writable() {
-                entry.write_armed = entry.interests.is_writable();
+                state.arm(i, true);
             }
         }
     }

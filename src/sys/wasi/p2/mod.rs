@@ -32,6 +32,9 @@ use std::rc::Rc;
 mod bindings;
 #[cfg(feature = "net")]
 mod descriptor;
+#[cfg(feature = "host-call-count")]
+#[path = "../host_calls.rs"]
+pub(crate) mod host_calls;
 mod io_source;
 mod selector;
 mod waker;
@@ -49,6 +52,8 @@ pub(crate) mod dns;
 #[cfg(feature = "net")]
 pub(crate) mod wasi_ext {
     pub use super::dns::NameResolver;
+    #[cfg(feature = "host-call-count")]
+    pub use super::host_calls::host_calls;
 
     /// Whether this crate's sockets convert to and from std's here:
     /// `from_std`, `AsRawFd`, `IntoRawFd` and `FromRawFd` on `mio::net`'s

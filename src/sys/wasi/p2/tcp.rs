@@ -309,6 +309,7 @@ impl StreamInner {
                     // The socket pollable was for the connect; the streams
                     // get their own.
                     conn.socket_ready = None;
+                    super::selector::pollables_changed();
                     conn.streams = Some(conn.desc.set_connected(input, output));
                     conn.phase = Phase::Connected;
                     Ok(())

@@ -236,6 +236,7 @@ impl UdpSocket {
         ends.recv_ready = None;
         ends.send_ready = None;
         ends.streams = None;
+        super::selector::pollables_changed();
         desc.drop_streams();
         match self.inner.socket.stream(Some(to_wasi(addr))) {
             Ok((incoming, outgoing)) => {

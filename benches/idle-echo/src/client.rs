@@ -1,0 +1,247 @@
+//! Native client of the idle-connections benchmark (std only).
+//!
+//! ```text
+//! idle-echo-client pingpong ADDR PID IDLE ROUNDS   one active connection
+//! idle-echo-client many ADDR PID CONNS ROUNDS SIZE  CONNS at once
+//! idle-echo-client summary FILE                     table and ratios
+//! ```
+//!
+//! `pingpong` opens IDLE connections (each echoes one byte once, so the
+//! server has accepted and registered it) that then stay silent, and times
+//! ROUNDS round trips of a 64-byte message on one more connection. `many`
+//! runs CONNS connections at once, each doing ROUNDS round trips of SIZE
+//! bytes. Both print a `RESULT` line: the server's CPU time per round trip
+//! (all threads of process PID, from /proc/PID/task/*/schedstat), the mean
+//! round-trip time, the wall time, and (`pingpong`) the server's CPU time
+//! over one idle second afterwards (from 0.2 s after the last round trip).
+//!
+//! `summary` reads lines `<label> <variant> <RESULT line>` and prints, per
+//! label, each variant's range and median and the ratio of the medians of
+//! the first variant to the second.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+use std::{env, fs, thread};
+
+fn main() -> io::Result<()> {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let arg = |i: usize| -> io::Result<&str> {
+        args.get(i)
+            .map(String::as_str)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "missing argument"))
+    };
+    let num = |i: usize| -> io::Result<usize> {
+        arg(i)?
+            .parse()
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "bad number"))
+    };
+    match arg(0)? {
+        "pingpong" => pingpong(arg(1)?.parse().map_err(bad)?, num(2)?, num(3)?, num(4)?),
+        "many" => many(arg(1)?.parse().map_err(bad)?, num(2)?, num(3)?, num(4)?, num(5)?),
+        "summary" => summary(arg(1)?),
+        _ => Err(bad("unknown mode")),
+    }
+}
+
+fn bad<E: std::fmt::Debug>(e: E) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, format!("{e:?}"))
+}
+
+/// CPU time of every live thread of `pid`, in nanoseconds.
+fn cpu_ns(pid: usize) -> io::Result<u64> {
+    let mut total = 0;
+    for task in fs::read_dir(format!("/proc/{pid}/task"))? {
+        let path = task?.path().join("schedstat");
+        // A thread may exit between the listing and the read.
+        if let Ok(text) = fs::read_to_string(path) {
+            total += text
+                .split_whitespace()
+                .next()
+                .and_then(|t| t.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    Ok(total)
+}
+
+fn round_trip(stream: &mut TcpStream, out: &[u8], back: &mut [u8]) -> io::Result<()> {
+    stream.write_all(out)?;
+    stream.read_exact(back)
+}
+
+fn pingpong(addr: SocketAddr, pid: usize, idle: usize, rounds: usize) -> io::Result<()> {
+    let mut quiet = Vec::with_capacity(idle);
+    for _ in 0..idle {
+        let mut s = TcpStream::connect(addr)?;
+        s.set_nodelay(true)?;
+        round_trip(&mut s, &[7], &mut [0])?;
+        quiet.push(s);
+    }
+    let mut s = TcpStream::connect(addr)?;
+    s.set_nodelay(true)?;
+    let msg = [0x5au8; 64];
+    let mut back = [0u8; 64];
+    for _ in 0..200 {
+        round_trip(&mut s, &msg, &mut back)?;
+    }
+    let cpu0 = cpu_ns(pid)?;
+    let t0 = Instant::now();
+    for _ in 0..rounds {
+        round_trip(&mut s, &msg, &mut back)?;
+    }
+    let wall = t0.elapsed();
+    let cpu = cpu_ns(pid)? - cpu0;
+    if back != msg {
+        return Err(io::Error::other("echo differs"));
+    }
+    // The server's last wait starts after our last read: let it settle.
+    thread::sleep(Duration::from_millis(200));
+    let idle0 = cpu_ns(pid)?;
+    thread::sleep(Duration::from_secs(1));
+    let idle_cpu = cpu_ns(pid)? - idle0;
+    println!(
+        "RESULT cpu_us_per_rt={:.2} latency_us={:.2} wall_ms={:.1} idle_cpu_us_per_s={:.0}",
+        cpu as f64 / 1e3 / rounds as f64,
+        wall.as_secs_f64() * 1e6 / rounds as f64,
+        wall.as_secs_f64() * 1e3,
+        idle_cpu as f64 / 1e3,
+    );
+    drop(quiet);
+    Ok(())
+}
+
+fn many(addr: SocketAddr, pid: usize, conns: usize, rounds: usize, size: usize) -> io::Result<()> {
+    let start = Arc::new(Barrier::new(conns + 1));
+    let mut workers = Vec::new();
+    for i in 0..conns {
+        let mut s = TcpStream::connect(addr)?;
+        s.set_nodelay(true)?;
+        let start = Arc::clone(&start);
+        workers.push(thread::spawn(move || -> io::Result<()> {
+            let msg = vec![i as u8; size];
+            let mut back = vec![0u8; size];
+            round_trip(&mut s, &msg, &mut back)?;
+            start.wait();
+            for _ in 0..rounds {
+                round_trip(&mut s, &msg, &mut back)?;
+            }
+            if back != msg {
+                return Err(io::Error::other("echo differs"));
+            }
+            Ok(())
+        }));
+    }
+    start.wait();
+    let cpu0 = cpu_ns(pid)?;
+    let t0 = Instant::now();
+    for w in workers {
+        w.join().map_err(|_| io::Error::other("client thread panicked"))??;
+    }
+    let wall = t0.elapsed();
+    let cpu = cpu_ns(pid)? - cpu0;
+    let total = conns * rounds;
+    println!(
+        "RESULT cpu_us_per_rt={:.2} latency_us={:.2} wall_ms={:.1}",
+        cpu as f64 / 1e3 / total as f64,
+        wall.as_secs_f64() * 1e6 * conns as f64 / total as f64,
+        wall.as_secs_f64() * 1e3,
+    );
+    Ok(())
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn summary(file: &str) -> io::Result<()> {
+    // label -> variant (in order of appearance) -> metric -> values
+    type Metrics = BTreeMap<String, Vec<f64>>;
+    let mut labels: Vec<String> = Vec::new();
+    let mut variants: Vec<String> = Vec::new();
+    let mut data: BTreeMap<(String, String), Metrics> = BTreeMap::new();
+    for line in fs::read_to_string(file)?.lines() {
+        let mut words = line.split_whitespace();
+        let (Some(label), Some(variant), Some("RESULT")) = (words.next(), words.next(), words.next())
+        else {
+            continue;
+        };
+        if !labels.iter().any(|l| l == label) {
+            labels.push(label.to_string());
+        }
+        if !variants.iter().any(|v| v == variant) {
+            variants.push(variant.to_string());
+        }
+        let metrics = data
+            .entry((label.to_string(), variant.to_string()))
+            .or_default();
+        for kv in words {
+            if let Some((k, v)) = kv.split_once('=') {
+                if let Ok(v) = v.parse::<f64>() {
+                    metrics.entry(k.to_string()).or_default().push(v);
+                }
+            }
+        }
+    }
+    let names = ["cpu_us_per_rt", "latency_us", "wall_ms", "idle_cpu_us_per_s"];
+    println!(
+        "{:<10} {:<20} {:>4} {:>26} {:>26} {:>26} {:>12}",
+        "mode", "variant", "runs", "server CPU us/rt", "mean latency us", "wall ms", "idle CPU us/s"
+    );
+    for label in &labels {
+        let mut medians: Vec<Vec<Option<f64>>> = Vec::new();
+        for variant in &variants {
+            let Some(metrics) = data.get_mut(&(label.clone(), variant.clone())) else {
+                medians.push(vec![None; names.len()]);
+                continue;
+            };
+            let runs = metrics.values().map(Vec::len).max().unwrap_or(0);
+            let mut cells = Vec::new();
+            let mut row = Vec::new();
+            for name in names {
+                match metrics.get_mut(name) {
+                    Some(v) if !v.is_empty() => {
+                        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+                        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                        let m = median(v);
+                        cells.push(format!("{m:.1} ({lo:.1}-{hi:.1})"));
+                        row.push(Some(m));
+                    }
+                    _ => {
+                        cells.push("-".to_string());
+                        row.push(None);
+                    }
+                }
+            }
+            println!(
+                "{:<10} {:<20} {:>4} {:>26} {:>26} {:>26} {:>12}",
+                label, variant, runs, cells[0], cells[1], cells[2], cells[3]
+            );
+            medians.push(row);
+        }
+        if let [ours, anchor, ..] = &medians[..] {
+            let ratio = |i: usize| match (ours[i], anchor[i]) {
+                (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+                _ => "-".to_string(),
+            };
+            println!(
+                "{:<10} {:<20} {:>4} {:>26} {:>26} {:>26}",
+                label,
+                format!("ratio {}/{}", variants[0], variants[1]),
+                "",
+                ratio(0),
+                ratio(1),
+                ratio(2)
+            );
+        }
+    }
+    Ok(())
+}
