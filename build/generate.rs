@@ -40,13 +40,20 @@ struct ComponentSnapshot {
     title: &'static str,
 }
 
-/// A WASI 0.3 backend adds its own entry here (`wasi-0.3`, `wasi_p3.rs`).
-const COMPONENT_SNAPSHOTS: &[ComponentSnapshot] = &[ComponentSnapshot {
-    dir: "wasi-0.2",
-    world: "backend",
-    output: "wasi_p2.rs",
-    title: "WASI 0.2 imports of the wasm32-wasip2 backend",
-}];
+const COMPONENT_SNAPSHOTS: &[ComponentSnapshot] = &[
+    ComponentSnapshot {
+        dir: "wasi-0.2",
+        world: "backend",
+        output: "wasi_p2.rs",
+        title: "WASI 0.2 imports of the wasm32-wasip2 backend",
+    },
+    ComponentSnapshot {
+        dir: "wasi-0.3",
+        world: "backend",
+        output: "wasi_p3.rs",
+        title: "WASI 0.3 imports and `run` export of the WASI 0.3 backend",
+    },
+];
 
 pub fn run() -> Result<()> {
     let root = PathBuf::from(

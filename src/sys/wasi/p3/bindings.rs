@@ -1,0 +1,509 @@
+//! The thin layer between the generated WASI 0.3 bindings and the backend:
+//! the generated module, the canonical ABI's built-ins the backend calls
+//! directly (waitable sets, subtasks, raw stream and future operations),
+//! the two async imports it starts without awaiting them (`connect`,
+//! `wait-for`), and conversions between WASI's address types and std's.
+//!
+//! Every `unsafe` of the backend outside the generated file is here.
+
+#![cfg_attr(not(feature = "net"), allow(dead_code, unused_imports))]
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+
+#[path = "../../../../generated/wasi_p3.rs"]
+#[allow(
+    clippy::all,
+    unsafe_op_in_unsafe_fn,
+    rust_2018_idioms,
+    unused_qualifications
+)]
+pub(crate) mod generated;
+
+pub(crate) use self::generated::wasi::sockets::types::{
+    ErrorCode, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, Ipv6SocketAddress, TcpSocket,
+};
+use self::generated::wit_future::FuturePayload;
+use self::generated::wit_stream::StreamPayload;
+
+/// The host whose limits our `Unsupported` errors name.
+pub(crate) const HOST: &str = "the WASI 0.3 backend (wasi:sockets@0.3)";
+
+/// An `Unsupported` error naming the host and the operation.
+pub(crate) fn unsupported(operation: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!("{operation} is not supported by {HOST}"),
+    )
+}
+
+// Event codes of `waitable-set.wait`/`poll` (canonical ABI).
+pub(crate) const EVENT_NONE: u32 = 0;
+pub(crate) const EVENT_SUBTASK: u32 = 1;
+pub(crate) const EVENT_STREAM_READ: u32 = 2;
+pub(crate) const EVENT_STREAM_WRITE: u32 = 3;
+pub(crate) const EVENT_FUTURE_READ: u32 = 4;
+
+/// Result of a stream or future operation that has not finished yet.
+pub(crate) const BLOCKED: u32 = 0xffff_ffff;
+/// Low four bits of a finished stream/future operation's result.
+pub(crate) const COMPLETED: u32 = 0;
+pub(crate) const DROPPED: u32 = 1;
+
+/// Subtask state "returned" (low four bits of an async-lowered call's result).
+pub(crate) const SUBTASK_RETURNED: u32 = 2;
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "$root")]
+extern "C" {
+    #[link_name = "[waitable-set-new]"]
+    fn raw_set_new() -> u32;
+    #[link_name = "[waitable-set-drop]"]
+    fn raw_set_drop(set: u32);
+    #[link_name = "[waitable-join]"]
+    fn raw_join(waitable: u32, set: u32);
+    #[link_name = "[waitable-set-wait]"]
+    fn raw_set_wait(set: u32, payload: *mut [u32; 2]) -> u32;
+    #[link_name = "[waitable-set-poll]"]
+    fn raw_set_poll(set: u32, payload: *mut [u32; 2]) -> u32;
+    #[link_name = "[subtask-cancel]"]
+    fn raw_subtask_cancel(subtask: u32) -> u32;
+    #[link_name = "[subtask-drop]"]
+    fn raw_subtask_drop(subtask: u32);
+}
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "wasi:clocks/monotonic-clock@0.3.2")]
+extern "C" {
+    #[link_name = "[async-lower]wait-for"]
+    fn raw_wait_for(nanos: i64) -> u32;
+}
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "wasi:sockets/types@0.3.2")]
+extern "C" {
+    #[link_name = "[async-lower][method]tcp-socket.connect"]
+    fn raw_connect(params: *mut u8, results: *mut u8) -> u32;
+}
+
+// Host builds (rustdoc, `cargo check` of the crate for another target) never
+// call these; they exist so the module type-checks everywhere.
+#[cfg(not(target_arch = "wasm32"))]
+mod host_stubs {
+    pub(super) unsafe fn raw_set_new() -> u32 {
+        unreachable!("the canonical ABI exists only on wasm32")
+    }
+    pub(super) unsafe fn raw_set_drop(_: u32) {}
+    pub(super) unsafe fn raw_join(_: u32, _: u32) {}
+    pub(super) unsafe fn raw_set_wait(_: u32, _: *mut [u32; 2]) -> u32 {
+        unreachable!("the canonical ABI exists only on wasm32")
+    }
+    pub(super) unsafe fn raw_set_poll(_: u32, _: *mut [u32; 2]) -> u32 {
+        unreachable!("the canonical ABI exists only on wasm32")
+    }
+    pub(super) unsafe fn raw_subtask_cancel(_: u32) -> u32 {
+        unreachable!("the canonical ABI exists only on wasm32")
+    }
+    pub(super) unsafe fn raw_subtask_drop(_: u32) {}
+    pub(super) unsafe fn raw_wait_for(_: i64) -> u32 {
+        unreachable!("the canonical ABI exists only on wasm32")
+    }
+    pub(super) unsafe fn raw_connect(_: *mut u8, _: *mut u8) -> u32 {
+        unreachable!("the canonical ABI exists only on wasm32")
+    }
+}
+#[cfg(not(target_arch = "wasm32"))]
+use self::host_stubs::*;
+
+/// A waitable set: the selector's one set, joined once per waitable.
+pub(crate) fn set_new() -> u32 {
+    // SAFETY: a built-in without arguments; the result is a fresh handle.
+    unsafe { raw_set_new() }
+}
+
+pub(crate) fn set_drop(set: u32) {
+    // SAFETY: the selector drops its own set once, after every waitable it
+    // joined has left it.
+    unsafe { raw_set_drop(set) }
+}
+
+/// Joins `waitable` to `set`; `set == 0` removes it from any set.
+pub(crate) fn join(waitable: u32, set: u32) {
+    // SAFETY: both handles are live handles of this instance, owned by the
+    // caller (the host traps on anything else, it cannot corrupt memory).
+    unsafe { raw_join(waitable, set) }
+}
+
+/// Blocks until an event is pending in `set`: (event code, waitable, result).
+/// Only an async task may block (see `entry`).
+pub(crate) fn set_wait(set: u32) -> (u32, u32, u32) {
+    let mut payload = [0u32; 2];
+    // SAFETY: `payload` is a valid, aligned buffer of two u32s for the host
+    // to write, alive for the call.
+    let code = unsafe { raw_set_wait(set, &mut payload) };
+    (code, payload[0], payload[1])
+}
+
+/// Takes one pending event of `set` without blocking (`EVENT_NONE` if none).
+pub(crate) fn set_poll(set: u32) -> (u32, u32, u32) {
+    let mut payload = [0u32; 2];
+    // SAFETY: as in `set_wait`.
+    let code = unsafe { raw_set_poll(set, &mut payload) };
+    (code, payload[0], payload[1])
+}
+
+/// Cancels a started subtask and waits for it to settle.
+pub(crate) fn subtask_cancel(subtask: u32) -> u32 {
+    // SAFETY: `subtask` is a live subtask handle owned by the caller.
+    unsafe { raw_subtask_cancel(subtask) }
+}
+
+pub(crate) fn subtask_drop(subtask: u32) {
+    // SAFETY: `subtask` is a live subtask handle owned by the caller that
+    // has returned or been cancelled; it is not used afterwards.
+    unsafe { raw_subtask_drop(subtask) }
+}
+
+/// Starts `monotonic-clock.wait-for(nanos)` without waiting for it: the
+/// subtask's handle, or `None` if it already returned.
+pub(crate) fn start_wait_for(nanos: u64) -> Option<u32> {
+    // SAFETY: the import takes its one flat u64 argument by value and has no
+    // results, so no memory is shared with the host.
+    let status = unsafe { raw_wait_for(nanos as i64) };
+    subtask_of(status)
+}
+
+/// The subtask handle of an async-lowered call's status, `None` if the call
+/// already returned.
+fn subtask_of(status: u32) -> Option<u32> {
+    match status & 0xf {
+        SUBTASK_RETURNED => None,
+        _ => Some(status >> 4),
+    }
+}
+
+/// Parameters and results of an async `tcp-socket.connect`, laid out as the
+/// canonical ABI wants them (wasm32): the socket handle and the address at
+/// offset 0, the `result<_, error-code>` at offset 36. The host reads the
+/// parameters until the call starts and writes the result when it returns,
+/// so the buffer lives in the socket's heap state until then.
+#[repr(C, align(8))]
+pub(crate) struct ConnectArea([u8; 64]);
+
+impl ConnectArea {
+    pub(crate) fn new() -> Box<ConnectArea> {
+        Box::new(ConnectArea([0; 64]))
+    }
+}
+
+const CONNECT_RESULTS: usize = 36;
+
+/// Starts `socket.connect(addr)`: `Ok(None)` if it already returned (read
+/// the result with [`connect_result`]), `Ok(Some(subtask))` if it runs on.
+pub(crate) fn start_connect(
+    socket: &TcpSocket,
+    addr: SocketAddr,
+    area: &mut ConnectArea,
+) -> Option<u32> {
+    let p = &mut area.0;
+    p.fill(0);
+    p[0..4].copy_from_slice(&socket.handle().to_le_bytes());
+    match addr {
+        SocketAddr::V4(a) => {
+            p[4] = 0;
+            p[8..10].copy_from_slice(&a.port().to_le_bytes());
+            p[10..14].copy_from_slice(&a.ip().octets());
+        }
+        SocketAddr::V6(a) => {
+            p[4] = 1;
+            p[8..10].copy_from_slice(&a.port().to_le_bytes());
+            p[12..16].copy_from_slice(&a.flowinfo().to_le_bytes());
+            for (i, s) in a.ip().segments().iter().enumerate() {
+                p[16 + 2 * i..18 + 2 * i].copy_from_slice(&s.to_le_bytes());
+            }
+            p[32..36].copy_from_slice(&a.scope_id().to_le_bytes());
+        }
+    }
+    let base = p.as_mut_ptr();
+    // SAFETY: `base` points to 64 bytes aligned to 8 holding the lowered
+    // parameters (borrowed socket handle, address), and offset 36 has room
+    // for the result (at most 20 bytes). The caller keeps the area alive and
+    // unmoved (it is boxed) until the subtask returns or is cancelled, and
+    // keeps the socket alive as long.
+    let status = unsafe { raw_connect(base, base.add(CONNECT_RESULTS)) };
+    subtask_of(status)
+}
+
+/// The result a returned `connect` wrote into `area`.
+pub(crate) fn connect_result(area: &ConnectArea) -> Result<(), ErrorCode> {
+    let r = &area.0[CONNECT_RESULTS..];
+    if r[0] == 0 {
+        return Ok(());
+    }
+    let code = r[4];
+    if code == 14 {
+        // `other(option<string>)`: free the host's string without reading it.
+        if r[8] == 1 {
+            let ptr = u32::from_le_bytes([r[12], r[13], r[14], r[15]]) as usize as *mut u8;
+            let len = u32::from_le_bytes([r[16], r[17], r[18], r[19]]) as usize;
+            if len != 0 {
+                // SAFETY: the host allocated `len` bytes (alignment 1) for
+                // the string through this component's `cabi_realloc`, which
+                // is the global allocator's; ownership passed to us.
+                let text = unsafe { Vec::from_raw_parts(ptr, len, len) };
+                return Err(ErrorCode::Other(String::from_utf8(text).ok()));
+            }
+        }
+        return Err(ErrorCode::Other(None));
+    }
+    Err(error_code_from_index(code))
+}
+
+fn error_code_from_index(code: u8) -> ErrorCode {
+    match code {
+        0 => ErrorCode::AccessDenied,
+        1 => ErrorCode::NotSupported,
+        2 => ErrorCode::InvalidArgument,
+        3 => ErrorCode::OutOfMemory,
+        4 => ErrorCode::Timeout,
+        5 => ErrorCode::InvalidState,
+        6 => ErrorCode::AddressNotBindable,
+        7 => ErrorCode::AddressInUse,
+        8 => ErrorCode::RemoteUnreachable,
+        9 => ErrorCode::ConnectionRefused,
+        10 => ErrorCode::ConnectionBroken,
+        11 => ErrorCode::ConnectionReset,
+        12 => ErrorCode::ConnectionAborted,
+        13 => ErrorCode::DatagramTooLarge,
+        _ => ErrorCode::Other(None),
+    }
+}
+
+/// Raw operations on `stream<u8>` handles (the sockets' byte streams, and
+/// the waker's own stream).
+pub(crate) mod bytes {
+    use super::StreamPayload;
+
+    /// A new stream: (readable end, writable end).
+    pub(crate) fn new() -> (u32, u32) {
+        // SAFETY: the built-in takes nothing and returns two fresh handles.
+        let both = unsafe { (<u8 as StreamPayload>::VTABLE.new)() };
+        (both as u32, (both >> 32) as u32)
+    }
+
+    /// Starts reading into `buf[..len]`; returns the packed result or
+    /// `BLOCKED`.
+    ///
+    /// # Safety
+    ///
+    /// `buf` must stay valid and unused by anyone else until the read
+    /// completes (its event is taken or [`cancel_read`] returned).
+    pub(crate) unsafe fn start_read(stream: u32, buf: *mut u8, len: usize) -> u32 {
+        // SAFETY: per this function's contract.
+        unsafe { (<u8 as StreamPayload>::VTABLE.start_read)(stream, buf, len) }
+    }
+
+    /// Starts writing `buf[..len]`; returns the packed result or `BLOCKED`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`start_read`], until the write completes or is cancelled.
+    pub(crate) unsafe fn start_write(stream: u32, buf: *const u8, len: usize) -> u32 {
+        // SAFETY: per this function's contract.
+        unsafe { (<u8 as StreamPayload>::VTABLE.start_write)(stream, buf, len) }
+    }
+
+    /// Cancels a pending read and waits until it settled; the packed result.
+    pub(crate) fn cancel_read(stream: u32) -> u32 {
+        // SAFETY: `stream` is a live readable end with a read in flight.
+        unsafe { (<u8 as StreamPayload>::VTABLE.cancel_read)(stream) }
+    }
+
+    pub(crate) fn cancel_write(stream: u32) -> u32 {
+        // SAFETY: `stream` is a live writable end with a write in flight.
+        unsafe { (<u8 as StreamPayload>::VTABLE.cancel_write)(stream) }
+    }
+
+    pub(crate) fn drop_readable(stream: u32) {
+        // SAFETY: `stream` is a readable end owned by the caller, with no
+        // operation in flight; it is not used afterwards.
+        unsafe { (<u8 as StreamPayload>::VTABLE.drop_readable)(stream) }
+    }
+
+    pub(crate) fn drop_writable(stream: u32) {
+        // SAFETY: as for `drop_readable`, for a writable end.
+        unsafe { (<u8 as StreamPayload>::VTABLE.drop_writable)(stream) }
+    }
+}
+
+/// Raw operations on the listener's `stream<tcp-socket>`.
+pub(crate) mod sockets {
+    use super::{StreamPayload, TcpSocket};
+
+    /// Starts reading one socket handle into `slot`.
+    ///
+    /// # Safety
+    ///
+    /// `slot` must stay valid until the read completes or is cancelled.
+    pub(crate) unsafe fn start_read(stream: u32, slot: *mut u32) -> u32 {
+        // SAFETY: per this function's contract; one element of `own<tcp-socket>`
+        // is one i32.
+        unsafe { (<TcpSocket as StreamPayload>::VTABLE.start_read)(stream, slot.cast(), 1) }
+    }
+
+    pub(crate) fn cancel_read(stream: u32) -> u32 {
+        // SAFETY: `stream` is a live readable end with a read in flight.
+        unsafe { (<TcpSocket as StreamPayload>::VTABLE.cancel_read)(stream) }
+    }
+
+    pub(crate) fn drop_readable(stream: u32) {
+        // SAFETY: a readable end owned by the caller, nothing in flight.
+        unsafe { (<TcpSocket as StreamPayload>::VTABLE.drop_readable)(stream) }
+    }
+
+    /// Takes ownership of a socket handle the stream delivered.
+    pub(crate) fn adopt(handle: u32) -> TcpSocket {
+        // SAFETY: the handle was just transferred to this instance by a
+        // completed read of `stream<tcp-socket>`; nothing else owns it.
+        unsafe { TcpSocket::from_handle(handle) }
+    }
+}
+
+/// Raw operations on `future<result<_, error-code>>` (the sockets'
+/// send/receive results).
+pub(crate) mod results {
+    use super::{ErrorCode, FuturePayload};
+
+    /// Buffer for one lowered `result<_, error-code>` (wasm32: 20 bytes).
+    #[repr(C, align(8))]
+    pub(crate) struct ResultArea(pub(crate) [u8; 24]);
+
+    /// Starts reading the future's value into `area`.
+    ///
+    /// # Safety
+    ///
+    /// `area` must stay valid until the read completes or is cancelled.
+    pub(crate) unsafe fn start_read(future: u32, area: *mut ResultArea) -> u32 {
+        // SAFETY: per this function's contract.
+        unsafe {
+            (<Result<(), ErrorCode> as FuturePayload>::VTABLE.start_read)(future, area.cast())
+        }
+    }
+
+    /// The value a completed read wrote into `area` (taking ownership of
+    /// any string in it).
+    ///
+    /// # Safety
+    ///
+    /// A read into `area` must have completed, and this called once for it.
+    pub(crate) unsafe fn take(area: *mut ResultArea) -> Result<(), ErrorCode> {
+        let lift = <Result<(), ErrorCode> as FuturePayload>::VTABLE.lift;
+        // SAFETY: per this function's contract.
+        unsafe { lift(area.cast()) }
+    }
+
+    pub(crate) fn cancel_read(future: u32) -> u32 {
+        // SAFETY: `future` is a live readable end with a read in flight.
+        unsafe { (<Result<(), ErrorCode> as FuturePayload>::VTABLE.cancel_read)(future) }
+    }
+
+    pub(crate) fn drop_readable(future: u32) {
+        // SAFETY: a readable end owned by the caller, nothing in flight.
+        unsafe { (<Result<(), ErrorCode> as FuturePayload>::VTABLE.drop_readable)(future) }
+    }
+}
+
+pub(crate) fn family_of(addr: &SocketAddr) -> IpAddressFamily {
+    match addr {
+        SocketAddr::V4(_) => IpAddressFamily::Ipv4,
+        SocketAddr::V6(_) => IpAddressFamily::Ipv6,
+    }
+}
+
+pub(crate) fn to_wasi(addr: SocketAddr) -> IpSocketAddress {
+    match addr {
+        SocketAddr::V4(a) => {
+            let [o0, o1, o2, o3] = a.ip().octets();
+            IpSocketAddress::Ipv4(Ipv4SocketAddress {
+                port: a.port(),
+                address: (o0, o1, o2, o3),
+            })
+        }
+        SocketAddr::V6(a) => {
+            let [s0, s1, s2, s3, s4, s5, s6, s7] = a.ip().segments();
+            IpSocketAddress::Ipv6(Ipv6SocketAddress {
+                port: a.port(),
+                flow_info: a.flowinfo(),
+                address: (s0, s1, s2, s3, s4, s5, s6, s7),
+                scope_id: a.scope_id(),
+            })
+        }
+    }
+}
+
+pub(crate) fn from_wasi(addr: IpSocketAddress) -> SocketAddr {
+    match addr {
+        IpSocketAddress::Ipv4(a) => {
+            let (o0, o1, o2, o3) = a.address;
+            SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(o0, o1, o2, o3), a.port))
+        }
+        IpSocketAddress::Ipv6(a) => {
+            let (s0, s1, s2, s3, s4, s5, s6, s7) = a.address;
+            SocketAddr::V6(SocketAddrV6::new(
+                Ipv6Addr::new(s0, s1, s2, s3, s4, s5, s6, s7),
+                a.port,
+                a.flow_info,
+                a.scope_id,
+            ))
+        }
+    }
+}
+
+#[allow(dead_code)]
+pub(crate) fn ip_of(addr: SocketAddr) -> IpAddr {
+    addr.ip()
+}
+
+/// `io::Error` for a WASI error code.
+pub(crate) fn error(code: ErrorCode) -> io::Error {
+    use io::ErrorKind as K;
+    let kind = match &code {
+        ErrorCode::AccessDenied => K::PermissionDenied,
+        ErrorCode::NotSupported => K::Unsupported,
+        ErrorCode::InvalidArgument => K::InvalidInput,
+        ErrorCode::OutOfMemory => K::OutOfMemory,
+        ErrorCode::Timeout => K::TimedOut,
+        ErrorCode::InvalidState => K::InvalidInput,
+        ErrorCode::AddressNotBindable => K::AddrNotAvailable,
+        ErrorCode::AddressInUse => K::AddrInUse,
+        ErrorCode::RemoteUnreachable => K::HostUnreachable,
+        ErrorCode::ConnectionRefused => K::ConnectionRefused,
+        ErrorCode::ConnectionBroken => K::BrokenPipe,
+        ErrorCode::ConnectionReset => K::ConnectionReset,
+        ErrorCode::ConnectionAborted => K::ConnectionAborted,
+        ErrorCode::DatagramTooLarge => K::InvalidInput,
+        ErrorCode::Other(_) => K::Other,
+    };
+    io::Error::new(kind, format!("wasi:sockets@0.3: {code:?}"))
+}
+
+/// `socket.receive()`: raw handles of (the byte stream, its result future).
+pub(crate) fn tcp_receive(socket: &TcpSocket) -> (u32, u32) {
+    let (stream, result) = socket.receive();
+    (stream.take_handle(), result.take_handle())
+}
+
+/// `socket.send(stream)` with the readable end `readable` (ownership moves
+/// to the host); the raw handle of the result future.
+pub(crate) fn tcp_send(socket: &TcpSocket, readable: u32) -> u32 {
+    let stream = wit_bindgen::rt::async_support::StreamReader::<u8>::new(
+        readable,
+        <u8 as StreamPayload>::VTABLE,
+    );
+    socket.send(stream).take_handle()
+}
+
+/// `socket.listen()`: the raw handle of the stream of accepted sockets.
+pub(crate) fn tcp_listen(socket: &TcpSocket) -> Result<u32, ErrorCode> {
+    socket.listen().map(|stream| stream.take_handle())
+}
