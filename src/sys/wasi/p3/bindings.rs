@@ -152,6 +152,19 @@ pub(crate) fn set_poll(set: u32) -> (u32, u32, u32) {
     (code, payload[0], payload[1])
 }
 
+/// Takes a pending event of one waitable that is in no set, without
+/// blocking: for sources that are not registered with a `Poll`, whose
+/// operations nobody else observes.
+/// `home` is the set to put the waitable back into (0: none).
+pub(crate) fn poll_one(waitable: u32, home: u32) -> (u32, u32, u32) {
+    let set = set_new();
+    join(waitable, set);
+    let event = set_poll(set);
+    join(waitable, home);
+    set_drop(set);
+    event
+}
+
 /// Cancels a started subtask and waits for it to settle.
 pub(crate) fn subtask_cancel(subtask: u32) -> u32 {
     // SAFETY: `subtask` is a live subtask handle owned by the caller.

@@ -88,6 +88,18 @@ impl Hook {
         }
     }
 
+    /// The selector's waitable set (0 if the selector is gone).
+    pub(crate) fn set(&self) -> u32 {
+        self.state.upgrade().map_or(0, |state| state.set)
+    }
+
+    /// Reports readiness found outside an event.
+    pub(crate) fn notify(&self, bits: u8) {
+        if let Some(state) = self.state.upgrade() {
+            state.regs.borrow_mut().overflow.push((self.slot, bits));
+        }
+    }
+
     /// Removes a waitable the source is about to drop.
     pub(crate) fn leave(&self, waitable: u32) {
         if let Some(state) = self.state.upgrade() {
@@ -303,6 +315,14 @@ impl SelectorApi for Selector {
                  or poll with a zero timeout",
             ));
         }
+        if timeout.is_none() && self.is_idle() {
+            // Nothing could ever end this wait.
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "mio (WASI 0.3 waitable set): nothing to wait for: no registered source, \
+                 no waker and no timeout",
+            ));
+        }
         let mut timer = match timeout {
             None => None,
             Some(t) => {
@@ -346,6 +366,8 @@ impl SelectorApi for Selector {
             state.dispatch(event, events);
         }
         if let Some(subtask) = timer {
+            // A synchronous cancel traps on a waitable still in a set.
+            join(subtask, 0);
             subtask_cancel(subtask);
             subtask_drop(subtask);
         }
@@ -367,6 +389,10 @@ impl Selector {
 
     pub(crate) fn same_as(&self, other: &Selector) -> bool {
         self.state.ptr_eq(&other.state)
+    }
+
+    fn is_idle(&self) -> bool {
+        self.state.waker.get().is_none() && self.state.regs.borrow().owners.is_empty()
     }
 
     fn take_overflow(&self, events: &mut Events) {

@@ -20,9 +20,9 @@ use std::rc::Rc;
 use std::{cmp, fmt, ptr};
 
 use super::bindings::{
-    bytes, connect_result, error, family_of, from_wasi, results, sockets, start_connect,
+    bytes, connect_result, error, family_of, from_wasi, poll_one, results, sockets, start_connect,
     subtask_cancel, subtask_drop, tcp_listen, tcp_receive, tcp_send, to_wasi, unsupported,
-    ConnectArea, ErrorCode, TcpSocket, BLOCKED, COMPLETED, DROPPED, EVENT_FUTURE_READ,
+    ConnectArea, ErrorCode, TcpSocket, BLOCKED, COMPLETED, DROPPED, EVENT_FUTURE_READ, EVENT_NONE,
     EVENT_STREAM_READ, EVENT_STREAM_WRITE, EVENT_SUBTASK, HOST, SUBTASK_RETURNED,
 };
 use super::io_source::Selectable;
@@ -120,6 +120,7 @@ pub(crate) fn accept(listener: &TcpListener) -> io::Result<(TcpStream, SocketAdd
                 ));
             }
             state.start_read();
+            state.refresh();
             state.ready.take().ok_or_else(would_block)?
         }
     };
@@ -201,6 +202,17 @@ impl ListenerState {
             self.reading.set(true);
         } else {
             self.finish_read(status);
+        }
+    }
+
+    /// Not registered: nobody takes the read's event from a set, so look
+    /// for it here.
+    fn refresh(&self) {
+        if self.reading.get() && self.hook.borrow().is_none() {
+            let (code, _, result) = poll_one(self.stream, 0);
+            if code == EVENT_STREAM_READ {
+                self.finish_read(result);
+            }
         }
     }
 
@@ -580,26 +592,37 @@ impl StreamState {
         match conn.phase {
             Phase::Connected => Ok(()),
             Phase::Connecting { .. } => Err(would_block()),
-            Phase::Failed => Err(conn.error.take().unwrap_or_else(not_connected)),
+            // The connect's error is handed out by `take_error`.
+            Phase::Failed => Err(not_connected()),
             Phase::Unsupported => Err(from_std_error()),
         }
     }
 
-    fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+    fn read(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         let mut conn = self.conn.borrow_mut();
+        self.refresh(&mut conn);
         Self::check_usable(&mut conn)?;
         if conn.recv_start == conn.recv_end && !conn.recv_in_flight {
             self.start_recv(&mut conn);
         }
+        let wanted: usize = bufs.iter().map(|b| b.len()).sum();
         if conn.recv_start < conn.recv_end {
-            let n = cmp::min(buf.len(), conn.recv_end - conn.recv_start);
+            let mut n = 0;
             if let Some(rb) = &conn.recv_buf {
-                // SAFETY: no read is in flight (the data is between
-                // `recv_start` and `recv_end` of the owned buffer, written by
-                // a completed read), and `buf` has room for `n` bytes.
-                unsafe {
-                    ptr::copy_nonoverlapping(rb.ptr.add(conn.recv_start), buf.as_mut_ptr(), n)
-                };
+                for buf in bufs.iter_mut() {
+                    let take = cmp::min(buf.len(), conn.recv_end - conn.recv_start - n);
+                    // SAFETY: no read is in flight (the data between
+                    // `recv_start` and `recv_end` of the owned buffer was
+                    // written by a completed read); `take` fits in both.
+                    unsafe {
+                        ptr::copy_nonoverlapping(
+                            rb.ptr.add(conn.recv_start + n),
+                            buf.as_mut_ptr(),
+                            take,
+                        )
+                    };
+                    n += take;
+                }
             }
             conn.recv_start += n;
             if conn.recv_start == conn.recv_end {
@@ -607,7 +630,7 @@ impl StreamState {
             }
             return Ok(n);
         }
-        if buf.is_empty() {
+        if wanted == 0 {
             return Ok(0);
         }
         if conn.recv_eof || conn.recv == 0 {
@@ -619,8 +642,9 @@ impl StreamState {
         Err(would_block())
     }
 
-    fn write(&self, buf: &[u8]) -> io::Result<usize> {
+    fn write(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         let mut conn = self.conn.borrow_mut();
+        self.refresh(&mut conn);
         Self::check_usable(&mut conn)?;
         if conn.send_closed || conn.send == 0 {
             return Err(conn.error.take().unwrap_or_else(|| {
@@ -633,14 +657,21 @@ impl StreamState {
         if conn.send_in_flight || conn.send_len != 0 {
             return Err(would_block());
         }
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        let n = cmp::min(buf.len(), BUF_SIZE);
+        let mut n = 0;
         if let Some(sb) = &conn.send_buf {
-            // SAFETY: no write is in flight, so the owned buffer is ours;
-            // `n` fits in both buffers.
-            unsafe { ptr::copy_nonoverlapping(buf.as_ptr(), sb.ptr, n) };
+            for buf in bufs {
+                let take = cmp::min(buf.len(), BUF_SIZE - n);
+                // SAFETY: no write is in flight, so the owned buffer is
+                // ours; `n + take` stays within it and `take` within `buf`.
+                unsafe { ptr::copy_nonoverlapping(buf.as_ptr(), sb.ptr.add(n), take) };
+                n += take;
+                if n == BUF_SIZE {
+                    break;
+                }
+            }
+        }
+        if n == 0 {
+            return Ok(0);
         }
         conn.send_off = 0;
         conn.send_len = n;
@@ -711,11 +742,28 @@ impl Source for StreamState {
 
     fn on_event(&self, code: u32, waitable: u32, result: u32) -> u8 {
         let mut conn = self.conn.borrow_mut();
+        self.apply(&mut conn, code, waitable, result)
+    }
+
+    fn ready_now(&self) -> u8 {
+        ready_bits(&self.conn.borrow())
+    }
+
+    fn attach(&self, hook: Option<Hook>) {
+        *self.hook.borrow_mut() = hook;
+    }
+}
+
+impl StreamState {
+    /// Applies an event of one of the stream's waitables; the directions
+    /// it made ready.
+    fn apply(&self, conn: &mut Conn, code: u32, waitable: u32, result: u32) -> u8 {
         match code {
             EVENT_SUBTASK => {
                 let Phase::Connecting { subtask, .. } = conn.phase else {
                     return 0;
                 };
+                let subtask: u32 = subtask;
                 if subtask != waitable || result & 0xf != SUBTASK_RETURNED {
                     return 0;
                 }
@@ -726,47 +774,89 @@ impl Source for StreamState {
                     return 0;
                 };
                 match connect_result(&area) {
-                    Ok(()) => self.set_up(&mut conn),
+                    Ok(()) => self.set_up(conn),
                     Err(code) => conn.error = Some(error(code)),
                 }
-                drop(conn);
-                self.ready_now()
+                ready_bits(conn)
             }
             EVENT_STREAM_READ if waitable == conn.recv => {
-                self.finish_recv(&mut conn, result);
+                self.finish_recv(conn, result);
                 if conn.recv_end == 0 && !conn.recv_eof {
                     // Completed without data: read again.
-                    self.start_recv(&mut conn);
+                    self.start_recv(conn);
                     if conn.recv_in_flight {
                         return 0;
                     }
                 }
-                drop(conn);
-                self.ready_now() & !WRITE
+                ready_bits(conn) & !WRITE
             }
             EVENT_STREAM_WRITE if waitable == conn.send => {
-                if self.finish_send(&mut conn, result) {
-                    self.start_send(&mut conn);
+                if self.finish_send(conn, result) {
+                    self.start_send(conn);
                 }
-                drop(conn);
-                self.ready_now() & !(READ | READ_CLOSED)
+                ready_bits(conn) & !(READ | READ_CLOSED)
             }
             EVENT_FUTURE_READ if waitable == conn.recv_result => {
-                self.finish_result(&mut conn, true, result);
-                drop(conn);
-                self.ready_now() & !WRITE
+                self.finish_result(conn, true, result);
+                ready_bits(conn) & !WRITE
             }
             EVENT_FUTURE_READ if waitable == conn.send_result => {
-                self.finish_result(&mut conn, false, result);
-                drop(conn);
-                self.ready_now() & !(READ | READ_CLOSED)
+                self.finish_result(conn, false, result);
+                ready_bits(conn) & !(READ | READ_CLOSED)
             }
             _ => 0,
         }
     }
 
-    fn ready_now(&self) -> u8 {
-        let conn = self.conn.borrow();
+    /// Not registered: nobody takes the events of the operations in flight
+    /// from a set, so look for them here.
+    /// Registered, only a pending `connect` is looked at (so that a write
+    /// right after the peer accepted works, as with an OS socket); its
+    /// subtask goes back into the selector's set.
+    fn refresh(&self, conn: &mut Conn) {
+        let connecting = match conn.phase {
+            Phase::Connecting { subtask, .. } => subtask,
+            _ => 0,
+        };
+        let home = self.hook.borrow().as_ref().map(Hook::set);
+        if let Some(home) = home {
+            if connecting != 0 {
+                let (code, handle, result) = poll_one(connecting, home);
+                if code != EVENT_NONE {
+                    self.apply(conn, code, handle, result);
+                }
+            }
+            return;
+        }
+        let in_flight = [
+            connecting,
+            if conn.recv_in_flight { conn.recv } else { 0 },
+            if conn.send_in_flight { conn.send } else { 0 },
+            if conn.recv_result_reading {
+                conn.recv_result
+            } else {
+                0
+            },
+            if conn.send_result_reading {
+                conn.send_result
+            } else {
+                0
+            },
+        ];
+        for waitable in in_flight {
+            if waitable != 0 {
+                let (code, handle, result) = poll_one(waitable, 0);
+                if code != EVENT_NONE {
+                    self.apply(conn, code, handle, result);
+                }
+            }
+        }
+    }
+}
+
+/// The directions (and conditions) ready now.
+fn ready_bits(conn: &Conn) -> u8 {
+    {
         let mut bits = 0;
         match conn.phase {
             Phase::Connecting { .. } => return 0,
@@ -791,14 +881,18 @@ impl Source for StreamState {
         }
         bits
     }
-
-    fn attach(&self, hook: Option<Hook>) {
-        *self.hook.borrow_mut() = hook;
-    }
 }
 
 impl TcpStream {
     pub(crate) fn peer_addr(&self) -> io::Result<SocketAddr> {
+        {
+            let mut conn = self.inner.conn.borrow_mut();
+            self.inner.refresh(&mut conn);
+            match conn.phase {
+                Phase::Connected | Phase::Unsupported => {}
+                _ => return Err(not_connected()),
+            }
+        }
         self.inner
             .socket()?
             .get_remote_address()
@@ -826,15 +920,21 @@ impl TcpStream {
             _ => return Err(not_connected()),
         }
         if matches!(how, Shutdown::Read | Shutdown::Both) && conn.recv != 0 {
+            // Out of the set first: a synchronous cancel traps otherwise.
+            state.leave(conn.recv);
             if conn.recv_in_flight {
                 bytes::cancel_read(conn.recv);
                 conn.recv_in_flight = false;
             }
-            state.leave(conn.recv);
             bytes::drop_readable(conn.recv);
             conn.recv = 0;
             conn.recv_start = 0;
             conn.recv_end = 0;
+            // Reads now return end of stream: say so, as an OS socket does.
+            conn.recv_eof = true;
+            if let Some(hook) = &*state.hook.borrow() {
+                hook.notify(READ | READ_CLOSED);
+            }
         }
         if matches!(how, Shutdown::Write | Shutdown::Both) {
             if conn.send_in_flight || conn.send_len != 0 {
@@ -869,7 +969,9 @@ impl TcpStream {
 
     pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.inner.socket()?;
-        Ok(self.inner.conn.borrow_mut().error.take())
+        let mut conn = self.inner.conn.borrow_mut();
+        self.inner.refresh(&mut conn);
+        Ok(conn.error.take())
     }
 
     pub(crate) fn peek(&self, _: &mut [u8]) -> io::Result<usize> {
@@ -879,27 +981,21 @@ impl TcpStream {
 
 impl Read for &TcpStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf)
+        self.inner.read(&mut [IoSliceMut::new(buf)])
     }
 
     fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        match bufs.iter_mut().find(|b| !b.is_empty()) {
-            Some(buf) => self.inner.read(buf),
-            None => self.inner.read(&mut []),
-        }
+        self.inner.read(bufs)
     }
 }
 
 impl Write for &TcpStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf)
+        self.inner.write(&[IoSlice::new(buf)])
     }
 
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match bufs.iter().find(|b| !b.is_empty()) {
-            Some(buf) => self.inner.write(buf),
-            None => self.inner.write(&[]),
-        }
+        self.inner.write(bufs)
     }
 
     fn flush(&mut self) -> io::Result<()> {
