@@ -904,6 +904,9 @@ impl TcpStream {
     }
 
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
+        // The host answers `invalid-state` while `connect` runs: settle a
+        // finished one first.
+        self.inner.refresh(&mut self.inner.conn.borrow_mut());
         self.inner
             .socket()?
             .get_local_address()
