@@ -478,6 +478,9 @@ pub(crate) fn ip_of(addr: SocketAddr) -> IpAddr {
 }
 
 /// `io::Error` for a WASI error code.
+// wasm32-wasip2 builds need Rust 1.85 (the `wit-bindgen` runtime is an
+// edition-2024 crate), so kinds stabilised after the crate's 1.78 are fine.
+#[clippy::msrv = "1.85"]
 pub(crate) fn error(code: ErrorCode) -> io::Error {
     use io::ErrorKind as K;
     let kind = match &code {
