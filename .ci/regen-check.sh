@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates generated/ from wit/ and fails when the result differs from the
 # committed files, i.e. when someone changed wit/ or the generator without
-# regenerating, or edited generated/ by hand.
+# regenerating, or edited generated/ by hand. Covers every snapshot the
+# generator knows: wit/wasi-0.2 (wasi_p2.rs), wit/wasi-0.3 (wasi_p3.rs) and
+# the preview-1 WITX.
 #
 # Usage: .ci/regen-check.sh        (from anywhere inside a checkout)
 set -euo pipefail
