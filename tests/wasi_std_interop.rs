@@ -1,7 +1,14 @@
 //! std's sockets and this crate's share wasi-libc descriptors on
 //! wasm32-wasip2: `from_std`, `into_raw_fd`/`from_raw_fd` move a socket
 //! between the two with its connection intact.
-#![cfg(all(target_os = "wasi", feature = "os-poll", feature = "net"))]
+// Not on the WASI 0.3 backend (`--cfg mio_wasip3`): std's sockets are WASI
+// 0.2 descriptors there, which cannot become WASI 0.3 sockets.
+#![cfg(all(
+    target_os = "wasi",
+    not(mio_wasip3),
+    feature = "os-poll",
+    feature = "net"
+))]
 
 use std::io::{ErrorKind, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};

@@ -523,3 +523,118 @@ pub(crate) fn tcp_send(socket: &TcpSocket, readable: u32) -> u32 {
 pub(crate) fn tcp_listen(socket: &TcpSocket) -> Result<u32, ErrorCode> {
     socket.listen().map(|stream| stream.take_handle())
 }
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "wasi:sockets/ip-name-lookup@0.3.2")]
+extern "C" {
+    #[link_name = "[async-lower]resolve-addresses"]
+    fn raw_resolve_addresses(name: *const u8, len: usize, results: *mut u8) -> u32;
+}
+#[cfg(not(target_arch = "wasm32"))]
+unsafe fn raw_resolve_addresses(_: *const u8, _: usize, _: *mut u8) -> u32 {
+    unreachable!("the canonical ABI exists only on wasm32")
+}
+
+/// The result of `resolve-addresses` as the canonical ABI lays it out
+/// (wasm32: 20 bytes).
+#[repr(C, align(8))]
+pub(crate) struct ResolveArea([u8; 24]);
+
+impl ResolveArea {
+    pub(crate) fn new() -> Box<ResolveArea> {
+        Box::new(ResolveArea([0; 24]))
+    }
+}
+
+/// Starts `resolve-addresses(name)`: the subtask, or `None` if it already
+/// returned (read the result with [`resolve_result`]).
+///
+/// The caller keeps `name` and `area` alive and unmoved until the subtask
+/// returns or is cancelled (the host reads the name when the call starts
+/// and writes the result when it returns).
+pub(crate) fn start_resolve(name: &[u8], area: &mut ResolveArea) -> Option<u32> {
+    // SAFETY: `name` is valid for `len` bytes and `area` has room for the
+    // lowered result; the caller keeps both alive until the call is done.
+    let status = unsafe { raw_resolve_addresses(name.as_ptr(), name.len(), area.0.as_mut_ptr()) };
+    subtask_of(status)
+}
+
+fn word(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+/// Takes a host-allocated string out of the result area.
+fn take_string(r: &[u8], at: usize) -> Option<String> {
+    let ptr = word(r, at) as usize as *mut u8;
+    let len = word(r, at + 4) as usize;
+    if len == 0 {
+        return Some(String::new());
+    }
+    // SAFETY: the host allocated `len` bytes (alignment 1) through this
+    // component's `cabi_realloc`, the global allocator; ownership is ours.
+    let bytes = unsafe { Vec::from_raw_parts(ptr, len, len) };
+    String::from_utf8(bytes).ok()
+}
+
+/// The addresses (or the error) a returned `resolve-addresses` wrote into
+/// `area`, freeing what the host allocated. Call once per returned call.
+pub(crate) fn resolve_result(area: &ResolveArea) -> io::Result<Vec<IpAddr>> {
+    let r = &area.0;
+    if r[0] == 0 {
+        let ptr = word(r, 4) as usize as *mut u8;
+        let len = word(r, 8) as usize;
+        let mut found = Vec::with_capacity(len);
+        if len == 0 {
+            return Ok(found);
+        }
+        // SAFETY: the host wrote `len` 18-byte `ip-address` records at
+        // `ptr`, allocated through `cabi_realloc` (the global allocator,
+        // alignment 2); we read them and free the block once.
+        unsafe {
+            let list = std::slice::from_raw_parts(ptr, len * 18);
+            for rec in list.chunks_exact(18) {
+                let u16_at = |at: usize| u16::from_le_bytes([rec[at], rec[at + 1]]);
+                found.push(if rec[0] == 0 {
+                    IpAddr::V4(Ipv4Addr::new(rec[2], rec[3], rec[4], rec[5]))
+                } else {
+                    IpAddr::V6(Ipv6Addr::new(
+                        u16_at(2),
+                        u16_at(4),
+                        u16_at(6),
+                        u16_at(8),
+                        u16_at(10),
+                        u16_at(12),
+                        u16_at(14),
+                        u16_at(16),
+                    ))
+                });
+            }
+            std::alloc::dealloc(
+                ptr,
+                std::alloc::Layout::from_size_align_unchecked(len * 18, 2),
+            );
+        }
+        return Ok(found);
+    }
+    let (kind, what) = match r[4] {
+        0 => (io::ErrorKind::PermissionDenied, "access-denied".to_string()),
+        1 => (io::ErrorKind::InvalidInput, "invalid-argument".to_string()),
+        2 => (io::ErrorKind::NotFound, "name-unresolvable".to_string()),
+        3 => (
+            io::ErrorKind::Other,
+            "temporary-resolver-failure".to_string(),
+        ),
+        4 => (
+            io::ErrorKind::Other,
+            "permanent-resolver-failure".to_string(),
+        ),
+        _ => {
+            let detail = if r[8] == 1 { take_string(r, 12) } else { None };
+            (io::ErrorKind::Other, format!("other({detail:?})"))
+        }
+    };
+    Err(io::Error::new(
+        kind,
+        format!("wasi:sockets/ip-name-lookup@0.3: {what}"),
+    ))
+}

@@ -24,7 +24,8 @@
 //!
 //! * `bindings`: the generated bindings, the canonical ABI built-ins and
 //!   all of the backend's `unsafe`.
-//! * `selector`, `io_source`, `waker`, `tcp`, `udp` (unsupported for now).
+//! * `selector`, `io_source`, `waker`, `tcp`, `dns` (name lookup as an
+//!   event source), `udp` (unsupported for now).
 //! * `entry`: the exported async `wasi:cli/run@0.3` that calls the
 //!   program's `main`; blocking in a waitable set is possible only there.
 
@@ -54,9 +55,14 @@ pub(crate) mod tcp;
 #[cfg(feature = "net")]
 pub(crate) mod udp;
 
-/// What `mio::wasi` offers on this backend: nothing yet.
 #[cfg(feature = "net")]
-pub(crate) mod wasi_ext {}
+pub(crate) mod dns;
+
+/// What `mio::wasi` offers on this backend: non-blocking name lookup.
+#[cfg(feature = "net")]
+pub(crate) mod wasi_ext {
+    pub use super::dns::NameResolver;
+}
 
 /// A reference-counted value shared by a source and the selector.
 ///

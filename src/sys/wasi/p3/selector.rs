@@ -34,8 +34,7 @@ use std::{fmt, io};
 
 use super::bindings::{
     bytes, join, set_drop, set_new, set_poll, set_wait, start_wait_for, subtask_cancel,
-    subtask_drop, BLOCKED, DROPPED, EVENT_NONE, EVENT_STREAM_READ, EVENT_STREAM_WRITE,
-    EVENT_SUBTASK,
+    subtask_drop, BLOCKED, DROPPED, EVENT_NONE, EVENT_SUBTASK,
 };
 use super::entry::blocking_allowed;
 use super::Shared;
@@ -609,6 +608,3 @@ impl fmt::Debug for Event {
         self.debug_details(f)
     }
 }
-
-#[allow(dead_code)]
-const _: u32 = EVENT_STREAM_READ + EVENT_STREAM_WRITE;
