@@ -638,3 +638,173 @@ pub(crate) fn resolve_result(area: &ResolveArea) -> io::Result<Vec<IpAddr>> {
         format!("wasi:sockets/ip-name-lookup@0.3: {what}"),
     ))
 }
+
+pub(crate) use self::generated::wasi::sockets::types::UdpSocket as WasiUdpSocket;
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "wasi:sockets/types@0.3.2")]
+extern "C" {
+    #[link_name = "[async-lower][method]udp-socket.send"]
+    fn raw_udp_send(params: *mut u8, results: *mut u8) -> u32;
+    #[link_name = "[async-lower][method]udp-socket.receive"]
+    fn raw_udp_receive(socket: i32, results: *mut u8) -> u32;
+}
+#[cfg(not(target_arch = "wasm32"))]
+unsafe fn raw_udp_send(_: *mut u8, _: *mut u8) -> u32 {
+    unreachable!("the canonical ABI exists only on wasm32")
+}
+#[cfg(not(target_arch = "wasm32"))]
+unsafe fn raw_udp_receive(_: i32, _: *mut u8) -> u32 {
+    unreachable!("the canonical ABI exists only on wasm32")
+}
+
+/// Parameters (offset 0) and result (offset 48) of an async
+/// `udp-socket.send`, canonical ABI layout on wasm32.
+#[repr(C, align(8))]
+pub(crate) struct UdpSendArea([u8; 72]);
+
+impl UdpSendArea {
+    pub(crate) fn new() -> Box<UdpSendArea> {
+        Box::new(UdpSendArea([0; 72]))
+    }
+}
+
+const UDP_SEND_RESULTS: usize = 48;
+
+/// Writes a lowered `ip-socket-address` at `p[0..]` (variant tag at 0,
+/// payload from 4).
+fn lower_address(p: &mut [u8], addr: SocketAddr) {
+    match addr {
+        SocketAddr::V4(a) => {
+            p[0] = 0;
+            p[4..6].copy_from_slice(&a.port().to_le_bytes());
+            p[6..10].copy_from_slice(&a.ip().octets());
+        }
+        SocketAddr::V6(a) => {
+            p[0] = 1;
+            p[4..6].copy_from_slice(&a.port().to_le_bytes());
+            p[8..12].copy_from_slice(&a.flowinfo().to_le_bytes());
+            for (i, s) in a.ip().segments().iter().enumerate() {
+                p[12 + 2 * i..14 + 2 * i].copy_from_slice(&s.to_le_bytes());
+            }
+            p[28..32].copy_from_slice(&a.scope_id().to_le_bytes());
+        }
+    }
+}
+
+/// Reads a lowered `ip-socket-address` at `p[0..]`.
+fn lift_address(p: &[u8]) -> SocketAddr {
+    let port = u16::from_le_bytes([p[4], p[5]]);
+    if p[0] == 0 {
+        SocketAddr::V4(SocketAddrV4::new(
+            Ipv4Addr::new(p[6], p[7], p[8], p[9]),
+            port,
+        ))
+    } else {
+        let seg = |i: usize| u16::from_le_bytes([p[12 + 2 * i], p[13 + 2 * i]]);
+        SocketAddr::V6(SocketAddrV6::new(
+            Ipv6Addr::new(
+                seg(0),
+                seg(1),
+                seg(2),
+                seg(3),
+                seg(4),
+                seg(5),
+                seg(6),
+                seg(7),
+            ),
+            port,
+            word(p, 8),
+            word(p, 28),
+        ))
+    }
+}
+
+/// Starts `socket.send(data, remote)`: the subtask, or `None` if it
+/// already returned (read the result with [`udp_send_result`]).
+///
+/// The caller keeps `data` (unmoved, unchanged) and `area` alive until the
+/// subtask returns or is cancelled.
+pub(crate) fn start_udp_send(
+    socket: &WasiUdpSocket,
+    data: &[u8],
+    remote: Option<SocketAddr>,
+    area: &mut UdpSendArea,
+) -> Option<u32> {
+    let p = &mut area.0;
+    p.fill(0);
+    p[0..4].copy_from_slice(&socket.handle().to_le_bytes());
+    p[4..8].copy_from_slice(&(data.as_ptr() as usize as u32).to_le_bytes());
+    p[8..12].copy_from_slice(&(data.len() as u32).to_le_bytes());
+    if let Some(addr) = remote {
+        p[12] = 1;
+        lower_address(&mut p[16..48], addr);
+    }
+    let base = p.as_mut_ptr();
+    // SAFETY: `base` holds the lowered parameters (borrowed socket handle,
+    // the list pointing into `data`, the optional address) and has room for
+    // the result at offset 48; the caller keeps `data`, `area` and the
+    // socket alive until the subtask returns or is cancelled.
+    let status = unsafe { raw_udp_send(base, base.add(UDP_SEND_RESULTS)) };
+    subtask_of(status)
+}
+
+/// The result a returned `udp-socket.send` wrote into `area`.
+pub(crate) fn udp_send_result(area: &UdpSendArea) -> Result<(), ErrorCode> {
+    lift_unit_result(&area.0[UDP_SEND_RESULTS..])
+}
+
+/// A lowered `result<_, error-code>` (tag at 0, error code at 4).
+fn lift_unit_result(r: &[u8]) -> Result<(), ErrorCode> {
+    if r[0] == 0 {
+        return Ok(());
+    }
+    if r[4] == 14 {
+        let detail = if r[8] == 1 { take_string(r, 12) } else { None };
+        return Err(ErrorCode::Other(detail));
+    }
+    Err(error_code_from_index(r[4]))
+}
+
+/// The result of an async `udp-socket.receive`, canonical ABI layout.
+#[repr(C, align(8))]
+pub(crate) struct UdpReceiveArea([u8; 48]);
+
+impl UdpReceiveArea {
+    pub(crate) fn new() -> Box<UdpReceiveArea> {
+        Box::new(UdpReceiveArea([0; 48]))
+    }
+}
+
+/// Starts `socket.receive()`: the subtask, or `None` if it already
+/// returned (read the result with [`udp_receive_result`]). The caller keeps
+/// `area` alive until the subtask returns or is cancelled.
+pub(crate) fn start_udp_receive(socket: &WasiUdpSocket, area: &mut UdpReceiveArea) -> Option<u32> {
+    // SAFETY: `area` has room for the lowered result; the caller keeps it
+    // and the socket alive until the subtask returns or is cancelled.
+    let status = unsafe { raw_udp_receive(socket.handle() as i32, area.0.as_mut_ptr()) };
+    subtask_of(status)
+}
+
+/// The datagram (or error) a returned `udp-socket.receive` wrote into
+/// `area`, taking ownership of the host-allocated payload. Call once per
+/// returned call.
+pub(crate) fn udp_receive_result(
+    area: &UdpReceiveArea,
+) -> Result<(Vec<u8>, SocketAddr), ErrorCode> {
+    let r = &area.0;
+    if r[0] != 0 {
+        lift_unit_result(r)?;
+        return Err(ErrorCode::Other(None));
+    }
+    let ptr = word(r, 4) as usize as *mut u8;
+    let len = word(r, 8) as usize;
+    let data = if len == 0 {
+        Vec::new()
+    } else {
+        // SAFETY: the host allocated `len` bytes (alignment 1) for the
+        // payload through `cabi_realloc` (the global allocator); ours now.
+        unsafe { Vec::from_raw_parts(ptr, len, len) }
+    };
+    Ok((data, lift_address(&r[12..44])))
+}

@@ -24,8 +24,8 @@
 //!
 //! * `bindings`: the generated bindings, the canonical ABI built-ins and
 //!   all of the backend's `unsafe`.
-//! * `selector`, `io_source`, `waker`, `tcp`, `dns` (name lookup as an
-//!   event source), `udp` (unsupported for now).
+//! * `selector`, `io_source`, `waker`, `tcp`, `udp` (`send`/`receive`
+//!   subtasks), `dns` (name lookup as an event source).
 //! * `entry`: the exported async `wasi:cli/run@0.3` that calls the
 //!   program's `main`; blocking in a waitable set is possible only there.
 
