@@ -4,6 +4,8 @@
 #   tests     the crate's tests/ that apply to this backend, each binary run
 #             through .ci/wasmtime-runner.sh; cases that need what the
 #             backend does not have yet are skipped with a printed reason
+#   lint      clippy -D warnings on the backend for every feature set
+#             with os-poll (the `lint` suite builds natively only)
 #   cross     a guest and a native (python3) peer across the boundary:
 #             examples/tcp_server with a native client, the wasi_echo TCP
 #             server with a native client and the wasi_echo TCP client
@@ -12,7 +14,7 @@
 # Installs rustup's wasm32-wasip2 target and wasmtime 49 (PyPI) into the
 # git-ignored .tools/ when missing. Prints "N passed, N failed" per suite.
 #
-# Usage: bash scripts/test-wasip3.sh [tests|cross ...]
+# Usage: bash scripts/test-wasip3.sh [lint|tests|cross ...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -88,6 +90,21 @@ suite_tests() {
     done
     rm -f "$log"
     echo "wasip3 tests: $PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
+
+suite_lint() {
+    local f
+    PASSED=0 FAILED=0
+    for f in "os-poll" "os-poll,net" "os-poll,net,os-ext"; do
+        if cargo clippy --quiet --target "$TARGET" --features "$f" --all-targets -- -D warnings; then
+            PASSED=$((PASSED + 1))
+        else
+            echo "clippy failed for features '$f'"
+            FAILED=$((FAILED + 1))
+        fi
+    done
+    echo "wasip3 lint: $PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
 }
 
@@ -194,7 +211,7 @@ suite_cross() {
 
 install || { echo "wasip3: install failed"; echo "wasip3: 0 passed, 1 failed"; exit 1; }
 selected=("$@")
-[ ${#selected[@]} -eq 0 ] && selected=(tests cross)
+[ ${#selected[@]} -eq 0 ] && selected=(lint tests cross)
 status=0
 total_passed=0 total_failed=0
 for s in "${selected[@]}"; do

@@ -83,6 +83,8 @@ impl<T> Shared<T> {
     }
 }
 
+// Without `net` only the selector shares anything.
+#[cfg_attr(not(feature = "net"), allow(dead_code))]
 impl<T: ?Sized> Shared<T> {
     pub(crate) fn from_rc(rc: Rc<T>) -> Shared<T> {
         Shared(rc)
