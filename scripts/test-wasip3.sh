@@ -43,7 +43,7 @@ install() {
 # Test binaries, and the cases skipped in each with the reason: std's
 # sockets (`from_std`, the `tcp_pair` helper) are wasi-libc descriptors over
 # WASI 0.2 and cannot become WASI 0.3 sockets.
-TESTS=(poll poll_no_alloc tcp tcp_many udp waker wasi_poll wasi_tcp wasi_tcp_connect_error wasi_alloc wasi_dns wasi_udp wasi_ipv6 wasi_registration)
+TESTS=(poll poll_no_alloc tcp tcp_many udp waker wasi_poll wasi_tcp wasi_tcp_connect_error wasi_alloc wasi_dns wasi_udp wasi_ipv6 wasi_registration wasi_p3_linger)
 STD_REASON="uses std::net sockets (from_std), which are WASI 0.2 descriptors"
 SLEEP_REASON="hangs under the WASI 0.3 backend: its setup waits for accept with std::thread::sleep (a blocking WASI 0.2 call), and wasmtime was seen to make no progress on WASI 0.3 I/O meanwhile"
 declare -A SKIP_STD=(

@@ -165,6 +165,41 @@ pub(crate) fn poll_one(waitable: u32, home: u32) -> (u32, u32, u32) {
     event
 }
 
+/// Waits up to `nanos` for an event of `waitable` (kept out of every set
+/// meanwhile, then put back into `home`); `None` if none came in time.
+/// Only an async task may call this (see `entry`).
+pub(crate) fn wait_one(waitable: u32, home: u32, nanos: u64) -> Option<(u32, u32, u32)> {
+    let set = set_new();
+    join(waitable, set);
+    let timer = start_wait_for(nanos);
+    if let Some(timer) = timer {
+        join(timer, set);
+    }
+    let mut found = None;
+    loop {
+        let (code, handle, result) = set_wait(set);
+        if Some(handle) == timer {
+            if result & 0xf == SUBTASK_RETURNED {
+                subtask_drop(handle);
+                join(waitable, home);
+                set_drop(set);
+                return found;
+            }
+            continue;
+        }
+        found = Some((code, handle, result));
+        break;
+    }
+    if let Some(timer) = timer {
+        join(timer, 0);
+        subtask_cancel(timer);
+        subtask_drop(timer);
+    }
+    join(waitable, home);
+    set_drop(set);
+    found
+}
+
 /// Cancels a started subtask and waits for it to settle.
 pub(crate) fn subtask_cancel(subtask: u32) -> u32 {
     // SAFETY: `subtask` is a live subtask handle owned by the caller.

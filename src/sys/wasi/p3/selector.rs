@@ -73,6 +73,53 @@ pub(crate) trait Source {
     fn attach(&self, hook: Option<Hook>);
 }
 
+/// What a dropped source leaves behind to finish in the background: a
+/// TCP stream dropped with a write in flight hands the selector that write
+/// (its stream end, buffer and socket) so the bytes it accepted still go
+/// out, as they would from an OS socket's send buffer.
+pub(crate) trait Linger {
+    /// The waitable whose events drive it.
+    fn waitable(&self) -> u32;
+    /// Applies one of its events; `true` when it is done (it is dropped
+    /// then, which releases what it holds).
+    fn on_event(&mut self, code: u32, result: u32) -> bool;
+}
+
+/// The selector a source was last registered with, kept weakly.
+#[derive(Clone, Default)]
+pub(crate) struct Home(Weak<State>);
+
+impl Home {
+    /// Hands `linger` to the selector; gives it back if the selector is
+    /// gone.
+    pub(crate) fn adopt(&self, linger: Box<dyn Linger>) -> Result<(), Box<dyn Linger>> {
+        let Some(state) = self.0.upgrade() else {
+            return Err(linger);
+        };
+        let waitable = linger.waitable();
+        let index = {
+            let mut lingering = state.lingering.borrow_mut();
+            match lingering.iter().position(Option::is_none) {
+                Some(i) => {
+                    lingering[i] = Some(linger);
+                    i
+                }
+                None => {
+                    lingering.push(Some(linger));
+                    lingering.len() - 1
+                }
+            }
+        };
+        state
+            .regs
+            .borrow_mut()
+            .owners
+            .insert(waitable, Owner::Linger(index));
+        join(waitable, state.set);
+        Ok(())
+    }
+}
+
 /// A source's link to the selector it is registered with.
 pub(crate) struct Hook {
     state: Weak<State>,
@@ -85,6 +132,11 @@ impl Hook {
         if let Some(state) = self.state.upgrade() {
             state.link(waitable, self.slot);
         }
+    }
+
+    /// The selector, kept weakly beyond the registration.
+    pub(crate) fn home(&self) -> Home {
+        Home(Weak::clone(&self.state))
     }
 
     /// The selector's waitable set (0 if the selector is gone).
@@ -126,6 +178,7 @@ enum Owner {
     Source(usize),
     WakerRead,
     WakerWrite,
+    Linger(usize),
 }
 
 struct State {
@@ -135,6 +188,8 @@ struct State {
     /// The waker's read buffer (the host writes it while a read is in
     /// flight; never read).
     waker_byte: UnsafeCell<u8>,
+    /// Work of dropped sources still in flight (see `Linger`).
+    lingering: RefCell<Vec<Option<Box<dyn Linger>>>>,
 }
 
 #[derive(Clone, Copy)]
@@ -189,6 +244,22 @@ impl State {
                 self.report(slot, bits, events)
             }
             Some(Owner::WakerRead) => self.waker_read_done(result, events),
+            Some(Owner::Linger(index)) => {
+                let taken = self
+                    .lingering
+                    .borrow_mut()
+                    .get_mut(index)
+                    .and_then(Option::take);
+                if let Some(mut linger) = taken {
+                    if linger.on_event(code, result) {
+                        self.unlink(waitable);
+                        drop(linger);
+                    } else if let Some(entry) = self.lingering.borrow_mut().get_mut(index) {
+                        *entry = Some(linger);
+                    }
+                }
+                false
+            }
             Some(Owner::WakerWrite) => {
                 if let Some(mut waker) = self.waker.get() {
                     waker.writing = false;
@@ -259,6 +330,12 @@ impl State {
 
 impl Drop for State {
     fn drop(&mut self) {
+        // Unfinished background writes are cancelled (each out of the set
+        // first, then dropped).
+        for linger in self.lingering.get_mut().drain(..).flatten() {
+            join(linger.waitable(), 0);
+            drop(linger);
+        }
         if let Some(waker) = self.waker.get() {
             join(waker.reader, 0);
             join(waker.writer, 0);
@@ -282,6 +359,7 @@ impl SelectorApi for Selector {
                 regs: RefCell::new(Registrations::default()),
                 waker: Cell::new(None),
                 waker_byte: UnsafeCell::new(0),
+                lingering: RefCell::new(Vec::new()),
             }),
         })
     }

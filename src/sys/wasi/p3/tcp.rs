@@ -22,11 +22,12 @@ use std::{cmp, fmt, ptr};
 use super::bindings::{
     bytes, connect_result, error, family_of, from_wasi, poll_one, results, sockets, start_connect,
     subtask_cancel, subtask_drop, tcp_listen, tcp_receive, tcp_send, to_wasi, unsupported,
-    ConnectArea, ErrorCode, TcpSocket, BLOCKED, COMPLETED, DROPPED, EVENT_FUTURE_READ, EVENT_NONE,
-    EVENT_STREAM_READ, EVENT_STREAM_WRITE, EVENT_SUBTASK, HOST, SUBTASK_RETURNED,
+    wait_one, ConnectArea, ErrorCode, TcpSocket, BLOCKED, COMPLETED, DROPPED, EVENT_FUTURE_READ,
+    EVENT_NONE, EVENT_STREAM_READ, EVENT_STREAM_WRITE, EVENT_SUBTASK, HOST, SUBTASK_RETURNED,
 };
+use super::entry::blocking_allowed;
 use super::io_source::Selectable;
-use super::selector::{Hook, Source, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED};
+use super::selector::{Home, Hook, Linger, Source, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED};
 use super::Shared;
 
 /// Size of each stream's receive and send buffer.
@@ -372,6 +373,9 @@ struct Conn {
 struct StreamState {
     conn: RefCell<Conn>,
     hook: RefCell<Option<Hook>>,
+    /// The selector of the last registration, for a write still in flight
+    /// when the stream is dropped.
+    home: RefCell<Home>,
     /// Where the result futures' values land.
     recv_area: UnsafeCell<results::ResultArea>,
     send_area: UnsafeCell<results::ResultArea>,
@@ -408,6 +412,7 @@ impl StreamState {
                 error: None,
             }),
             hook: RefCell::new(None),
+            home: RefCell::new(Home::default()),
             recv_area: UnsafeCell::new(results::ResultArea([0; 24])),
             send_area: UnsafeCell::new(results::ResultArea([0; 24])),
             socket,
@@ -706,6 +711,27 @@ impl Drop for StreamState {
             }
             bytes::drop_readable(conn.recv);
         }
+        if conn.send != 0 && conn.send_in_flight {
+            // Let the selector finish the write (the bytes were accepted by
+            // `write`); the socket must live until then.
+            if let (Some(buf), Some(socket)) = (conn.send_buf.take(), self.socket.take()) {
+                let linger = Box::new(LingeringSend {
+                    send: conn.send,
+                    buf,
+                    off: conn.send_off,
+                    len: conn.send_len,
+                    in_flight: true,
+                    send_result: std::mem::take(&mut conn.send_result),
+                    socket,
+                });
+                // Without a selector any more the write is cancelled (by
+                // the value's `Drop`).
+                if let Err(linger) = self.home.get_mut().adopt(linger) {
+                    drop(linger);
+                }
+                conn.send = 0;
+            }
+        }
         if conn.send != 0 {
             if conn.send_in_flight {
                 bytes::cancel_write(conn.send);
@@ -750,7 +776,66 @@ impl Source for StreamState {
     }
 
     fn attach(&self, hook: Option<Hook>) {
+        if let Some(hook) = &hook {
+            *self.home.borrow_mut() = hook.home();
+        }
         *self.hook.borrow_mut() = hook;
+    }
+}
+
+/// A write still in flight when its stream was dropped, finished by the
+/// selector: the rest of the buffer is written, then the stream end, the
+/// result future and the socket are dropped, in that order.
+struct LingeringSend {
+    send: u32,
+    buf: RawBuf,
+    off: usize,
+    len: usize,
+    in_flight: bool,
+    send_result: u32,
+    socket: TcpSocket,
+}
+
+impl Linger for LingeringSend {
+    fn waitable(&self) -> u32 {
+        self.send
+    }
+
+    fn on_event(&mut self, code: u32, result: u32) -> bool {
+        if code != EVENT_STREAM_WRITE {
+            return false;
+        }
+        self.in_flight = false;
+        let mut status = result;
+        loop {
+            self.off += (status >> 4) as usize;
+            if status & 0xf == DROPPED || self.off >= self.len {
+                return true;
+            }
+            // SAFETY: `off..len` is inside the owned buffer, which this
+            // value keeps until the write completes or is cancelled.
+            status = unsafe {
+                bytes::start_write(self.send, self.buf.ptr.add(self.off), self.len - self.off)
+            };
+            if status == BLOCKED {
+                self.in_flight = true;
+                return false;
+            }
+        }
+    }
+}
+
+impl Drop for LingeringSend {
+    fn drop(&mut self) {
+        if self.in_flight {
+            bytes::cancel_write(self.send);
+        }
+        bytes::drop_writable(self.send);
+        if self.send_result != 0 {
+            results::drop_readable(self.send_result);
+        }
+        // `buf`, then `socket`, drop after this.
+        let _ = &self.socket;
     }
 }
 
@@ -904,9 +989,21 @@ impl TcpStream {
     }
 
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
-        // The host answers `invalid-state` while `connect` runs: settle a
-        // finished one first.
-        self.inner.refresh(&mut self.inner.conn.borrow_mut());
+        // The host answers `invalid-state` while `connect` runs, where an
+        // OS socket already knows its address: settle a finished connect,
+        // and give one still running a moment (at most 100 ms).
+        {
+            let mut conn = self.inner.conn.borrow_mut();
+            self.inner.refresh(&mut conn);
+            if let Phase::Connecting { subtask, .. } = conn.phase {
+                if blocking_allowed() {
+                    let home = self.inner.hook.borrow().as_ref().map_or(0, Hook::set);
+                    if let Some((code, handle, result)) = wait_one(subtask, home, 100_000_000) {
+                        self.inner.apply(&mut conn, code, handle, result);
+                    }
+                }
+            }
+        }
         self.inner
             .socket()?
             .get_local_address()
