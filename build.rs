@@ -8,6 +8,9 @@
 //   `RUSTFLAGS="--cfg mio_unsupported_force_poll_poll"` (mio's name for
 //   that switch, so users of mio need not learn a new one).
 //
+// On wasm32-wasip2 it looks up which wasi-libc internals the toolchain's
+// libc.a has (build/wasi_libc.rs).
+//
 // With `--features regenerate-bindings` it also rewrites the committed files
 // under generated/ from the interface files under wit/ (build/generate.rs);
 // a normal build does nothing else.
@@ -16,15 +19,20 @@
 #[path = "build/generate.rs"]
 mod generate;
 
+#[path = "build/wasi_libc.rs"]
+mod wasi_libc;
+
 use std::env;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=build/wasi_libc.rs");
     println!("cargo::rustc-check-cfg=cfg(mio_selector, values(\"epoll\", \"kqueue\", \"poll\"))");
 
     if let Some(selector) = unix_selector() {
         println!("cargo:rustc-cfg=mio_selector=\"{selector}\"");
     }
+    wasi_libc::configure();
 
     #[cfg(feature = "regenerate-bindings")]
     {

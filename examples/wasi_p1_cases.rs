@@ -149,7 +149,43 @@ mod cases {
         )?;
         poll.poll(&mut events, Some(Duration::from_millis(10)))
             .map_err(e)?;
-        check(events.is_empty(), "the wake-up was reported twice")
+        check(events.is_empty(), "the wake-up was reported twice")?;
+
+        // An `Events` without room is refused, and the pending wake-up
+        // survives that.
+        waker.wake().map_err(e)?;
+        let mut empty = Events::with_capacity(0);
+        match poll.poll(&mut empty, Some(Duration::ZERO)) {
+            Err(err) if err.kind() == ErrorKind::InvalidInput => {}
+            other => return Err(format!("poll with Events::with_capacity(0): {other:?}")),
+        }
+        poll.poll(&mut events, Some(Duration::ZERO)).map_err(e)?;
+        let got: Vec<_> = events.iter().map(|ev| ev.token()).collect();
+        check(
+            got == [Token(7)],
+            format!("events after the refused poll: {got:?}"),
+        )?;
+
+        // A second waker (release builds; debug builds panic on it): each
+        // wake-up under its own token, also when both wake at once.
+        #[cfg(not(debug_assertions))]
+        {
+            let second = Waker::new(poll.registry(), Token(8)).map_err(e)?;
+            for (wake, want) in [
+                (&[&waker][..], &[Token(7)][..]),
+                (&[&second][..], &[Token(8)][..]),
+                (&[&second, &waker][..], &[Token(7), Token(8)][..]),
+            ] {
+                for w in wake {
+                    w.wake().map_err(e)?;
+                }
+                poll.poll(&mut events, Some(Duration::ZERO)).map_err(e)?;
+                let mut got: Vec<_> = events.iter().map(|ev| ev.token()).collect();
+                got.sort();
+                check(got == want, format!("two wakers: {got:?}, wanted {want:?}"))?;
+            }
+        }
+        Ok(())
     }
 
     /// A source the host rejects becomes an error event on that source's
@@ -278,7 +314,24 @@ mod cases {
         check(
             events.is_empty(),
             format!("events without a connection: {events:?}"),
-        )
+        )?;
+
+        // A second Poll is refused (in release builds too), and the first
+        // registration stays intact: deregistering it there works, and then
+        // the second Poll may take the listener.
+        let other = Poll::new().map_err(e)?;
+        match other
+            .registry()
+            .register(&mut listener, Token(5), Interest::READABLE)
+        {
+            Err(err) if err.kind() == ErrorKind::AlreadyExists => {}
+            other => return Err(format!("register with a second Poll: {other:?}")),
+        }
+        poll.registry().deregister(&mut listener).map_err(e)?;
+        other
+            .registry()
+            .register(&mut listener, Token(5), Interest::READABLE)
+            .map_err(e)
     }
 
     /// Accepts one connection and echoes it, peeking at every chunk before

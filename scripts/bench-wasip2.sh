@@ -1,23 +1,42 @@
 #!/usr/bin/env bash
-# TCP ping-pong and 64-connection echo (benches/tcp_echo.rs): this crate
-# natively, under wasmtime and under jco, and upstream mio 1.2.5 built for
-# wasm32-wasip2 under wasmtime for comparison. Not a test: it prints figures.
-# Needs the tools scripts/test-wasip2.sh installs under .tools/.
+# TCP ping-pong and 64-connection echo (benches/tcp_echo.rs) on
+# wasm32-wasip2 under wasmtime: this crate against upstream mio 1.2.5, the
+# same benchmark source built by the same toolchain, in the same run.
+# Rounds alternate the two (and their order) so that load from elsewhere on
+# the machine hits both alike; the medians and their ratios come last.
+# Not a test: it prints figures.
+#
+# Upstream mio goes through wasi-libc's socket calls, and runs this
+# benchmark on wasm32-wasip2 only with the wasi-libc of Rust 1.97 or later
+# (wasi-sdk 33; measured: EBADF with 1.91, EINVAL with 1.93 and 1.95). So
+# the comparison uses Rust $BENCH_TOOLCHAIN (default 1.99.1), installed with
+# rustup when missing.
+#
+# Environment: BENCH_TOOLCHAIN (default 1.99.1), BENCH_ROUNDS (default 5),
+# BENCH_JCO=1 also runs this crate's build once under jco, BENCH_NATIVE=1
+# also runs both natively once.
+# Needs the wasmtime (and jco) that scripts/test-wasip2.sh installs under
+# .tools/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 WASMTIME="$ROOT/.tools/bin/wasmtime"
 JCO="$ROOT/.tools/jco/node_modules/.bin/jco"
+TC=${BENCH_TOOLCHAIN:-1.99.1}
+ROUNDS=${BENCH_ROUNDS:-5}
+TARGET=wasm32-wasip2
 
-echo "== native (this crate)"
-cargo bench -q --features os-poll,net --bench tcp_echo
+if ! rustup run "$TC" rustc --version >/dev/null 2>&1; then
+    rustup toolchain install "$TC" --profile minimal --target "$TARGET" || exit 1
+fi
+rustup target add "$TARGET" --toolchain "$TC" >/dev/null 2>&1 || true
+[ -x "$WASMTIME" ] || { echo "no wasmtime at $WASMTIME: run scripts/test-wasip2.sh first"; exit 1; }
 
-cargo build -q --release --target wasm32-wasip2 --features os-poll,net --bench tcp_echo || exit 1
-wasm=$(ls -t target/wasm32-wasip2/release/deps/tcp_echo-*.wasm | head -n1)
-echo "== wasmtime (this crate)"
-timeout 300 "$WASMTIME" run -S inherit-network "$wasm"
-echo "== jco (this crate)"
-timeout 600 "$JCO" run "$wasm"
+# This crate's build, in a directory of its own for this toolchain.
+ours_dir=target/bench-wasip2-$TC
+cargo "+$TC" build -q --release --target "$TARGET" --features os-poll,net --bench tcp_echo \
+    --target-dir "$ours_dir" || exit 1
+ours=$(ls -t "$ours_dir/$TARGET/release/deps/"tcp_echo-*.wasm | head -n1)
 
 # Upstream mio, same benchmark source, in a scratch crate.
 scratch=target/upstream-mio-bench
@@ -35,10 +54,66 @@ mio = { version = "=1.2.5", features = ["os-poll", "net"] }
 [workspace]
 TOML
 cp benches/tcp_echo.rs "$scratch/src/main.rs"
-echo "== native (mio 1.2.5)"
-(cd "$scratch" && cargo run -q --release)
-echo "== wasmtime (mio 1.2.5)"
-(cd "$scratch" && cargo build -q --release --target wasm32-wasip2) &&
-    timeout 300 "$WASMTIME" run -S inherit-network "$scratch/target/wasm32-wasip2/release/upstream-mio-bench.wasm" ||
-    echo "mio 1.2.5 on wasm32-wasip2 failed (its accept() goes through wasi-libc and returns EINVAL)"
-exit 0
+(cd "$scratch" && cargo "+$TC" build -q --release --target "$TARGET" --target-dir "target-$TC") || exit 1
+upstream=$scratch/target-$TC/$TARGET/release/upstream-mio-bench.wasm
+
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+
+# Runs one build once and records "<name> <us per round trip> <round trips/s>".
+run_one() {
+    local name=$1 wasm=$2 out
+    if ! out=$(timeout 300 "$WASMTIME" run -S inherit-network "$wasm" 2>&1); then
+        echo "$name failed under wasmtime: $out"
+        return 1
+    fi
+    echo "$out" | sed "s/^/  $name: /"
+    local lat thr
+    lat=$(echo "$out" | sed -n 's/.* = \([0-9.]*\) us\/round trip$/\1/p')
+    thr=$(echo "$out" | sed -n 's/.* = \([0-9.]*\) round trips\/s$/\1/p')
+    echo "$name $lat $thr" >>"$results"
+}
+
+echo "== wasm32-wasip2 under wasmtime, Rust $TC: mio_wasi against mio 1.2.5, $ROUNDS rounds"
+status=0
+for round in $(seq 1 "$ROUNDS"); do
+    echo "round $round"
+    if [ $((round % 2)) -eq 1 ]; then
+        run_one mio_wasi "$ours" || status=1
+        run_one upstream "$upstream" || status=1
+    else
+        run_one upstream "$upstream" || status=1
+        run_one mio_wasi "$ours" || status=1
+    fi
+done
+
+python3 - "$results" "$TC" <<'PY'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1]) if len(line.split()) == 3]
+def med(name, col):
+    vals = [float(r[col]) for r in rows if r[0] == name]
+    return statistics.median(vals) if vals else None
+ours_lat, up_lat = med("mio_wasi", 1), med("upstream", 1)
+ours_thr, up_thr = med("mio_wasi", 2), med("upstream", 2)
+if None in (ours_lat, up_lat, ours_thr, up_thr):
+    print("no complete pair of results: no ratios")
+    sys.exit(1)
+print(f"medians (Rust {sys.argv[2]}, wasmtime):")
+print(f"  ping-pong:   mio_wasi {ours_lat:.1f} us/round trip, mio 1.2.5 {up_lat:.1f} us/round trip;"
+      f" ratio mio_wasi/upstream = {ours_lat / up_lat:.2f} (below 1: mio_wasi faster)")
+print(f"  64-conn echo: mio_wasi {ours_thr:.0f} round trips/s, mio 1.2.5 {up_thr:.0f} round trips/s;"
+      f" ratio mio_wasi/upstream = {ours_thr / up_thr:.2f} (above 1: mio_wasi faster)")
+PY
+[ $? -eq 0 ] || status=1
+
+if [ "${BENCH_JCO:-0}" = 1 ]; then
+    echo "== jco (mio_wasi only; informative)"
+    timeout 600 "$JCO" run "$ours" || status=1
+fi
+if [ "${BENCH_NATIVE:-0}" = 1 ]; then
+    echo "== native, mio_wasi"
+    cargo "+$TC" bench -q --features os-poll,net --bench tcp_echo --target-dir "$ours_dir"
+    echo "== native, mio 1.2.5"
+    (cd "$scratch" && cargo "+$TC" run -q --release --target-dir "target-$TC")
+fi
+exit $status

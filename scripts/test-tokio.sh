@@ -5,7 +5,9 @@
 # pre-opened listener handed to tokio through `from_std`); suite and example
 # on wasm32-wasip1 under WasmEdge (the `wasmedge` feature: sockets made by
 # mio and handed to tokio); and suite and example on wasm32-wasip2 under
-# wasmtime 49.
+# wasmtime 49, with each toolchain of $WASIP2_TOKIO_TOOLCHAINS (default
+# "1.95.0 1.99.1", whose wasi-libc releases differ; installed with rustup
+# when missing).
 #
 # Every step runs even after one fails; the last line is
 # `N passed, N failed` over all tests and checks.
@@ -196,20 +198,32 @@ wasmedge_suite() {
         --no-fail-fast -- --nocapture
 }
 
+read -r -a WASIP2_TOOLCHAINS <<<"${WASIP2_TOKIO_TOOLCHAINS:-1.95.0 1.99.1}"
+
+# The target directory for toolchain $1: the first one shares target/.
+wasip2_dir() {
+    if [ "$1" = "${WASIP2_TOOLCHAINS[0]}" ]; then echo target; else echo "target/wasip2-$1"; fi
+}
+
 wasip2_build() {
-    rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
-    cargo test -p tokio-suite --target wasm32-wasip2 --no-run &&
-        cargo build -p tokio-echo --target wasm32-wasip2
+    local tc=$1
+    if ! rustup run "$tc" rustc --version >/dev/null 2>&1; then
+        rustup toolchain install "$tc" --profile minimal --target wasm32-wasip2 || return 1
+    fi
+    rustup target add wasm32-wasip2 --toolchain "$tc" >/dev/null 2>&1 || true
+    cargo "+$tc" test -p tokio-suite --target wasm32-wasip2 --no-run --target-dir "$(wasip2_dir "$tc")" &&
+        cargo "+$tc" build -p tokio-echo --target wasm32-wasip2 --target-dir "$(wasip2_dir "$tc")"
 }
 
 wasip2_suite() {
     CARGO_TARGET_WASM32_WASIP2_RUNNER="$PWD/$WASMTIME run -S inherit-network -S allow-ip-name-lookup --env TOKIO_SUITE_PEER" \
-        with_peer timeout "$TEST_TIMEOUT" cargo test -p tokio-suite --target wasm32-wasip2 --no-fail-fast -- --nocapture
+        with_peer timeout "$TEST_TIMEOUT" cargo "+$1" test -p tokio-suite --target wasm32-wasip2 \
+        --target-dir "$(wasip2_dir "$1")" --no-fail-fast -- --nocapture
 }
 
 wasip2_echo() {
     python3 scripts/tokio-echo-check.py "$WASMTIME" run -S inherit-network \
-        target/wasm32-wasip2/debug/tokio-echo.wasm
+        "$(wasip2_dir "$1")/wasm32-wasip2/debug/tokio-echo.wasm"
 }
 
 step "mio resolution" check_resolution
@@ -232,26 +246,30 @@ fi
 if [ "$WASIP2_MODE" != off ]; then
     # tokio offers tokio::net on WASI only with this cfg.
     export CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS="--cfg tokio_unstable"
-    echo
-    echo "--- wasm32-wasip2 build"
-    if wasip2_build >"$log" 2>&1; then
-        echo "builds"
-        if install_wasmtime; then
-            step "tokio suite, wasm32-wasip2 (wasmtime)" wasip2_suite
-            step "tokio-echo, wasm32-wasip2 (wasmtime)" wasip2_echo
-        else
-            echo "FAIL could not install wasmtime $WASMTIME_VERSION"
+    for tc in "${WASIP2_TOOLCHAINS[@]}"; do
+        echo
+        echo "--- wasm32-wasip2 build, Rust $tc"
+        if wasip2_build "$tc" >"$log" 2>&1; then
+            echo "builds"
+            if install_wasmtime; then
+                before_p=$passed before_f=$failed
+                step "tokio suite, wasm32-wasip2 (wasmtime, Rust $tc)" wasip2_suite "$tc"
+                step "tokio-echo, wasm32-wasip2 (wasmtime, Rust $tc)" wasip2_echo "$tc"
+                echo "tokio wasip2 (Rust $tc): $((passed - before_p)) passed, $((failed - before_f)) failed"
+            else
+                echo "FAIL could not install wasmtime $WASMTIME_VERSION"
+                failed=$((failed + 1))
+                failed_steps+=("wasmtime install")
+            fi
+        elif [ "$WASIP2_MODE" = require ]; then
+            cat "$log"
             failed=$((failed + 1))
-            failed_steps+=("wasmtime install")
+            failed_steps+=("wasm32-wasip2 build, Rust $tc")
+        else
+            reason=$(grep -m1 -E '^error' "$log" || tail -n1 "$log")
+            echo "SKIP tokio-wasip2 (Rust $tc): tokio does not build for wasm32-wasip2 against this tree yet ($reason)"
         fi
-    elif [ "$WASIP2_MODE" = require ]; then
-        cat "$log"
-        failed=$((failed + 1))
-        failed_steps+=("wasm32-wasip2 build")
-    else
-        reason=$(grep -m1 -E '^error' "$log" || tail -n1 "$log")
-        echo "SKIP tokio-wasip2: tokio does not build for wasm32-wasip2 against this tree yet ($reason)"
-    fi
+    done
 fi
 
 echo

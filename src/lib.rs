@@ -14,7 +14,7 @@
 //! | macOS, iOS (Apple), FreeBSD, DragonFly, NetBSD, OpenBSD | kqueue |
 //! | other Unix | poll(2) |
 //! | any Unix with `--cfg mio_unsupported_force_poll_poll` | poll(2) |
-//! | `wasm32-wasip2` | `wasi:io/poll` over `wasi:sockets` (WASI 0.2), plus `mio::wasi::NameResolver` for non-blocking name lookup; sockets are wasi-libc descriptors, so `from_std` and the raw-fd traits work with std's |
+//! | `wasm32-wasip2` | `wasi:io/poll` over `wasi:sockets` (WASI 0.2), plus `mio::wasi::NameResolver` for non-blocking name lookup; sockets are wasi-libc descriptors where the toolchain's wasi-libc is one the crate knows (Rust 1.85 to 1.99, nightly 1.101), so `from_std` and the raw-fd traits work with std's; elsewhere those conversions panic (`mio::wasi::std_interop` tells) |
 //! | `os-poll` off, or an unsupported target | none: every operation returns `Unsupported` |
 //!
 //! Readiness is edge-triggered on every backend: after an event, do I/O
@@ -34,6 +34,40 @@
 //!   `-S tcplisten`) and imports nothing WasmEdge-specific.
 //!
 //! No feature is on by default.
+//!
+//! # Differences from upstream mio
+//!
+//! This crate behaves like mio 1.x at the edges too (errors, misuse,
+//! signals); `tests/drop_in.rs` runs those cases against both crates. It
+//! differs on purpose only where mio's behaviour loses events, leaks, or
+//! differs between its own selectors:
+//!
+//! * **A second [`Waker`] after the first was dropped.** mio's debug builds
+//!   panic on any second `Waker::new` for a `Poll`, even when the first one
+//!   is gone; here the check only counts live wakers, so a `Poll` can get a
+//!   new waker after dropping the old one. Two live ones still panic in
+//!   debug builds.
+//! * **Two live `Waker`s (release builds).** Each wake-up is reported under
+//!   its own waker's token, also when both wake before the same `poll`;
+//!   mio's poll(2) selector keeps only the last token, so one wake-up is
+//!   reported under the other's token or lost.
+//! * **[`Events::with_capacity(0)`](Events::with_capacity).** [`Poll::poll`]
+//!   returns [`InvalidInput`](std::io::ErrorKind::InvalidInput) on every
+//!   backend, as mio's epoll selector does; mio's kqueue selector returns
+//!   at once with nothing (a loop around it spins) and its poll(2) selector
+//!   grows the buffer.
+//! * **A full `Events` (poll(2) selector).** Events beyond the capacity
+//!   stay pending for the next `poll`, and `poll` allocates nothing; mio's
+//!   poll(2) selector grows the buffer to fit them.
+//! * **`unix::SourceFd` with a closed descriptor (poll(2) selector).**
+//!   `register` fails with `EBADF`, as it does with epoll and kqueue; mio's
+//!   poll(2) selector accepts it and reports the descriptor as invalid
+//!   later.
+//! * **Re-arming after `WouldBlock` (poll(2), and the other backends that
+//!   emulate edge triggering).** Only the direction that would block is
+//!   armed again, so a read that blocks does not bring back a writable
+//!   event that was already reported; mio's poll(2) selector re-arms every
+//!   registered direction.
 //!
 //! # Example
 //!
@@ -150,7 +184,8 @@ pub mod windows {
 /// * `wasm32-wasip2`: `NameResolver`, a non-blocking
 ///   DNS lookup through `wasi:sockets/ip-name-lookup` that is registered with
 ///   a `Poll` like any socket and becomes readable when the addresses are
-///   ready.
+///   ready; `std_interop`, whether sockets convert to and from std's with
+///   this toolchain's wasi-libc.
 /// * `wasm32-wasip1` with the `wasmedge` feature: `lookup_host`, a DNS
 ///   lookup through WasmEdge's `sock_getaddrinfo` (the host call blocks).
 #[cfg(all(target_os = "wasi", feature = "os-poll", feature = "net"))]

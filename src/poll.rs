@@ -111,15 +111,42 @@ impl Poll {
     /// `events` is cleared first. The call returns once at least one event
     /// is ready, after `timeout` (rounded up to the selector's resolution), or
     /// when a [`Waker`](crate::Waker) is woken. It may also return early with
-    /// no events. A signal that interrupts the wait (`EINTR`) does not end
-    /// the call: the wait resumes for the time that is left.
+    /// no events.
+    ///
+    /// Errors are returned without retrying, as in mio: on Unix a signal
+    /// delivered to the polling thread while it waits (with a handler
+    /// installed without `SA_RESTART`) ends the call with
+    /// [`io::ErrorKind::Interrupted`], whatever is left of the timeout. A
+    /// loop that should not stop for signals polls again on `Interrupted`;
+    /// one that uses a signal to break out of `poll(None)` can rely on it.
     ///
     /// # Errors
     ///
-    /// Any error of the underlying selector, as an [`io::Error`].
+    /// * [`io::ErrorKind::Interrupted`]: a signal interrupted the wait (see
+    ///   above).
+    /// * [`io::ErrorKind::InvalidInput`]: `events` has no room
+    ///   ([`Events::with_capacity(0)`](Events::with_capacity)): nothing
+    ///   could be reported, so nothing is consumed and the call returns at
+    ///   once, on every backend (as epoll does).
+    /// * Any other error of the underlying selector, as an [`io::Error`].
     pub fn poll(&mut self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        if events.capacity() == 0 {
+            return Err(zero_capacity());
+        }
         self.registry.selector.select(events.sys(), timeout)
     }
+}
+
+/// The error of a `poll` into an `Events` without room. Kept out of line:
+/// `poll`'s common path is one comparison.
+#[cold]
+#[inline(never)]
+fn zero_capacity() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "`Poll::poll` needs an `Events` with room for at least one event \
+         (it was created with `Events::with_capacity(0)`)",
+    )
 }
 
 impl fmt::Debug for Poll {

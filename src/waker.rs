@@ -24,14 +24,18 @@ use crate::{Registry, Token};
 /// # #[cfg(feature = "os-poll")]
 /// # fn main() -> std::io::Result<()> {
 /// use std::sync::Arc;
-/// use std::thread;
 /// use mio::{Events, Poll, Token, Waker};
 ///
 /// const WAKE: Token = Token(10);
 /// let mut poll = Poll::new()?;
 /// let waker = Arc::new(Waker::new(poll.registry(), WAKE)?);
 /// let remote = Arc::clone(&waker);
-/// let handle = thread::spawn(move || remote.wake().expect("wake failed"));
+/// // Wake from another thread. A WASI component has only one thread: there
+/// // the wake comes before the `poll`, which then returns at once.
+/// #[cfg(not(target_os = "wasi"))]
+/// let handle = std::thread::spawn(move || remote.wake().expect("wake failed"));
+/// #[cfg(target_os = "wasi")]
+/// remote.wake()?;
 ///
 /// let mut events = Events::with_capacity(8);
 /// loop {
@@ -40,6 +44,7 @@ use crate::{Registry, Token};
 ///         break;
 ///     }
 /// }
+/// #[cfg(not(target_os = "wasi"))]
 /// handle.join().unwrap();
 /// # Ok(())
 /// # }

@@ -134,6 +134,9 @@ fn listener_methods() {
 
 #[test]
 fn listener_from_std() {
+    if util::no_std_interop("listener_from_std") {
+        return;
+    }
     let (mut poll, mut events) = init_with_poll();
     let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     std_listener.set_nonblocking(true).expect("nonblocking");
@@ -302,6 +305,9 @@ fn stream_try_io() {
 
 #[test]
 fn stream_from_std() {
+    if util::no_std_interop("stream_from_std") {
+        return;
+    }
     let (mut poll, mut events) = init_with_poll();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let std_stream =

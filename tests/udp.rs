@@ -265,6 +265,9 @@ fn ipv6_options_and_only_v6() {
     assert_eq!(from, b.local_addr().expect("addr"));
 
     // An explicitly v6-only socket reports it.
+    if util::no_std_interop("ipv6_options_and_only_v6/from_std") {
+        return;
+    }
     let std_socket = std::net::UdpSocket::bind("[::1]:0").expect("bind");
     std_socket.set_nonblocking(true).expect("nonblocking");
     let socket = UdpSocket::from_std(std_socket);
@@ -439,6 +442,9 @@ fn writable_and_reregister_deregister() {
 
 #[test]
 fn from_std_socket() {
+    if util::no_std_interop("from_std_socket") {
+        return;
+    }
     let (mut poll, mut events) = init_with_poll();
     let std_socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
     std_socket.set_nonblocking(true).expect("nonblocking");

@@ -244,27 +244,6 @@ fn waker_is_send_and_sync() {
 }
 
 #[test]
-#[cfg(not(target_os = "wasi"))] // needs threads (or unwinding)
-fn wake_while_polling_with_zero_capacity() {
-    let (mut poll, mut events) = init_with_poll();
-    let waker = Arc::new(Waker::new(poll.registry(), WAKE).expect("waker"));
-    let remote = Arc::clone(&waker);
-    let handle = thread::spawn(move || {
-        thread::sleep(Duration::from_millis(20));
-        remote.wake().expect("wake");
-    });
-    let mut empty = Events::with_capacity(0);
-    // With no room for events the wake-up still ends the wait...
-    poll.poll(&mut empty, None).expect("poll");
-    assert!(empty.is_empty());
-    handle.join().expect("thread");
-    // ...and is delivered to the next real buffer.
-    poll.poll(&mut events, Some(util::EVENT_DEADLINE))
-        .expect("poll");
-    assert_eq!(waker_events(&events), 1);
-}
-
-#[test]
 #[cfg(target_os = "wasi")]
 fn threaded_and_panicking_waker_tests_skipped() {
     util::skip(

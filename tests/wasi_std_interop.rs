@@ -1,8 +1,17 @@
 //! std's sockets and this crate's share wasi-libc descriptors on
 //! wasm32-wasip2: `from_std`, `into_raw_fd`/`from_raw_fd` move a socket
 //! between the two with its connection intact.
-// Not on the WASI 0.3 backend (`--cfg mio_wasip3`): std's sockets are WASI
-// 0.2 descriptors there, which cannot become WASI 0.3 sockets.
+//!
+//! Where the toolchain's wasi-libc is not one the crate knows (or with
+//! `--cfg mio_wasip2_no_libc_interop`) those conversions are unsupported:
+//! the tests that need them print a SKIP line with the reason, and
+//! `unsupported_says_why` checks the reason. A test run can pin which mode
+//! it expects with `MIO_WASIP2_EXPECT_STD_INTEROP=1` or `=0` at build time
+//! (scripts/test-wasip2.sh does), so a toolchain the crate should know
+//! cannot fall back to the unsupported mode unnoticed.
+//!
+//! Not on the WASI 0.3 backend (`--cfg mio_wasip3`): std's sockets are WASI
+//! 0.2 descriptors there, which cannot become WASI 0.3 sockets.
 #![cfg(all(
     target_os = "wasi",
     not(mio_wasip3),
@@ -16,6 +25,63 @@ use std::time::Duration;
 
 use mio::net::{TcpListener, TcpStream, UdpSocket};
 use mio::{Events, Interest, Poll, Token};
+
+/// Whether std interop is unavailable here (then prints the SKIP line).
+fn skip(name: &str) -> bool {
+    if cfg!(not(target_env = "p2")) {
+        return false;
+    }
+    #[cfg(target_env = "p2")]
+    if let Err(err) = mio::wasi::std_interop() {
+        println!("SKIP {name}: {err}");
+        return true;
+    }
+    false
+}
+
+#[cfg(target_env = "p2")]
+#[test]
+fn unsupported_says_why() {
+    let result = mio::wasi::std_interop();
+    match option_env!("MIO_WASIP2_EXPECT_STD_INTEROP") {
+        Some("1") => assert!(result.is_ok(), "{result:?}"),
+        Some("0") => assert!(result.is_err()),
+        _ => {}
+    }
+    if cfg!(mio_wasip2_no_libc_interop) {
+        assert!(result.is_err());
+    }
+    if let Err(err) = result {
+        assert_eq!(err.kind(), ErrorKind::Unsupported);
+        let msg = err.to_string();
+        assert!(
+            msg.contains("wasm32-wasip2") && msg.contains("std"),
+            "{msg}"
+        );
+        if cfg!(mio_wasip2_no_libc_interop) {
+            assert!(msg.contains("mio_wasip2_no_libc_interop"), "{msg}");
+        } else {
+            assert!(msg.contains("wasi-libc"), "{msg}");
+        }
+        // This crate's own sockets are unaffected.
+        let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let mut poll = Poll::new().unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let mut listener = listener;
+        poll.registry()
+            .register(&mut listener, Token(0), Interest::READABLE)
+            .unwrap();
+        poll.registry()
+            .register(&mut client, Token(1), Interest::READABLE)
+            .unwrap();
+        let mut server = accept(&mut poll, &listener);
+        poll.registry()
+            .register(&mut server, Token(2), Interest::READABLE)
+            .unwrap();
+        client.write_all(b"own").unwrap();
+        assert_eq!(read_exact(&mut poll, &mut server, 3), b"own");
+    }
+}
 
 fn accept(poll: &mut Poll, listener: &TcpListener) -> TcpStream {
     let mut events = Events::with_capacity(4);
@@ -53,6 +119,9 @@ fn read_exact(poll: &mut Poll, stream: &mut TcpStream, len: usize) -> Vec<u8> {
 
 #[test]
 fn std_listener_and_std_stream_into_mio() {
+    if skip("std_listener_and_std_stream_into_mio") {
+        return;
+    }
     let mut poll = Poll::new().unwrap();
     let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = std_listener.local_addr().unwrap();
@@ -85,6 +154,9 @@ fn std_listener_and_std_stream_into_mio() {
 
 #[test]
 fn mio_stream_into_std_and_back() {
+    if skip("mio_stream_into_std_and_back") {
+        return;
+    }
     let mut poll = Poll::new().unwrap();
     let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
     poll.registry()
@@ -122,6 +194,9 @@ fn mio_stream_into_std_and_back() {
 
 #[test]
 fn udp_both_ways() {
+    if skip("udp_both_ways") {
+        return;
+    }
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(4);
     let std_socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();

@@ -239,6 +239,68 @@ fn registration_errors() {
         .expect("register again with the first poll");
 }
 
+/// A server end without a client has nothing to report: no event after
+/// registering (even with a zero timeout), none while `connect` waits, and
+/// the writable event once a client opens the pipe (as in mio).
+#[test]
+fn server_without_client_reports_nothing() {
+    let mut poll = Poll::new().expect("poll");
+    let mut events = Events::with_capacity(16);
+    let name = pipe_name();
+    let mut server = NamedPipe::new(&name).expect("create pipe");
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE | Interest::WRITABLE)
+        .expect("register server");
+    for timeout in [Duration::ZERO, Duration::from_millis(100)] {
+        poll.poll(&mut events, Some(timeout)).expect("poll");
+        let got: Vec<String> = events.iter().map(|e| format!("{e:?}")).collect();
+        assert!(
+            got.is_empty(),
+            "events without a client ({timeout:?}): {got:?}"
+        );
+    }
+    match server.connect() {
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+        other => panic!("connect without a client: {other:?}"),
+    }
+    poll.poll(&mut events, Some(Duration::from_millis(100)))
+        .expect("poll");
+    let got: Vec<String> = events.iter().map(|e| format!("{e:?}")).collect();
+    assert!(got.is_empty(), "events while connecting: {got:?}");
+
+    let _client = open_client(&name);
+    expect_event(&mut poll, &mut events, SERVER, |e| e.is_writable());
+    server.connect().expect("connect after the writable event");
+}
+
+/// `reregister` and `deregister` through another `Poll`'s registry are
+/// refused with `AlreadyExists` (as mio does, and as `register` does), and
+/// leave the registration as it was.
+#[test]
+fn reregister_with_another_poll_is_already_exists() {
+    let mut poll = Poll::new().expect("poll");
+    let other = Poll::new().expect("poll");
+    let mut events = Events::with_capacity(16);
+    let (mut server, _client) = connected_pair(&mut poll, &mut events);
+    let err = other
+        .registry()
+        .reregister(&mut server, SERVER, Interest::WRITABLE)
+        .expect_err("reregister with another poll");
+    assert_eq!(err.kind(), io::ErrorKind::AlreadyExists, "{err}");
+    assert!(err.to_string().contains("different `Registry`"), "{err}");
+    let err = other
+        .registry()
+        .deregister(&mut server)
+        .expect_err("deregister with another poll");
+    assert_eq!(err.kind(), io::ErrorKind::AlreadyExists, "{err}");
+    // Still registered with the first one.
+    poll.registry()
+        .reregister(&mut server, SERVER, Interest::WRITABLE)
+        .expect("reregister with the first poll");
+    expect_event(&mut poll, &mut events, SERVER, |e| e.is_writable());
+    poll.registry().deregister(&mut server).expect("deregister");
+}
+
 #[test]
 fn client_opens_before_connect() {
     // The client may open the pipe before the server calls `connect`:

@@ -80,8 +80,8 @@ pub(crate) fn next_selector_id() -> usize {
 
 /// Turns an optional timeout into milliseconds for epoll_wait/poll(2):
 /// rounded *up*, so 100 µs waits 1 ms instead of spinning; `-1` for none;
-/// capped at `i32::MAX`.
-#[cfg(all(unix, feature = "os-poll"))]
+/// capped at `i32::MAX`. (kqueue takes a `timespec` instead.)
+#[cfg(all(unix, feature = "os-poll", not(mio_selector = "kqueue")))]
 pub(crate) fn timeout_millis(timeout: Option<Duration>) -> i32 {
     match timeout {
         None => -1,
@@ -94,38 +94,6 @@ pub(crate) fn timeout_millis(timeout: Option<Duration>) -> i32 {
                 .saturating_mul(1_000)
                 .saturating_add(u64::from(t.subsec_nanos().div_ceil(1_000_000)));
             i32::try_from(millis).unwrap_or(i32::MAX)
-        }
-    }
-}
-
-/// Keeps track of how much of a wait's timeout is left, for selectors that
-/// resume a wait interrupted by a signal (`EINTR`).
-///
-/// The clock is read only for finite, non-zero timeouts: `None` (wait
-/// forever) and zero (do not block) need no arithmetic, and `poll` calls with
-/// those timeouts are the hot path of most event loops.
-#[cfg(all(unix, feature = "os-poll"))]
-#[derive(Clone, Copy)]
-pub(crate) struct WaitTimer {
-    timeout: Option<Duration>,
-    start: Option<std::time::Instant>,
-}
-
-#[cfg(all(unix, feature = "os-poll"))]
-impl WaitTimer {
-    pub(crate) fn start(timeout: Option<Duration>) -> WaitTimer {
-        let start = match timeout {
-            Some(t) if !t.is_zero() => Some(std::time::Instant::now()),
-            _ => None,
-        };
-        WaitTimer { timeout, start }
-    }
-
-    /// The time left: `None` for no timeout, zero once it has passed.
-    pub(crate) fn remaining(&self) -> Option<Duration> {
-        match (self.timeout, self.start) {
-            (Some(t), Some(start)) => Some(t.saturating_sub(start.elapsed())),
-            (timeout, _) => timeout,
         }
     }
 }

@@ -47,6 +47,19 @@ impl IoSourceState {
         interests: Interest,
         io: &T,
     ) -> io::Result<()> {
+        // Registered already: with this selector, the selector refuses it
+        // below; with another one, taking it would leave that selector's
+        // entry behind (its events lost, its descriptor number blocked after
+        // the source is dropped). Debug builds catch this earlier, in
+        // `IoSource`; this is the release-build check.
+        if let Some((current, _)) = &self.registration {
+            if current.id() != registry.selector().id() {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "I/O source already registered with a `Registry`",
+                ));
+            }
+        }
         let selector = registry.selector();
         selector.register(io.raw_fd(), token, interests)?;
         self.registration = Some((selector.try_clone()?, io.raw_fd()));

@@ -44,6 +44,19 @@ pub fn ipv6_available() -> bool {
     std::net::UdpSocket::bind("[::1]:0").is_ok()
 }
 
+/// Whether std interop (`from_std`, the raw-fd traits) is unavailable
+/// here, which on wasm32-wasip2 depends on the toolchain's wasi-libc; then
+/// prints the skip line with the reason. `false` on every other target.
+pub fn no_std_interop(name: &str) -> bool {
+    #[cfg(all(target_os = "wasi", target_env = "p2"))]
+    if let Err(err) = mio::wasi::std_interop() {
+        skip(name, &err.to_string());
+        return true;
+    }
+    let _ = name;
+    false
+}
+
 /// Prints the standard skip line.
 pub fn skip(name: &str, why: &str) {
     println!("SKIP {name}: {why}");

@@ -13,8 +13,9 @@
 //! registered edge-triggered; each `wake` writes one byte, which kqueue
 //! reports as a new readable edge. The pipe is only drained when it is full.
 //!
-//! poll(2): the selector's own notification pipe plus a flag, so waking
-//! needs no descriptor of its own.
+//! poll(2): the selector's own notification pipe plus the waker's token in
+//! a list of woken wakers, so waking needs no descriptor of its own and
+//! each waker's wake-ups carry its own token.
 
 use std::io;
 
@@ -238,18 +239,20 @@ mod imp {
     #[derive(Debug)]
     pub(crate) struct Waker {
         selector: Selector,
+        token: Token,
     }
 
     impl Waker {
         pub(super) fn open(selector: &Selector, token: Token) -> io::Result<Waker> {
-            selector.set_waker(token)?;
+            selector.add_waker();
             Ok(Waker {
                 selector: selector.try_clone()?,
+                token,
             })
         }
 
         pub(super) fn notify(&self) -> io::Result<()> {
-            self.selector.wake()
+            self.selector.wake(self.token)
         }
     }
 }

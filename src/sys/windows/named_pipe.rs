@@ -63,6 +63,10 @@ const BUF_SIZE: usize = 64 * 1024;
 /// [`std::fs::OpenOptions`] using `FILE_FLAG_OVERLAPPED`, then convert it
 /// with [`FromRawHandle`].
 ///
+/// A server end reports no event, neither readable nor writable, until a
+/// client is connected: after `connect` returned `WouldBlock`, the writable
+/// event says that one is.
+///
 /// Reads and writes go through internal buffers with overlapped I/O (see
 /// the module documentation): register the pipe before reading or writing,
 /// otherwise both return `WouldBlock`. Readiness is edge-triggered like
@@ -164,6 +168,10 @@ struct Io {
     write_buf: Vec<u8>,
     /// Result of a `ConnectNamedPipe` that failed after `WouldBlock`.
     connect_error: Option<io::Error>,
+    /// A server end known to have no client (created by `NamedPipe::new`,
+    /// disconnected, or a read found it listening): neither readable nor
+    /// writable until `connect` reports a client, as in mio.
+    listening: bool,
 }
 
 fn would_block() -> io::Error {
@@ -203,7 +211,9 @@ impl NamedPipe {
         }
         // SAFETY: `handle` is a new pipe handle that nobody else owns, and
         // it was opened for overlapped I/O.
-        Ok(unsafe { NamedPipe::from_raw_handle(handle) })
+        let pipe = unsafe { NamedPipe::from_raw_handle(handle) };
+        lock(&pipe.inner.io).listening = true;
+        Ok(pipe)
     }
 
     /// Waits for a client to connect to this server end.
@@ -251,11 +261,11 @@ impl NamedPipe {
             inner.connecting.store(false, Ordering::Release);
             // A client was already waiting. Reads failed while there was
             // none: start one now, or a caller that waits for a readable
-            // event before reading would wait forever.
+            // event before reading would wait forever; and report the
+            // writable pipe.
             let mut io = lock(&inner.io);
-            if matches!(io.registration, Some((_, i)) if i.is_readable()) {
-                Inner::schedule_read(inner, &mut io);
-            }
+            io.listening = false;
+            Inner::post_register(inner, &mut io);
             return Ok(());
         }
         if is_os_error(&err, ERROR_IO_PENDING) {
@@ -278,6 +288,7 @@ impl NamedPipe {
         if unsafe { DisconnectNamedPipe(self.inner.handle.as_raw_handle()) } == 0 {
             return Err(io::Error::last_os_error());
         }
+        lock(&self.inner.io).listening = true;
         Ok(())
     }
 }
@@ -308,12 +319,15 @@ impl Inner {
         };
         let err = io::Error::last_os_error();
         if ok != 0 || is_os_error(&err, ERROR_IO_PENDING) {
+            // Reading works, so a client is there.
+            io.listening = false;
             io.read = ReadState::Pending;
             // The packet owns this reference.
             let _ = Arc::into_raw(Arc::clone(me));
         } else if is_os_error(&err, ERROR_PIPE_LISTENING) {
             // Server end without a client yet: `connect`'s completion
             // starts the read.
+            io.listening = true;
         } else {
             io.read = if is_os_error(&err, ERROR_BROKEN_PIPE)
                 || is_os_error(&err, ERROR_PIPE_NOT_CONNECTED)
@@ -383,7 +397,10 @@ impl Inner {
         ) {
             flags |= afd::POLL_RECEIVE;
         }
-        if !self.connecting.load(Ordering::Acquire) && !matches!(io.write, WriteState::Pending(_)) {
+        if !io.listening
+            && !self.connecting.load(Ordering::Acquire)
+            && !matches!(io.write, WriteState::Pending(_))
+        {
             flags |= afd::POLL_SEND;
         }
         flags
@@ -429,8 +446,11 @@ impl Inner {
                     if !is_os_error(&err, ERROR_OPERATION_ABORTED) {
                         io.connect_error = Some(err);
                     }
-                } else if matches!(io.registration, Some((_, i)) if i.is_readable()) {
-                    Inner::schedule_read(me, &mut io);
+                } else {
+                    io.listening = false;
+                    if matches!(io.registration, Some((_, i)) if i.is_readable()) {
+                        Inner::schedule_read(me, &mut io);
+                    }
                 }
                 event_flags(&io, afd::POLL_SEND)
             }
@@ -712,9 +732,18 @@ impl Source for NamedPipe {
     }
 }
 
+/// For `reregister` and `deregister`: the pipe must be registered with
+/// `registry`. A pipe bound to another `Registry`'s port is refused with
+/// `AlreadyExists`, as `register` does (and mio).
 fn check_registered(io: &Io, registry: &Registry) -> io::Result<()> {
     match (&io.registration, &io.port) {
-        (Some(_), Some(port)) if Arc::ptr_eq(port, registry.selector().inner().port()) => Ok(()),
+        (_, Some(port)) if !Arc::ptr_eq(port, registry.selector().inner().port()) => {
+            Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "I/O source already registered with a different `Registry`",
+            ))
+        }
+        (Some(_), Some(_)) => Ok(()),
         _ => Err(io::Error::new(
             io::ErrorKind::NotFound,
             "I/O source not registered with this `Registry`",
@@ -744,6 +773,7 @@ impl FromRawHandle for NamedPipe {
                     write: WriteState::Idle,
                     write_buf: Vec::new(),
                     connect_error: None,
+                    listening: false,
                 }),
             }),
         }

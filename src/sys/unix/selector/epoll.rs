@@ -5,7 +5,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 use std::{cmp, fmt, io};
 
-use crate::sys::{next_selector_id, timeout_millis, EventApi, SelectorApi, WaitTimer};
+use crate::sys::{next_selector_id, timeout_millis, EventApi, SelectorApi};
 use crate::{Interest, Token};
 
 pub(crate) type Event = libc::epoll_event;
@@ -35,20 +35,25 @@ impl SelectorApi for Selector {
         })
     }
 
+    /// One `epoll_wait`. Errors, `EINTR` included, go straight to the
+    /// caller (`Poll::poll` documents this). `Poll::poll` never passes an
+    /// empty buffer; epoll_wait would reject one with `EINVAL`.
     #[inline]
     fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
-        // No timeout and a zero timeout (the common cases) need no clock
-        // reading; their arms see the timeout as a constant.
-        let res = match timeout {
-            None => self.wait(events, -1),
-            Some(t) if t.is_zero() => self.wait(events, 0),
-            Some(_) => return self.select_timed(events, timeout),
-        };
-        match res {
-            Ok(()) => Ok(()),
-            Err(err) => self.select_failed(events, WaitTimer::start(timeout), err),
-        }
+        let max_events = cmp::min(events.capacity(), libc::c_int::MAX as usize) as libc::c_int;
+        // SAFETY: the buffer has room for `max_events` entries, and the
+        // kernel writes at most that many.
+        let n = syscall!(epoll_wait(
+            self.ep.as_raw_fd(),
+            events.as_mut_ptr(),
+            max_events,
+            timeout_millis(timeout),
+        ))?;
+        // SAFETY: epoll_wait initialised the first `n` entries, and
+        // `n <= max_events <= capacity`.
+        unsafe { events.set_len(n as usize) };
+        Ok(())
     }
 
     fn id(&self) -> usize {
@@ -57,63 +62,6 @@ impl SelectorApi for Selector {
 }
 
 impl Selector {
-    /// One epoll_wait into the (cleared) `events`; `EINVAL` if it has no
-    /// room at all.
-    #[inline]
-    fn wait(&self, events: &mut Events, millis: libc::c_int) -> io::Result<()> {
-        let max_events = cmp::min(events.capacity(), libc::c_int::MAX as usize) as libc::c_int;
-        // SAFETY: the buffer has room for `max_events` entries, and the
-        // kernel writes at most that many.
-        let n = syscall!(epoll_wait(
-            self.ep.as_raw_fd(),
-            events.as_mut_ptr(),
-            max_events,
-            millis,
-        ))?;
-        // SAFETY: epoll_wait initialised the first `n` entries, and
-        // `n <= max_events <= capacity`.
-        unsafe { events.set_len(n as usize) };
-        Ok(())
-    }
-
-    /// `select` with a finite, non-zero timeout: the start time is taken
-    /// first, in case a signal interrupts the wait.
-    #[inline(never)]
-    fn select_timed(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
-        let timer = WaitTimer::start(timeout);
-        match self.wait(events, timeout_millis(timeout)) {
-            Ok(()) => Ok(()),
-            Err(err) => self.select_failed(events, timer, err),
-        }
-    }
-
-    /// The rare ends of `select`, kept out of line so that the common
-    /// path stays small: a signal interrupted the wait (wait again for
-    /// what is left of the timeout), or `events` has no room, which
-    /// epoll_wait rejects with `EINVAL` (wait on the epoll descriptor
-    /// itself instead, which leaves pending events queued).
-    #[cold]
-    #[inline(never)]
-    fn select_failed(
-        &self,
-        events: &mut Events,
-        timer: WaitTimer,
-        mut err: io::Error,
-    ) -> io::Result<()> {
-        if events.capacity() == 0 {
-            return super::wait_readable(self.ep.as_raw_fd(), timer.remaining());
-        }
-        loop {
-            if err.kind() != io::ErrorKind::Interrupted {
-                return Err(err);
-            }
-            match self.wait(events, timeout_millis(timer.remaining())) {
-                Ok(()) => return Ok(()),
-                Err(e) => err = e,
-            }
-        }
-    }
-
     pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
         self.ctl(libc::EPOLL_CTL_ADD, fd, token, interests)
     }

@@ -17,7 +17,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 use std::{cmp, fmt, io, mem, ptr};
 
-use crate::sys::{next_selector_id, EventApi, SelectorApi, WaitTimer};
+use crate::sys::{next_selector_id, EventApi, SelectorApi};
 use crate::{Interest, Token};
 
 /// One raw kernel event.
@@ -100,47 +100,32 @@ impl SelectorApi for Selector {
         })
     }
 
+    /// One `kevent` wait. Errors, `EINTR` included, go straight to the
+    /// caller (`Poll::poll` documents this); `Poll::poll` never passes an
+    /// empty buffer.
     fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
-        if events.capacity() == 0 {
-            // kevent with no room returns at once; wait on the kqueue
-            // descriptor instead (readable while events are pending), which
-            // leaves those events queued for the next caller.
-            return super::wait_readable(self.kq.as_raw_fd(), timeout);
-        }
         let max_events = cmp::min(events.capacity(), libc::c_int::MAX as usize);
-        let timer = WaitTimer::start(timeout);
-        let mut timeout = timeout;
-        loop {
-            let ts = timeout.map(timespec);
-            let ts_ptr = ts
-                .as_ref()
-                .map_or(ptr::null(), |ts| ts as *const libc::timespec);
-            // SAFETY: no changes are passed; the event buffer has room for
-            // `max_events` entries (`Event` is a transparent `kevent`) and
-            // the kernel writes at most that many; `ts_ptr` is null or
-            // points to `ts`, alive for the call.
-            let res = syscall!(kevent(
-                self.kq.as_raw_fd(),
-                ptr::null(),
-                0,
-                events.as_mut_ptr().cast::<libc::kevent>(),
-                max_events as _,
-                ts_ptr,
-            ));
-            match res {
-                Ok(n) => {
-                    // SAFETY: kevent initialised the first `n` entries, and
-                    // `n <= max_events <= capacity`.
-                    unsafe { events.set_len(n as usize) };
-                    return Ok(());
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {
-                    timeout = timer.remaining();
-                }
-                Err(err) => return Err(err),
-            }
-        }
+        let ts = timeout.map(timespec);
+        let ts_ptr = ts
+            .as_ref()
+            .map_or(ptr::null(), |ts| ts as *const libc::timespec);
+        // SAFETY: no changes are passed; the event buffer has room for
+        // `max_events` entries (`Event` is a transparent `kevent`) and the
+        // kernel writes at most that many; `ts_ptr` is null or points to
+        // `ts`, alive for the call.
+        let n = syscall!(kevent(
+            self.kq.as_raw_fd(),
+            ptr::null(),
+            0,
+            events.as_mut_ptr().cast::<libc::kevent>(),
+            max_events as _,
+            ts_ptr,
+        ))?;
+        // SAFETY: kevent initialised the first `n` entries, and
+        // `n <= max_events <= capacity`.
+        unsafe { events.set_len(n as usize) };
+        Ok(())
     }
 
     fn id(&self) -> usize {
@@ -212,18 +197,13 @@ impl Selector {
         target_os = "netbsd"
     ))]
     pub(crate) fn user_event(&self, token: Token, trigger: bool) -> io::Result<()> {
-        // The ident only has to be unique among EVFILT_USER events of this
-        // kqueue, and there is one waker per `Poll`.
-        const WAKER_IDENT: usize = 0;
+        // The ident names the user event among the EVFILT_USER events of
+        // this kqueue: the token, so that two wakers of one `Poll` (release
+        // builds allow that) each keep their own event and token.
+        let ident = token.0;
         let flags = libc::EV_ADD | libc::EV_CLEAR | libc::EV_RECEIPT;
         let fflags = if trigger { libc::NOTE_TRIGGER } else { 0 };
-        let changes = [change!(
-            WAKER_IDENT,
-            libc::EVFILT_USER,
-            flags,
-            fflags,
-            token
-        )];
+        let changes = [change!(ident, libc::EVFILT_USER, flags, fflags, token)];
         self.apply(&changes, &[])
     }
 
@@ -488,24 +468,6 @@ mod tests {
         drop(reader);
         // macOS answers EPIPE for this filter; the registration must not fail.
         selector.register(writer.as_raw_fd(), Token(3), Interest::WRITABLE)?;
-        Ok(())
-    }
-
-    #[test]
-    fn zero_capacity_keeps_events_queued() -> io::Result<()> {
-        let selector = Selector::new()?;
-        let (reader, mut writer) = pipe_files()?;
-        selector.register(reader.as_raw_fd(), Token(4), Interest::READABLE)?;
-        writer.write_all(b"x")?;
-
-        let mut none = Events::with_capacity(0);
-        selector.select(&mut none, Some(Duration::ZERO))?;
-        assert!(none.is_empty());
-
-        let mut events = Events::with_capacity(4);
-        selector.select(&mut events, Some(Duration::ZERO))?;
-        assert_eq!(events.len(), 1, "the event must survive the empty poll");
-        assert_eq!(events[0].token(), Token(4));
         Ok(())
     }
 

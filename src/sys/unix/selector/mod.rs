@@ -3,11 +3,7 @@
 //! DragonFly, NetBSD and OpenBSD, poll(2) elsewhere (and everywhere with
 //! `--cfg mio_unsupported_force_poll_poll`).
 
-use std::os::fd::RawFd;
-use std::time::{Duration, Instant};
-use std::{fmt, io};
-
-use crate::sys::timeout_millis;
+use std::fmt;
 
 #[cfg(mio_selector = "epoll")]
 mod epoll;
@@ -33,28 +29,6 @@ pub(crate) use self::poll::{Event, Events, Selector};
 /// Per-source state of the kernel-side selectors (epoll, kqueue): none.
 #[cfg(any(mio_selector = "epoll", mio_selector = "kqueue"))]
 mod stateless;
-
-/// Waits until `fd` is readable or `timeout` passes, retrying on `EINTR`.
-#[cfg_attr(mio_selector = "poll", allow(dead_code))]
-pub(crate) fn wait_readable(fd: RawFd, timeout: Option<Duration>) -> io::Result<()> {
-    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-    let mut timeout = timeout;
-    loop {
-        let mut pfd = libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd.
-        match syscall!(poll(&mut pfd, 1, timeout_millis(timeout))) {
-            Ok(_) => return Ok(()),
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {
-                timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-            }
-            Err(err) => return Err(err),
-        }
-    }
-}
 
 /// Formats `bits` as `NAME | NAME` (plus the raw user data) for `{:#?}`.
 #[cfg_attr(mio_selector = "kqueue", allow(dead_code))]

@@ -28,7 +28,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 use std::{fmt, io};
 
-use crate::sys::{next_selector_id, timeout_millis, EventApi, SelectorApi, WaitTimer};
+use crate::sys::{next_selector_id, timeout_millis, EventApi, SelectorApi};
 use crate::{Interest, Token};
 
 #[derive(Debug, Clone, Copy)]
@@ -52,8 +52,15 @@ struct State {
     changes_done: Condvar,
     /// Interrupts poll(2); its descriptor is polled at index 0.
     notifier: Notifier,
-    /// Set by `Waker::wake`, taken by the poller.
+    /// Set by `Waker::wake` after it added its token to `woken`; taken by
+    /// the poller, which then looks at `woken`.
     wake_pending: AtomicBool,
+    /// Tokens of the wakers woken since their last event, each once. A lock
+    /// of its own, because the poller holds `fds` while it sleeps. Room for
+    /// one token is reserved when a waker is created and the list never
+    /// shrinks, so waking allocates only when more wakers than ever before
+    /// are pending at once (never with a single waker).
+    woken: Mutex<Vec<Token>>,
 }
 
 struct Fds {
@@ -63,7 +70,6 @@ struct Fds {
     entries: Vec<Entry>,
     /// Registered descriptor -> index into `entries`.
     index: HashMap<RawFd, usize>,
-    waker_token: Option<Token>,
 }
 
 struct Entry {
@@ -93,12 +99,12 @@ impl SelectorApi for Selector {
                     poll_fds,
                     entries: Vec::new(),
                     index: HashMap::new(),
-                    waker_token: None,
                 }),
                 pending: AtomicUsize::new(0),
                 changes_done: Condvar::new(),
                 notifier,
                 wake_pending: AtomicBool::new(false),
+                woken: Mutex::new(Vec::new()),
             }),
         })
     }
@@ -134,11 +140,6 @@ impl SelectorApi for Selector {
             match res {
                 // Timed out.
                 Ok(0) => return Ok(()),
-                Ok(_) if events.capacity() == 0 => {
-                    // Nothing can be reported: leave every descriptor (and
-                    // any wake-up) pending for a caller with a real buffer.
-                    return Ok(());
-                }
                 Ok(_) => {
                     if fds.poll_fds[0].revents != 0 {
                         fds.poll_fds[0].revents = 0;
@@ -150,7 +151,7 @@ impl SelectorApi for Selector {
                     }
                     // Only an internal notification: poll again.
                 }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                // `EINTR` included: `Poll::poll` returns it, as mio does.
                 Err(err) => return Err(err),
             }
             if let Some(left) = timer.remaining() {
@@ -252,14 +253,21 @@ impl Selector {
     /// Moves ready descriptors into `events` (up to its capacity) and
     /// disarms what was reported. Allocates nothing.
     fn collect(&self, fds: &mut Fds, events: &mut Events) {
-        if events.len() < events.capacity() {
-            if let Some(token) = fds.waker_token {
-                if self.state.wake_pending.swap(false, Ordering::AcqRel) {
-                    events.push(Event {
-                        token,
-                        revents: libc::POLLIN,
-                    });
-                }
+        if self.state.wake_pending.swap(false, Ordering::AcqRel) {
+            let mut woken = lock(&self.state.woken);
+            let n = woken.len().min(events.capacity() - events.len());
+            for &token in &woken[..n] {
+                events.push(Event {
+                    token,
+                    revents: libc::POLLIN,
+                });
+            }
+            woken.drain(..n);
+            if !woken.is_empty() {
+                // No room for all of them: the next poll returns at once
+                // with the rest.
+                self.state.wake_pending.store(true, Ordering::Release);
+                let _ = self.state.notify();
             }
         }
         let Fds {
@@ -288,24 +296,35 @@ impl Selector {
         }
     }
 
-    pub(crate) fn set_waker(&self, token: Token) -> io::Result<()> {
-        self.state.change(|fds| {
-            fds.waker_token = Some(token);
-            Ok(())
-        })
+    /// Makes sure there is room for a waker's token, so that waking a
+    /// single waker never allocates.
+    pub(crate) fn add_waker(&self) {
+        lock(&self.state.woken).reserve(1);
     }
 
-    pub(crate) fn wake(&self) -> io::Result<()> {
+    /// Reports a wake-up under `token` (once, however often it is woken
+    /// before the next poll).
+    pub(crate) fn wake(&self, token: Token) -> io::Result<()> {
+        {
+            let mut woken = lock(&self.state.woken);
+            if !woken.contains(&token) {
+                woken.push(token);
+            }
+        }
         self.state.wake_pending.store(true, Ordering::Release);
         self.state.notify()
     }
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl State {
     fn lock(&self) -> MutexGuard<'_, Fds> {
-        self.fds
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.fds)
     }
 
     /// Runs `f` on the registrations. When the lock is free nobody is in
@@ -502,6 +521,37 @@ impl EventApi for Event {
             &names,
             self.token.0 as u64,
         )
+    }
+}
+
+/// Keeps track of how much of a wait's timeout is left, for `select`'s
+/// next poll(2) after an internal wake-up (another thread changed the
+/// registrations).
+///
+/// The clock is read only for finite, non-zero timeouts: `None` (wait
+/// forever) and zero (do not block) need no arithmetic, and `poll` calls with
+/// those timeouts are the hot path of most event loops.
+#[derive(Clone, Copy)]
+struct WaitTimer {
+    timeout: Option<Duration>,
+    start: Option<std::time::Instant>,
+}
+
+impl WaitTimer {
+    fn start(timeout: Option<Duration>) -> WaitTimer {
+        let start = match timeout {
+            Some(t) if !t.is_zero() => Some(std::time::Instant::now()),
+            _ => None,
+        };
+        WaitTimer { timeout, start }
+    }
+
+    /// The time left: `None` for no timeout, zero once it has passed.
+    fn remaining(&self) -> Option<Duration> {
+        match (self.timeout, self.start) {
+            (Some(t), Some(start)) => Some(t.saturating_sub(start.elapsed())),
+            (timeout, _) => timeout,
+        }
     }
 }
 

@@ -147,8 +147,10 @@ struct State {
     subs: Vec<Subscription>,
     /// Host events; always at least as long as `subs`' capacity.
     out: Vec<HostEvent>,
-    waker: Option<Token>,
-    wake_pending: bool,
+    /// Tokens of the wakers woken since their last event, each once. Never
+    /// shrinks, so waking allocates only when more wakers than ever before
+    /// are pending at once (never with a single waker).
+    woken: Vec<Token>,
 }
 
 struct Entry {
@@ -180,8 +182,7 @@ impl SelectorApi for Selector {
             entries: Vec::new(),
             subs: Vec::new(),
             out: Vec::new(),
-            waker: None,
-            wake_pending: false,
+            woken: Vec::new(),
         };
         state.reserve();
         Ok(Selector {
@@ -201,21 +202,19 @@ impl SelectorApi for Selector {
         events.clear();
         let mut state = self.lock();
         loop {
-            let woken = state.wake_pending && state.waker.is_some() && events.capacity() > 0;
+            let woken = !state.woken.is_empty();
             // A pending wake-up must not wait: only look at what is ready now.
             let wait = if woken { Some(Duration::ZERO) } else { timeout };
             let outcome = state.poll_once(events, wait);
             if woken {
-                if let Some(token) = state.waker {
-                    state.wake_pending = false;
-                    if events.len() < events.capacity() {
-                        events.push(Event {
-                            token,
-                            flags: READABLE,
-                            errno: 0,
-                        });
-                    }
-                }
+                // Each woken waker under its own token; what does not fit
+                // stays for the next poll.
+                let n = state.woken.len().min(events.capacity() - events.len());
+                events.extend(state.woken.drain(..n).map(|token| Event {
+                    token,
+                    flags: READABLE,
+                    errno: 0,
+                }));
             }
             match outcome {
                 Outcome::Ready | Outcome::TimedOut => return Ok(()),
@@ -482,12 +481,19 @@ impl Selector {
         }
     }
 
-    pub(crate) fn set_waker(&self, token: Token) {
-        self.lock().waker = Some(token);
+    /// Makes sure there is room for a waker's token, so that waking a
+    /// single waker never allocates.
+    pub(crate) fn add_waker(&self) {
+        self.lock().woken.reserve(1);
     }
 
-    pub(crate) fn wake(&self) {
-        self.lock().wake_pending = true;
+    /// Reports a wake-up under `token` (once, however often it is woken
+    /// before the next poll).
+    pub(crate) fn wake(&self, token: Token) {
+        let mut state = self.lock();
+        if !state.woken.contains(&token) {
+            state.woken.push(token);
+        }
     }
 }
 

@@ -10,18 +10,20 @@ use crate::Token;
 #[derive(Debug)]
 pub(crate) struct Waker {
     selector: Selector,
+    token: Token,
 }
 
 impl WakerApi for Waker {
     fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
-        selector.set_waker(token);
+        selector.add_waker();
         Ok(Waker {
             selector: selector.try_clone()?,
+            token,
         })
     }
 
     fn wake(&self) -> io::Result<()> {
-        self.selector.wake();
+        self.selector.wake(self.token);
         Ok(())
     }
 }

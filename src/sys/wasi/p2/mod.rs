@@ -9,11 +9,12 @@
 //! * `io_source`: per-source registration state; re-arms a direction when
 //!   an I/O call returns `WouldBlock`.
 //! * `waker`, `tcp`, `udp`, `dns` (non-blocking name lookup).
-//! * `descriptor`: every socket is also a wasi-libc file descriptor that
-//!   owns its handles, so std's sockets convert both ways (`from_std`,
-//!   `std_impls`: `AsRawFd`, `IntoRawFd`, `FromRawFd`, ...). Tied to the
-//!   wasi-libc of wasi-sdk 30 (Rust 1.95's wasm32-wasip2), checked at run
-//!   time.
+//! * `descriptor`: where the toolchain's wasi-libc allows (its private
+//!   layout is one this crate knows, probed at run time), every socket is
+//!   also a wasi-libc file descriptor that owns its handles, so std's
+//!   sockets convert both ways (`from_std`, `std_impls`: `AsRawFd`,
+//!   `IntoRawFd`, `FromRawFd`, ...). Elsewhere sockets own their handles
+//!   and only those conversions fail.
 //!
 //! A WASI 0.2 component runs on one thread: state shared between a source
 //! and the selector is reference-counted and checked at run time
@@ -43,10 +44,29 @@ pub(crate) use self::waker::Waker;
 #[cfg(feature = "net")]
 pub(crate) mod dns;
 
-/// What `mio::wasi` offers on this backend: non-blocking name lookup.
+/// What `mio::wasi` offers on this backend: non-blocking name lookup, and
+/// whether sockets convert to and from std's.
 #[cfg(feature = "net")]
 pub(crate) mod wasi_ext {
     pub use super::dns::NameResolver;
+
+    /// Whether this crate's sockets convert to and from std's here:
+    /// `from_std`, `AsRawFd`, `IntoRawFd` and `FromRawFd` on `mio::net`'s
+    /// types.
+    ///
+    /// On `wasm32-wasip2` those conversions need this crate to share its
+    /// sockets with wasi-libc, whose internals differ between the
+    /// toolchains that ship it; the crate recognises the wasi-libc of Rust
+    /// 1.85 to 1.99 and of nightly 1.101. Elsewhere (or when built with
+    /// `--cfg mio_wasip2_no_libc_interop`) sockets work as usual, but the
+    /// conversions panic (they cannot return an error). This returns `Ok`
+    /// if they work, else the `Unsupported` error naming the reason.
+    pub fn std_interop() -> std::io::Result<()> {
+        match super::descriptor::interop_error() {
+            None => Ok(()),
+            Some(err) => Err(err),
+        }
+    }
 }
 #[cfg(feature = "net")]
 mod std_impls;

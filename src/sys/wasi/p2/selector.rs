@@ -24,7 +24,7 @@
 
 #![cfg_attr(not(feature = "net"), allow(dead_code))]
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::time::{Duration, Instant};
 use std::{fmt, io};
 
@@ -49,8 +49,10 @@ pub(crate) struct Selector {
 
 struct State {
     registrations: RefCell<Registrations>,
-    waker: Cell<Option<Token>>,
-    woken: Cell<bool>,
+    /// Tokens of the wakers woken since their last event, each once. Never
+    /// shrinks, so waking allocates only when more wakers than ever before
+    /// are pending at once (never with a single waker).
+    woken: RefCell<Vec<Token>>,
 }
 
 #[derive(Default)]
@@ -90,8 +92,7 @@ impl SelectorApi for Selector {
             id: next_selector_id(),
             state: Shared::new(State {
                 registrations: RefCell::new(Registrations::default()),
-                waker: Cell::new(None),
-                woken: Cell::new(false),
+                woken: RefCell::new(Vec::new()),
             }),
         })
     }
@@ -181,7 +182,7 @@ impl Selector {
                 }
             }
         }
-        let woken = self.state.woken.get();
+        let woken = !self.state.woken.borrow().is_empty();
         let idle = regs.ready.is_empty() && !woken;
         let wait = idle && timeout != Some(Duration::ZERO);
         if wait || (idle && !regs.claims.is_empty()) {
@@ -230,13 +231,14 @@ impl Selector {
             return Ok(());
         }
         if woken {
-            if let Some(token) = self.state.waker.get() {
-                self.state.woken.set(false);
-                events.push(Event {
-                    token,
-                    directions: READ,
-                });
-            }
+            // Each woken waker under its own token; what does not fit stays
+            // for the next poll.
+            let mut woken = self.state.woken.borrow_mut();
+            let n = woken.len().min(events.capacity() - events.len());
+            events.extend(woken.drain(..n).map(|token| Event {
+                token,
+                directions: READ,
+            }));
         }
         let Registrations {
             entries,
@@ -369,12 +371,19 @@ impl Selector {
         }
     }
 
-    pub(crate) fn set_waker(&self, token: Token) {
-        self.state.waker.set(Some(token));
+    /// Makes sure there is room for a waker's token, so that waking a
+    /// single waker never allocates.
+    pub(crate) fn add_waker(&self) {
+        self.state.woken.borrow_mut().reserve(1);
     }
 
-    pub(crate) fn wake(&self) {
-        self.state.woken.set(true);
+    /// Reports a wake-up under `token` (once, however often it is woken
+    /// before the next poll).
+    pub(crate) fn wake(&self, token: Token) {
+        let mut woken = self.state.woken.borrow_mut();
+        if !woken.contains(&token) {
+            woken.push(token);
+        }
     }
 }
 

@@ -8,11 +8,12 @@
 //! input and output streams; a write never exceeds the host's `check-write`
 //! permit.
 //!
-//! Every socket is also a wasi-libc descriptor (see `descriptor`): the
-//! descriptor owns the socket and stream handles, the types here work on
-//! borrowed copies and own only their pollables. Pollables are dropped
-//! first, then the descriptor is closed (wasi-libc drops streams before the
-//! socket, as the host requires). The field order below is that drop order.
+//! The socket and stream handles are owned by a `descriptor` (a wasi-libc
+//! descriptor where the toolchain's wasi-libc allows, else the descriptor
+//! type itself); the types here work on borrowed copies and own only their
+//! pollables. Pollables are dropped first, then the descriptor (which drops
+//! streams before the socket, as the host requires). The field order below
+//! is that drop order.
 
 use std::cell::{Cell, RefCell};
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
@@ -26,7 +27,7 @@ use super::bindings::{
     poll_handles, stream_error, to_wasi, unsupported, ErrorCode, InputStream, OutputStream,
     Pollable, ShutdownType, StreamError, TcpSocket, HOST,
 };
-use super::descriptor::{Borrowed, TcpDescriptor, TcpState};
+use super::descriptor::{checked_fd, Borrowed, TcpDescriptor, TcpState};
 use super::io_source::{
     Blocked, PollSource, Selectable, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED,
 };
@@ -117,9 +118,9 @@ pub(crate) fn accept(listener: &TcpListener) -> io::Result<(TcpStream, SocketAdd
 ///
 /// # Panics
 ///
-/// If the descriptor does not have the layout of the supported wasi-libc
-/// (see `descriptor`), or is not a stream: `from_std` cannot fail in mio's
-/// API, and guessing would corrupt wasi-libc's state.
+/// If std interop is not available with this toolchain's wasi-libc (see
+/// `descriptor`), or the descriptor is not a stream: `from_std` cannot fail
+/// in mio's API, and guessing would corrupt wasi-libc's state.
 pub(crate) fn stream_from_std(stream: std::net::TcpStream) -> TcpStream {
     let fd = stream.into_raw_fd();
     // SAFETY: `into_raw_fd` gave us ownership of an open descriptor.
@@ -166,7 +167,7 @@ pub(crate) struct TcpListener {
 struct ListenerInner {
     ready: RefCell<Option<Pollable>>,
     socket: Borrowed<TcpSocket>,
-    fd: RawFd,
+    fd: Option<RawFd>,
     desc: TcpDescriptor,
 }
 
@@ -183,15 +184,22 @@ impl TcpListener {
     }
 
     pub(crate) fn as_raw_fd(&self) -> RawFd {
-        self.inner.fd
+        checked_fd(self.inner.fd)
     }
 
     /// Hands the descriptor (and the handles it owns) to the caller.
+    ///
+    /// # Panics
+    ///
+    /// If the listener has no wasi-libc descriptor (see `descriptor`).
     pub(crate) fn into_raw_fd(self) -> RawFd {
         let inner = self.inner.into_inner();
         let ListenerInner { ready, desc, .. } = inner;
         drop(ready);
-        desc.into_raw()
+        match desc.into_raw() {
+            Ok(fd) => fd,
+            Err(err) => panic!("mio::net::TcpListener::into_raw_fd: {err}"),
+        }
     }
 
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
@@ -263,7 +271,7 @@ struct StreamInner {
     /// Whether I/O already waited for a pending connect (see
     /// `TcpStream::with_streams`).
     connect_waited: Cell<bool>,
-    fd: RawFd,
+    fd: Option<RawFd>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -378,16 +386,26 @@ impl TcpStream {
     }
 
     pub(crate) fn as_raw_fd(&self) -> RawFd {
-        self.inner.fd
+        checked_fd(self.inner.fd)
     }
 
     /// Hands the descriptor (and the handles it owns) to the caller.
+    ///
+    /// # Panics
+    ///
+    /// If the stream has no wasi-libc descriptor (see `descriptor`).
     pub(crate) fn into_raw_fd(self) -> RawFd {
         {
             // A connect the host has finished is recorded in the
-            // descriptor first: wasi-libc does not finish it on its own.
+            // descriptor first: wasi-libc does not finish it on its own
+            // (its read and write fail with ENOTCONN while connecting). As
+            // for the first I/O (`with_streams`), give the host a bounded
+            // moment to report a connect the OS has already completed.
             let mut conn = self.inner.conn.borrow_mut();
-            self.inner.is_connected(&mut conn);
+            if !self.inner.is_connected(&mut conn) && conn.phase == Phase::Connecting {
+                grace_wait(&conn.socket.subscribe());
+                self.inner.is_connected(&mut conn);
+            }
         }
         let conn = self.inner.into_inner().conn.into_inner();
         let Conn {
@@ -398,7 +416,10 @@ impl TcpStream {
             ..
         } = conn;
         drop((read_ready, write_ready, socket_ready));
-        desc.into_raw()
+        match desc.into_raw() {
+            Ok(fd) => fd,
+            Err(err) => panic!("mio::net::TcpStream::into_raw_fd: {err}"),
+        }
     }
 
     fn with_streams<R>(

@@ -5,9 +5,9 @@
 //! remote address (`send`/`recv`). Options WASI 0.2 does not have
 //! (broadcast, multicast, peeking) return `Unsupported`.
 //!
-//! As for TCP, the socket is a wasi-libc descriptor that owns the socket and
-//! stream handles; this type owns its pollables, dropped first (the field
-//! order of `Inner`).
+//! As for TCP, a `descriptor` (a wasi-libc one where possible) owns the
+//! socket and stream handles; this type owns its pollables, dropped first
+//! (the field order of `Inner`).
 
 use std::cell::{Cell, RefCell};
 use std::io;
@@ -20,7 +20,7 @@ use super::bindings::{
     create_udp_socket, error, family_of, from_wasi, instance_network, to_wasi, unsupported,
     ErrorCode, IpAddressFamily, OutgoingDatagram, Pollable, UdpSocket as WasiUdpSocket,
 };
-use super::descriptor::{Borrowed, UdpDescriptor, UdpStreams};
+use super::descriptor::{checked_fd, Borrowed, UdpDescriptor, UdpStreams};
 use super::io_source::{PollSource, Selectable, READ};
 use super::Shared;
 
@@ -49,8 +49,8 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
 ///
 /// # Panics
 ///
-/// If the descriptor does not have the layout of the supported wasi-libc
-/// (see `descriptor`): `from_std` cannot fail in mio's API.
+/// If std interop is not available with this toolchain's wasi-libc (see
+/// `descriptor`): `from_std` cannot fail in mio's API.
 pub(crate) fn from_std(socket: std::net::UdpSocket) -> UdpSocket {
     let fd = socket.into_raw_fd();
     // SAFETY: `into_raw_fd` gave us ownership of an open descriptor.
@@ -82,7 +82,7 @@ struct Inner {
     ends: RefCell<Ends>,
     socket: Borrowed<WasiUdpSocket>,
     connected: Cell<bool>,
-    fd: RawFd,
+    fd: Option<RawFd>,
     desc: UdpDescriptor,
 }
 
@@ -125,14 +125,21 @@ impl UdpSocket {
     }
 
     pub(crate) fn as_raw_fd(&self) -> RawFd {
-        self.inner.fd
+        checked_fd(self.inner.fd)
     }
 
     /// Hands the descriptor (and the handles it owns) to the caller.
+    ///
+    /// # Panics
+    ///
+    /// If the socket has no wasi-libc descriptor (see `descriptor`).
     pub(crate) fn into_raw_fd(self) -> RawFd {
         let Inner { ends, desc, .. } = self.inner.into_inner();
         drop(ends);
-        desc.into_raw()
+        match desc.into_raw() {
+            Ok(fd) => fd,
+            Err(err) => panic!("mio::net::UdpSocket::into_raw_fd: {err}"),
+        }
     }
 
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {

@@ -58,10 +58,22 @@ pub(crate) mod udp;
 #[cfg(feature = "net")]
 pub(crate) mod dns;
 
-/// What `mio::wasi` offers on this backend: non-blocking name lookup.
+/// What `mio::wasi` offers on this backend: non-blocking name lookup, and
+/// `std_interop`, which says that std's sockets do not convert.
 #[cfg(feature = "net")]
 pub(crate) mod wasi_ext {
     pub use super::dns::NameResolver;
+
+    /// Whether this crate's sockets convert to and from std's here: never
+    /// on the WASI 0.3 backend, whose sockets are WASI 0.3 resources while
+    /// std's are wasi-libc descriptors over WASI 0.2. `from_std` gives a
+    /// socket whose every call fails with this error; the raw-descriptor
+    /// traits are not implemented.
+    pub fn std_interop() -> std::io::Result<()> {
+        Err(super::bindings::unsupported(
+            "std interop (from_std, raw descriptors: std's sockets are WASI 0.2 descriptors)",
+        ))
+    }
 }
 
 /// A reference-counted value shared by a source and the selector.

@@ -85,15 +85,26 @@ pub(crate) trait Linger {
     fn on_event(&mut self, code: u32, result: u32) -> bool;
 }
 
+thread_local! {
+    /// The most recently created selector, for the background work of
+    /// sources that were never registered.
+    static LATEST: RefCell<Weak<State>> = const { RefCell::new(Weak::new()) };
+}
+
 /// The selector a source was last registered with, kept weakly.
 #[derive(Clone, Default)]
 pub(crate) struct Home(Weak<State>);
 
 impl Home {
-    /// Hands `linger` to the selector; gives it back if the selector is
-    /// gone.
+    /// Hands `linger` to the selector, or, for a source never registered
+    /// (or whose selector is gone), to the most recently created selector
+    /// still alive; gives it back if there is none.
     pub(crate) fn adopt(&self, linger: Box<dyn Linger>) -> Result<(), Box<dyn Linger>> {
-        let Some(state) = self.0.upgrade() else {
+        let state = self
+            .0
+            .upgrade()
+            .or_else(|| LATEST.with(|latest| latest.borrow().upgrade()));
+        let Some(state) = state else {
             return Err(linger);
         };
         let waitable = linger.waitable();
@@ -352,7 +363,7 @@ impl Drop for State {
 
 impl SelectorApi for Selector {
     fn new() -> io::Result<Selector> {
-        Ok(Selector {
+        let selector = Selector {
             id: next_selector_id(),
             state: Shared::new(State {
                 set: set_new(),
@@ -361,7 +372,9 @@ impl SelectorApi for Selector {
                 waker_byte: UnsafeCell::new(0),
                 lingering: RefCell::new(Vec::new()),
             }),
-        })
+        };
+        LATEST.with(|latest| *latest.borrow_mut() = selector.state.downgrade());
+        Ok(selector)
     }
 
     fn try_clone(&self) -> io::Result<Selector> {

@@ -898,23 +898,31 @@ impl StreamState {
     /// Registered, only a pending `connect` is looked at (so that a write
     /// right after the peer accepted works, as with an OS socket); its
     /// subtask goes back into the selector's set.
+    ///
+    /// A connect the peer may already have accepted gets a short grace
+    /// period (at most 10 ms): the host can report the client side a little
+    /// after the server side, where an OS socket is connected at once.
     fn refresh(&self, conn: &mut Conn) {
         let connecting = match conn.phase {
             Phase::Connecting { subtask, .. } => subtask,
             _ => 0,
         };
         let home = self.hook.borrow().as_ref().map(Hook::set);
-        if let Some(home) = home {
-            if connecting != 0 {
-                let (code, handle, result) = poll_one(connecting, home);
-                if code != EVENT_NONE {
+        if connecting != 0 {
+            let set = home.unwrap_or(0);
+            let (code, handle, result) = poll_one(connecting, set);
+            if code != EVENT_NONE {
+                self.apply(conn, code, handle, result);
+            } else if blocking_allowed() {
+                if let Some((code, handle, result)) = wait_one(connecting, set, 10_000_000) {
                     self.apply(conn, code, handle, result);
                 }
             }
+        }
+        if home.is_some() {
             return;
         }
         let in_flight = [
-            connecting,
             if conn.recv_in_flight { conn.recv } else { 0 },
             if conn.send_in_flight { conn.send } else { 0 },
             if conn.recv_result_reading {
