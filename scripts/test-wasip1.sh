@@ -165,6 +165,17 @@ wasmedge_suite() {
     done
     run_case no-alloc "$we" "$m" no-alloc --listen 127.0.0.1:0
     run_case registry "$we" "$m" registry --listen 127.0.0.1:0
+    # Release build (two wakers, a second Poll): built here, only when
+    # WasmEdge is there to run it.
+    if cargo build --quiet --release --target wasm32-wasip1 --features os-poll,net,wasmedge \
+        --example wasi_p1_cases --target-dir "$TARGET_DIR/wasmedge"; then
+        local rel="$TARGET_DIR/wasmedge/wasm32-wasip1/release/examples/wasi_p1_cases.wasm"
+        run_case waker-release "$we" "$rel" waker
+        run_case registry-release "$we" "$rel" registry --listen 127.0.0.1:0
+    else
+        echo "FAIL release build"
+        failed=$((failed + 1))
+    fi
     run_case self-connect-v4 "$we" "$m" self-connect 127.0.0.1:0
     run_case self-connect-v6 "$we" "$m" self-connect '[::1]:0'
     run_case refused "$we" "$m" refused "127.0.0.1:$(free_port)"

@@ -75,6 +75,7 @@ PART_SUITES=(
     "wasip2:scripts/test-wasip2.sh"
     "wasip1:scripts/test-wasip1.sh"
     "tokio:scripts/test-tokio.sh"
+    "http:scripts/test-http.sh"
 )
 
 SUITES=(core_epoll core_poll feature_matrix lint)

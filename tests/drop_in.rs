@@ -41,23 +41,21 @@ macro_rules! scenarios {
 
             use $krate as mio;
 
-            use mio::net::TcpStream;
+            use mio::net::{TcpListener, TcpStream};
             use mio::{Events, Interest, Poll, Token, Waker};
 
             use super::serial;
 
             const DEADLINE: Duration = Duration::from_secs(10);
 
-            /// A connected pair (client, accepted side), both established,
-            /// not registered. Made with the crate's own sockets on a `Poll`
-            /// of its own: no std interop, which a wasm32-wasip2 build may
-            /// lack (`--cfg mio_wasip2_no_libc_interop`).
+            /// A connected pair (client, accepted side), not registered.
+            /// Made with the crate's own sockets: converting from std's is
+            /// not available on every WASI build.
             fn tcp_pair() -> (TcpStream, TcpStream) {
                 let mut poll = Poll::new().expect("poll");
                 let mut events = Events::with_capacity(8);
-                let mut listener =
-                    mio::net::TcpListener::bind("127.0.0.1:0".parse().expect("addr"))
-                        .expect("bind");
+                let addr = "127.0.0.1:0".parse().expect("address");
+                let mut listener = TcpListener::bind(addr).expect("bind");
                 poll.registry()
                     .register(&mut listener, Token(0), Interest::READABLE)
                     .expect("register");
@@ -68,7 +66,7 @@ macro_rules! scenarios {
                     .expect("register");
                 let end = Instant::now() + DEADLINE;
                 let (mut server, mut connected) = (None, false);
-                loop {
+                while server.is_none() || !connected {
                     if server.is_none() {
                         match listener.accept() {
                             Ok((stream, _)) => server = Some(stream),
@@ -76,7 +74,7 @@ macro_rules! scenarios {
                             Err(e) => panic!("accept: {e}"),
                         }
                     }
-                    if let (Some(_), true) = (&server, connected) {
+                    if server.is_some() && connected {
                         break;
                     }
                     assert!(Instant::now() < end, "the pair did not connect");

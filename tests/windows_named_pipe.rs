@@ -4,7 +4,7 @@
 #![cfg(all(windows, feature = "os-ext"))]
 
 use std::fs::OpenOptions;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::os::windows::fs::OpenOptionsExt;
 use std::os::windows::io::{FromRawHandle, IntoRawHandle};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -330,4 +330,30 @@ fn client_opens_before_connect() {
         read_all(&mut poll, &mut events, &mut client, CLIENT, 5),
         b"reply"
     );
+}
+
+/// A vectored write takes every buffer in one call (one `WriteFile`), not
+/// only the first as `Write`'s default does.
+#[test]
+fn write_vectored_joins_buffers() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let (mut server, mut client) = connected_pair(&mut poll, &mut events);
+    let bufs = [
+        IoSlice::new(b"head "),
+        IoSlice::new(b""),
+        IoSlice::new(b"and body"),
+    ];
+    let n = loop {
+        match client.write_vectored(&bufs) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                expect_event(&mut poll, &mut events, CLIENT, |e| e.is_writable());
+            }
+            Err(e) => panic!("write_vectored: {e}"),
+        }
+    };
+    assert_eq!(n, 13, "bytes taken by one write_vectored");
+    let got = read_all(&mut poll, &mut events, &mut server, SERVER, 13);
+    assert_eq!(got, b"head and body");
 }

@@ -76,3 +76,9 @@ fn unix_paths() -> io::Result<()> {
 fn windows_paths() {
     let _: Option<mio::windows::NamedPipe> = None::<mio_wasi::windows::NamedPipe>;
 }
+
+/// The marker programs refer to so that a build on upstream mio fails.
+#[test]
+fn names_itself() {
+    assert!(mio::MIO_WASI.starts_with("mio_wasi (mio 1.2.99"));
+}

@@ -20,7 +20,7 @@
 
 use std::cell::UnsafeCell;
 use std::ffi::OsStr;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::mem::offset_of;
 use std::os::windows::ffi::OsStrExt;
 use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle, RawHandle};
@@ -640,6 +640,10 @@ impl Write for NamedPipe {
         (&*self).write(buf)
     }
 
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        (&*self).write_vectored(bufs)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         (&*self).flush()
     }
@@ -647,6 +651,12 @@ impl Write for NamedPipe {
 
 impl Write for &NamedPipe {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_vectored(&[IoSlice::new(buf)])
+    }
+
+    /// The buffers, joined in order (up to the internal buffer's size),
+    /// go out in one `WriteFile`, as `write` does with one buffer.
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         let me = &self.inner;
         let mut io = lock(&me.io);
         match std::mem::replace(&mut io.write, WriteState::Idle) {
@@ -659,9 +669,15 @@ impl Write for &NamedPipe {
                 if io.port.is_none() {
                     return Err(would_block());
                 }
-                let n = buf.len().min(BUF_SIZE);
                 io.write_buf.clear();
-                io.write_buf.extend_from_slice(&buf[..n]);
+                for buf in bufs {
+                    let room = BUF_SIZE - io.write_buf.len();
+                    if room == 0 {
+                        break;
+                    }
+                    io.write_buf.extend_from_slice(&buf[..buf.len().min(room)]);
+                }
+                let n = io.write_buf.len();
                 Inner::schedule_write(me, &mut io, 0)?;
                 Ok(n)
             }

@@ -268,6 +268,9 @@ struct StreamInner {
     error: RefCell<Option<io::Error>>,
     /// Whether a write was attempted (see `first_permit`).
     wrote: Cell<bool>,
+    /// Where `write_vectored` joins buffers into one host write; kept so
+    /// that steady-state writes do not allocate.
+    gather: RefCell<Vec<u8>>,
     /// Whether I/O already waited for a pending connect (see
     /// `TcpStream::with_streams`).
     connect_waited: Cell<bool>,
@@ -357,6 +360,18 @@ impl StreamInner {
 /// and `TcpStream::with_streams`).
 const GRACE_NS: u64 = 50_000_000;
 
+/// The most bytes `write_vectored` copies together into one host write.
+/// Enough for an HTTP head with a small body; what does not fit goes out
+/// in the caller's next call.
+const GATHER_MAX: usize = 16 * 1024;
+
+/// One `output-stream.write` of `data` (the caller holds a permit for it).
+fn host_write(output: &OutputStream, data: &[u8]) -> io::Result<()> {
+    #[cfg(test)]
+    tests::HOST_WRITES.with(|n| n.set(n.get() + 1));
+    output.write(data).map_err(stream_error)
+}
+
 /// Waits until `pollable` is ready, at most `GRACE_NS`.
 fn grace_wait(pollable: &Pollable) {
     let deadline = monotonic_clock::subscribe_duration(GRACE_NS);
@@ -380,6 +395,7 @@ impl TcpStream {
                 blocked: Blocked::default(),
                 error: RefCell::new(None),
                 wrote: Cell::new(false),
+                gather: RefCell::new(Vec::new()),
                 connect_waited: Cell::new(false),
             }),
         }
@@ -595,42 +611,49 @@ impl Write for &TcpStream {
                 return Err(io::ErrorKind::WouldBlock.into());
             }
             let n = cmp::min(buf.len() as u64, permit) as usize;
-            output.write(&buf[..n]).map_err(stream_error)?;
+            host_write(output, &buf[..n])?;
             Ok(n)
         });
         self.inner.blocked.note(WRITE, result)
     }
 
-    /// Writes the buffers in order while the host grants `check-write`
-    /// permits (a gathering write, as `writev` is).
+    /// One host write of the buffers joined in order, up to the host's
+    /// `check-write` permit: what the caller wrote in one call leaves in
+    /// one call, as with `writev`. Separate host writes would reach the
+    /// kernel as separate sends, and with Nagle's algorithm on (WASI 0.2
+    /// cannot turn it off) the second small segment waits for the peer's
+    /// delayed ACK, about 40 ms on Linux. Buffers are copied into the
+    /// stream's gather buffer (reused, at most `GATHER_MAX` bytes); a first
+    /// buffer at least that large is written on its own, without a copy.
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         let result = self.with_streams(|_, output| {
-            if bufs.iter().all(|b| b.is_empty()) {
+            let mut slices = bufs.iter().map(|b| &**b).filter(|b| !b.is_empty());
+            let Some(first) = slices.next() else {
                 return Ok(0);
-            }
-            let mut written = 0;
-            for buf in bufs.iter().filter(|b| !b.is_empty()) {
-                // Each `write` needs its own `check-write` (a host may
-                // withdraw the rest of a permit once a write is queued).
-                let permit = match self.inner.first_permit(output) {
-                    Ok(permit) => permit,
-                    Err(_) if written > 0 => break,
-                    Err(err) => return Err(err),
-                };
-                if permit == 0 {
-                    break;
-                }
-                let n = cmp::min(buf.len() as u64, permit) as usize;
-                output.write(&buf[..n]).map_err(stream_error)?;
-                written += n;
-                if n < buf.len() {
-                    break;
-                }
-            }
-            if written == 0 {
+            };
+            let permit = self.inner.first_permit(output)?;
+            if permit == 0 {
                 return Err(io::ErrorKind::WouldBlock.into());
             }
-            Ok(written)
+            let limit = usize::try_from(permit).unwrap_or(usize::MAX);
+            let mut rest = slices.peekable();
+            if first.len() >= cmp::min(limit, GATHER_MAX) || rest.peek().is_none() {
+                let n = cmp::min(first.len(), limit);
+                host_write(output, &first[..n])?;
+                return Ok(n);
+            }
+            let cap = cmp::min(limit, GATHER_MAX);
+            let mut gather = self.inner.gather.borrow_mut();
+            gather.clear();
+            for slice in std::iter::once(first).chain(rest) {
+                let k = cmp::min(slice.len(), cap - gather.len());
+                gather.extend_from_slice(&slice[..k]);
+                if gather.len() == cap {
+                    break;
+                }
+            }
+            host_write(output, &gather)?;
+            Ok(gather.len())
         });
         self.inner.blocked.note(WRITE, result)
     }
@@ -733,5 +756,171 @@ impl fmt::Debug for TcpStream {
             }
         }
         d.finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// `output-stream.write` calls made by this thread.
+        pub(super) static HOST_WRITES: Cell<usize> = const { Cell::new(0) };
+    }
+
+    #[cfg(feature = "os-poll")]
+    mod vectored {
+        use std::io::{self, IoSlice, Read, Write};
+        use std::time::Duration;
+
+        use super::HOST_WRITES;
+        use crate::net::{TcpListener, TcpStream};
+        use crate::{Events, Interest, Poll, Token};
+
+        const CLIENT: Token = Token(1);
+        const SERVER: Token = Token(2);
+
+        fn host_writes() -> usize {
+            HOST_WRITES.with(|n| n.get())
+        }
+
+        /// Polls once; fails the test if nothing happens for long: an
+        /// event that never comes is a bug, not a slow host.
+        fn wait(poll: &mut Poll, events: &mut Events) {
+            poll.poll(events, Some(Duration::from_secs(20)))
+                .expect("poll");
+            assert!(!events.is_empty(), "no event within 20 s");
+        }
+
+        /// A connected pair: (client, server side), both registered.
+        fn pair(poll: &mut Poll, events: &mut Events) -> (TcpStream, TcpStream) {
+            let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).expect("bind");
+            let addr = listener.local_addr().expect("local_addr");
+            poll.registry()
+                .register(&mut listener, Token(0), Interest::READABLE)
+                .expect("register listener");
+            let mut client = TcpStream::connect(addr).expect("connect");
+            poll.registry()
+                .register(&mut client, CLIENT, Interest::WRITABLE)
+                .expect("register client");
+            let mut server = loop {
+                match listener.accept() {
+                    Ok((server, _)) => break server,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait(poll, events),
+                    Err(e) => panic!("accept: {e}"),
+                }
+            };
+            poll.registry()
+                .register(&mut server, SERVER, Interest::READABLE)
+                .expect("register server");
+            (client, server)
+        }
+
+        /// `write_vectored` until it takes something; returns its result
+        /// and the host writes that call made.
+        fn write_once(
+            client: &mut TcpStream,
+            bufs: &[IoSlice<'_>],
+            poll: &mut Poll,
+            events: &mut Events,
+        ) -> (usize, usize) {
+            loop {
+                let before = host_writes();
+                match client.write_vectored(bufs) {
+                    Ok(n) => return (n, host_writes() - before),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait(poll, events),
+                    Err(e) => panic!("write_vectored: {e}"),
+                }
+            }
+        }
+
+        fn read_exact(
+            server: &mut TcpStream,
+            len: usize,
+            poll: &mut Poll,
+            events: &mut Events,
+        ) -> Vec<u8> {
+            let mut got = vec![0; len];
+            let mut filled = 0;
+            while filled < len {
+                match server.read(&mut got[filled..]) {
+                    Ok(0) => panic!("peer closed after {filled} of {len} bytes"),
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait(poll, events),
+                    Err(e) => panic!("read: {e}"),
+                }
+            }
+            got
+        }
+
+        /// An HTTP head and body written in one call leave in one host
+        /// write: two would be two segments, the second held by Nagle's
+        /// algorithm until the peer's delayed ACK.
+        #[test]
+        fn small_buffers_make_one_host_write() {
+            let mut poll = Poll::new().expect("poll");
+            let mut events = Events::with_capacity(8);
+            let (mut client, mut server) = pair(&mut poll, &mut events);
+            let head = b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n";
+            let bufs = [
+                IoSlice::new(b""),
+                IoSlice::new(head),
+                IoSlice::new(b""),
+                IoSlice::new(b"hello"),
+            ];
+            let (n, writes) = write_once(&mut client, &bufs, &mut poll, &mut events);
+            assert_eq!(writes, 1, "host writes for one write_vectored");
+            let mut expected = head.to_vec();
+            expected.extend_from_slice(b"hello");
+            assert!(n > 0 && n <= expected.len(), "wrote {n}");
+            let got = read_exact(&mut server, n, &mut poll, &mut events);
+            assert_eq!(got, expected[..n]);
+        }
+
+        /// A small first buffer before a large one: each call is still one
+        /// host write, and repeating the call delivers every byte in order.
+        #[test]
+        fn large_writes_stay_whole_and_ordered() {
+            let mut poll = Poll::new().expect("poll");
+            let mut events = Events::with_capacity(8);
+            let (mut client, mut server) = pair(&mut poll, &mut events);
+            let head = b"head:".to_vec();
+            let body: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+            let mut expected = head.clone();
+            expected.extend_from_slice(&body);
+
+            let mut sent = 0;
+            let mut received = Vec::new();
+            let mut buf = vec![0; 65536];
+            while sent < expected.len() {
+                let (a, b) = if sent < head.len() {
+                    (&head[sent..], &body[..])
+                } else {
+                    (&body[sent - head.len()..], &[][..])
+                };
+                let before = host_writes();
+                match client.write_vectored(&[IoSlice::new(a), IoSlice::new(b)]) {
+                    Ok(n) => {
+                        assert_eq!(host_writes() - before, 1, "host writes for one call");
+                        assert!(n > 0);
+                        sent += n;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait(&mut poll, &mut events),
+                    Err(e) => panic!("write_vectored: {e}"),
+                }
+                // Drain what arrived so the host keeps granting permits.
+                loop {
+                    match server.read(&mut buf) {
+                        Ok(0) => panic!("peer closed"),
+                        Ok(k) => received.extend_from_slice(&buf[..k]),
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(e) => panic!("read: {e}"),
+                    }
+                }
+            }
+            let rest = expected.len() - received.len();
+            received.extend(read_exact(&mut server, rest, &mut poll, &mut events));
+            assert!(received == expected, "bytes differ");
+        }
     }
 }

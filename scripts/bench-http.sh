@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Requests per second of examples/http's axum server on each host, under the
+# native load client (http-load), with wasm/native ratios from the same run.
+# Not a test: it prints figures.
+#
+#   native           the server natively on this crate (epoll)
+#   native-upstream  the same server on upstream mio (the tokio users' mio),
+#                    built in a scratch project without the patch
+#   wasmtime, jco    the wasm32-wasip2 server
+#   wasmedge         the wasm32-wasip1 server (feature `wasmedge`), when a
+#                    WasmEdge is found ($WASMEDGE or `wasmedge` on PATH)
+#
+# Each round runs every variant once, in turn (the machine may be busy with
+# other work: interleaving keeps the ratios fair); a variant's figure is its
+# median over the rounds. Per variant and round: a warm-up of 200 requests,
+# then `seq` (REQUESTS sequential keep-alive requests on one connection,
+# 1 in 5 a small POST, the rest GET /hello) and `conc` (20 connections x 50
+# requests). Release builds. Needs the tools scripts/test-http.sh installs.
+#
+# Usage: [ROUNDS=5] [REQUESTS=2000] [VARIANTS="native ..."] bash scripts/bench-http.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WASMTIME=$ROOT/.tools/bin/wasmtime
+JCO=$ROOT/.tools/jco/node_modules/.bin/jco
+ROUNDS=${ROUNDS:-5}
+REQUESTS=${REQUESTS:-2000}
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+unset RUSTFLAGS CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS
+
+REL=$ROOT/target/release
+UPSTREAM_DIR=$ROOT/target/http-upstream
+WASMEDGE_SERVER=$ROOT/target/wasm32-wasip1/release/http-server-wasmedge.wasm
+WASMEDGE=${WASMEDGE:-$(command -v wasmedge || true)}
+
+variants=(${VARIANTS:-native native-upstream wasmtime jco wasmedge})
+
+build() {
+    echo "--- build: $*" >&2
+    (cd examples/http && cargo build -q --release "$@")
+}
+
+# The example's own sources, built against upstream mio: a scratch project
+# that depends on it by path, without the `[patch.crates-io]`.
+build_upstream() {
+    mkdir -p "$UPSTREAM_DIR/src"
+    cat >"$UPSTREAM_DIR/Cargo.toml" <<TOML
+[package]
+name = "http-upstream-baseline"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+http-example = { path = "$ROOT/examples/http", features = ["upstream-mio"] }
+tokio = { version = "1", features = ["rt", "macros", "net"] }
+axum = { version = "0.8", default-features = false, features = ["http1", "tokio"] }
+
+[workspace]
+TOML
+    cat >"$UPSTREAM_DIR/src/main.rs" <<'RS'
+// examples/http's server (http-server.rs) on upstream mio.
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    println!("mio: {}", http_example::MIO);
+    println!("listening on {}", listener.local_addr().expect("local_addr"));
+    axum::serve(listener, http_example::app()).await.expect("serve");
+}
+RS
+    echo "--- build: native on upstream mio" >&2
+    (cd "$UPSTREAM_DIR" && cargo build -q --release)
+}
+
+available=()
+build --bins || exit 1
+for v in "${variants[@]}"; do
+    case "$v" in
+        native) ;;
+        native-upstream) build_upstream || { echo "SKIP native-upstream: build failed"; continue; } ;;
+        wasmtime | jco)
+            if [ ! -x "$WASMTIME" ] || [ ! -x "$JCO" ]; then
+                echo "SKIP $v: run scripts/test-http.sh once to install wasmtime and jco"
+                continue
+            fi
+            build --target wasm32-wasip2 --bin http-server || continue
+            ;;
+        wasmedge)
+            if [ -z "$WASMEDGE" ] || [ ! -x "$WASMEDGE" ]; then
+                echo "SKIP wasmedge: no WasmEdge (set WASMEDGE or put wasmedge on PATH)"
+                continue
+            fi
+            build --target wasm32-wasip1 --features wasmedge --bin http-server &&
+                cp "$ROOT/target/wasm32-wasip1/release/http-server.wasm" "$WASMEDGE_SERVER" || continue
+            ;;
+        *) echo "unknown variant: $v"; exit 2 ;;
+    esac
+    available+=("$v")
+done
+
+server_cmd() {
+    case "$1" in
+        native) echo "$REL/http-server 127.0.0.1:0" ;;
+        native-upstream) echo "$UPSTREAM_DIR/target/release/http-upstream-baseline" ;;
+        wasmtime) echo "$WASMTIME run -S inherit-network $ROOT/target/wasm32-wasip2/release/http-server.wasm 127.0.0.1:0" ;;
+        jco) echo "$JCO run $ROOT/target/wasm32-wasip2/release/http-server.wasm 127.0.0.1:0" ;;
+        wasmedge) echo "$WASMEDGE $WASMEDGE_SERVER 127.0.0.1:0" ;;
+    esac
+}
+
+out=$(mktemp)
+results=$(mktemp)
+trap 'rm -f "$out" "$results"' EXIT
+
+# One measurement of variant $1: appends "variant seq|conc req/s" lines.
+measure() {
+    local v=$1 pid addr load
+    # Emptied first: the background start truncates it only once it runs.
+    : >"$out"
+    $(server_cmd "$v") >"$out" 2>&1 &
+    pid=$!
+    addr=
+    for _ in $(seq 1 600); do
+        addr=$(sed -n 's/^listening on \(.*\)$/\1/p' "$out" | head -n1)
+        [ -n "$addr" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -z "$addr" ]; then
+        echo "$v: server did not start"; cat "$out"
+        kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+        return
+    fi
+    timeout 300 "$REL/http-load" "$addr" seq 200 >/dev/null
+    load=$(timeout 600 "$REL/http-load" "$addr" seq "$REQUESTS" conc 20 50)
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    if ! grep -qE '^[0-9]+ passed, 0 failed$' <<<"$load"; then
+        echo "$v: load failed:"; echo "$load"
+        return
+    fi
+    sed -nE "s/^ok   (seq|conc):.* ([0-9]+) req\/s$/$v \1 \2/p" <<<"$load" | tee -a "$results"
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+    echo "--- round $round of $ROUNDS"
+    for v in "${available[@]}"; do
+        measure "$v"
+    done
+done
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; else print 0}'; }
+
+echo
+echo "median req/s over $ROUNDS rounds (seq: $REQUESTS sequential keep-alive requests, 1 in 5 a POST; conc: 20 connections x 50)"
+printf '%-16s %10s %10s %10s %10s %10s %10s\n' variant seq 'x native' 'x upstr.' conc 'x native' 'x upstr.'
+declare -A med
+for v in "${available[@]}"; do
+    for kind in seq conc; do
+        med[$v.$kind]=$(awk -v v="$v" -v k="$kind" '$1 == v && $2 == k {print $3}' "$results" | median)
+    done
+done
+ratio() {
+    awk -v a="$1" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.3f", a / b; else printf "-" }'
+}
+for v in "${available[@]}"; do
+    printf '%-16s %10s %10s %10s %10s %10s %10s\n' "$v" \
+        "${med[$v.seq]}" "$(ratio "${med[$v.seq]}" "${med[native.seq]:-}")" "$(ratio "${med[$v.seq]}" "${med[native-upstream.seq]:-}")" \
+        "${med[$v.conc]}" "$(ratio "${med[$v.conc]}" "${med[native.conc]:-}")" "$(ratio "${med[$v.conc]}" "${med[native-upstream.conc]:-}")"
+done
