@@ -149,11 +149,19 @@ ours_thr, up_thr = med("mio_wasi", 2), med("upstream", 2)
 if None in (ours_lat, up_lat, ours_thr, up_thr):
     print("no complete pair of results: no ratios")
     sys.exit(1)
+# The same ratios per round (each round ran both back to back), then their
+# median: steadier than the ratio of medians when the machine is busy.
+ours = [r for r in rows if r[0] == "mio_wasi"]
+ups = [r for r in rows if r[0] == "upstream"]
+pairs = list(zip(ours, ups))
+lat_r = statistics.median(float(o[1]) / float(u[1]) for o, u in pairs)
+thr_r = statistics.median(float(o[2]) / float(u[2]) for o, u in pairs)
 print(f"medians (Rust {sys.argv[2]}, wasmtime):")
 print(f"  ping-pong:   mio_wasi {ours_lat:.1f} us/round trip, mio 1.2.5 {up_lat:.1f} us/round trip;"
       f" ratio mio_wasi/upstream = {ours_lat / up_lat:.2f} (below 1: mio_wasi faster)")
 print(f"  64-conn echo: mio_wasi {ours_thr:.0f} round trips/s, mio 1.2.5 {up_thr:.0f} round trips/s;"
       f" ratio mio_wasi/upstream = {ours_thr / up_thr:.2f} (above 1: mio_wasi faster)")
+print(f"  per-round ratios, median of {len(pairs)}: ping-pong {lat_r:.2f}, 64-conn echo {thr_r:.2f}")
 PY
 [ $? -eq 0 ] || status=1
 

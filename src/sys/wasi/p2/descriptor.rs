@@ -33,7 +33,14 @@
 //! address family, `SO_ERROR` for the state tag and the connect-failed
 //! error code). Every later descriptor is checked again (handle, family and
 //! state read back as written), and a descriptor handed in by std must carry
-//! the function table of wasi-libc's own TCP or UDP descriptors.
+//! the function table of wasi-libc's own TCP or UDP descriptors (with
+//! wasi-sdk 25 and 27: the entry tag of a TCP or UDP socket).
+//!
+//! wasi-sdk 25 and 27 differ in two more ways: their `close` drops every
+//! pollable field whether set or not, so the socket's and its streams'
+//! pollables are made along with them; and their table has a fixed size, so
+//! a socket made while it is full keeps its handles itself (only that
+//! socket's raw-fd conversions fail).
 //!
 //! When no known layout matches, or the build found no usable lookup, or
 //! with `--cfg mio_wasip2_no_libc_interop`, the socket owns its handles
