@@ -408,9 +408,15 @@ impl fmt::Debug for Poll {
 impl Registry {
     /// Registers `source` for `interests`; its events will carry `token`.
     ///
-    /// A source is registered with at most one `Registry` at a time (debug
-    /// builds check this and return an error naming the problem). Register
-    /// again with [`Registry::reregister`], never twice with `register`.
+    /// A source is registered with at most one `Registry` at a time.
+    /// Register again with [`Registry::reregister`], never twice with
+    /// `register`. Debug builds refuse a second `register` on every
+    /// backend. Release builds refuse it on the selectors that keep their
+    /// registrations in the process (poll(2), Windows, both WASI
+    /// selectors), and epoll refuses it for the same `Poll` (`EEXIST`).
+    /// Otherwise the kernel takes it: kqueue treats a second `register`
+    /// with the same `Poll` like `reregister`, and with epoll or kqueue a
+    /// source registered with two `Poll`s is reported by both.
     ///
     /// `interests` names the directions to report ([`Interest::READABLE`],
     /// [`Interest::WRITABLE`], or both); errors and closed directions are
@@ -420,8 +426,8 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// The selector's error, or `AlreadyExists` ("I/O source already
-    /// registered with a `Registry`") when the source is registered already.
+    /// The selector's error, or `AlreadyExists` when the source is
+    /// registered already (see above for where that is checked).
     ///
     /// # Examples
     ///
