@@ -187,7 +187,8 @@ use crate::{Events, Interest, Token};
 /// * epoll and kqueue: one `epoll_wait` or `kevent` call into the
 ///   `Events` buffer.
 /// * poll(2): one `poll` over the armed descriptors; a registration from
-///   another thread interrupts it through the selector's pipe.
+///   another thread interrupts it through the selector's notifier (an
+///   eventfd on Linux and Android, a pipe elsewhere).
 /// * Windows: the armed sockets have AFD poll requests outstanding; `poll`
 ///   dequeues their completions from the completion port
 ///   (`GetQueuedCompletionStatusEx`) and issues new requests on the next
