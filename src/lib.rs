@@ -114,6 +114,9 @@
 //!   WASI bindings generated afresh from the interface files in `wit/`
 //!   instead of the committed ones. The result is the same code; it needs
 //!   `rustfmt` and Rust 1.88 to build.
+//! * `host-call-count` (this crate's own, for tests on WASI only): counts
+//!   the host calls the WASI backends make, read with
+//!   `wasi::host_calls()`. Not meant for normal builds.
 //!
 //! On docs.rs every item that needs a feature or a target is marked with
 //! it.
