@@ -181,8 +181,11 @@ use crate::{Events, Interest, Token};
 ///
 /// # Implementation notes
 ///
-/// `poll` allocates nothing on any backend once the `Events` buffer exists.
-/// What one call does:
+/// Once the `Events` buffer exists, `poll` allocates nothing, with one
+/// exception: on `wasm32-wasip2` a `wasi:io/poll` call over two or more
+/// pollables gets its list of ready indices back in memory the host
+/// allocates in the component (the canonical ABI returns every list that
+/// way), one small allocation per such call. What one call does:
 ///
 /// * epoll and kqueue: one `epoll_wait` or `kevent` call into the
 ///   `Events` buffer.
@@ -193,10 +196,11 @@ use crate::{Events, Interest, Token};
 ///   dequeues their completions from the completion port
 ///   (`GetQueuedCompletionStatusEx`) and issues new requests on the next
 ///   call.
-/// * `wasm32-wasip2`: first a non-blocking readiness check of the armed
-///   pollables; only when none is ready, one blocking `wasi:io/poll` call
-///   (or a block on a single pollable) with a clock pollable for the
-///   timeout.
+/// * `wasm32-wasip2`: with a zero timeout, or a `Waker` woken, a
+///   non-blocking readiness check of each armed pollable; otherwise one
+///   `wasi:io/poll` call over the armed pollables and a clock pollable for
+///   the timeout (or a block on the single pollable when there is only
+///   one).
 /// * `wasm32-wasip1`: one `poll_oneoff` over the armed descriptors and a
 ///   clock subscription for the timeout.
 pub struct Poll {
