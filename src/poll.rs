@@ -421,7 +421,11 @@ impl Registry {
     /// selectors), and epoll refuses it for the same `Poll` (`EEXIST`).
     /// Otherwise the kernel takes it: kqueue treats a second `register`
     /// with the same `Poll` like `reregister`, and with epoll or kqueue a
-    /// source registered with two `Poll`s is reported by both.
+    /// source registered with two `Poll`s is reported by both. These checks
+    /// belong to the crate's own source types; `unix::SourceFd` hands its
+    /// descriptor to the selector as it is, so only the selector's own
+    /// check applies to it, in every build (epoll and poll(2) refuse a
+    /// descriptor twice in one `Poll`).
     ///
     /// `interests` names the directions to report ([`Interest::READABLE`],
     /// [`Interest::WRITABLE`], or both); errors and closed directions are
