@@ -67,18 +67,25 @@ struct RawImports {
     functions: &'static [&'static str],
 }
 
-/// A WASI 0.3 backend adds its own entry here (`wasi-0.3`, `wasi_p3.rs`,
-/// with the raw imports it needs, if any).
-const COMPONENT_SNAPSHOTS: &[ComponentSnapshot] = &[ComponentSnapshot {
-    dir: "wasi-0.2",
-    world: "backend",
-    output: "wasi_p2.rs",
-    title: "WASI 0.2 imports of the wasm32-wasip2 backend",
-    raw_imports: &[RawImports {
-        interface: "wasi:io/poll",
-        functions: &["poll", "[method]pollable.ready", "[method]pollable.block"],
-    }],
-}];
+const COMPONENT_SNAPSHOTS: &[ComponentSnapshot] = &[
+    ComponentSnapshot {
+        dir: "wasi-0.2",
+        world: "backend",
+        output: "wasi_p2.rs",
+        title: "WASI 0.2 imports of the wasm32-wasip2 backend",
+        raw_imports: &[RawImports {
+            interface: "wasi:io/poll",
+            functions: &["poll", "[method]pollable.ready", "[method]pollable.block"],
+        }],
+    },
+    ComponentSnapshot {
+        dir: "wasi-0.3",
+        world: "backend",
+        output: "wasi_p3.rs",
+        title: "WASI 0.3 imports and `run` export of the WASI 0.3 backend",
+        raw_imports: &[],
+    },
+];
 
 pub fn run() -> Result<()> {
     let root = PathBuf::from(

@@ -86,6 +86,7 @@ PART_SUITES=(
     "kqueue-targets:scripts/check-kqueue-targets.sh"
     "windows-wine:scripts/test-windows-all.sh"
     "wasip2:scripts/test-wasip2.sh"
+    "wasip3:scripts/test-wasip3.sh"
     "wasip1:scripts/test-wasip1.sh"
     "tokio:scripts/test-tokio.sh"
     "http:scripts/test-http.sh"

@@ -221,7 +221,8 @@ fn socket_options() {
     assert_eq!(socket.ttl().expect("ttl"), 33);
 
     let taken = socket.take_error();
-    if !unsupported_on_wasi("socket_options/take_error", &taken) {
+    // The WASI 0.3 backend keeps the errors of sends that finish late.
+    if cfg!(mio_wasip3) || !unsupported_on_wasi("socket_options/take_error", &taken) {
         assert!(taken.expect("take_error").is_none());
     }
 }

@@ -9,7 +9,15 @@
 //! it expects with `MIO_WASIP2_EXPECT_STD_INTEROP=1` or `=0` at build time
 //! (scripts/test-wasip2.sh does), so a toolchain the crate should know
 //! cannot fall back to the unsupported mode unnoticed.
-#![cfg(all(target_os = "wasi", feature = "os-poll", feature = "net"))]
+//!
+//! Not on the WASI 0.3 backend (`--cfg mio_wasip3`): std's sockets are WASI
+//! 0.2 descriptors there, which cannot become WASI 0.3 sockets.
+#![cfg(all(
+    target_os = "wasi",
+    not(mio_wasip3),
+    feature = "os-poll",
+    feature = "net"
+))]
 
 use std::io::{ErrorKind, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};

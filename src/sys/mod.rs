@@ -24,7 +24,8 @@
 //! Backends: `unix` (epoll, kqueue or poll(2)), `windows` (I/O completion
 //! port plus the AFD driver), `wasi/p1` (WASI preview 1: `poll_oneoff`,
 //! optionally WasmEdge's socket extension), `wasi/p2` (wasm32-wasip2:
-//! `wasi:io/poll` and `wasi:sockets`), `shell` (no OS support or `os-poll`
+//! `wasi:io/poll` and `wasi:sockets`), `wasi/p3` (wasm32-wasip2 with
+//! `--cfg mio_wasip3`: WASI 0.3, one waitable set), `shell` (no OS support or `os-poll`
 //! off: everything returns `Unsupported`).
 
 use std::time::Duration;
@@ -113,12 +114,30 @@ mod wasi_p1;
 #[cfg(all(target_os = "wasi", target_env = "p1", feature = "os-poll"))]
 pub(crate) use self::wasi_p1::*;
 
-#[cfg(all(target_os = "wasi", target_env = "p2", feature = "os-poll"))]
+#[cfg(all(
+    target_os = "wasi",
+    target_env = "p2",
+    feature = "os-poll",
+    not(mio_wasip3)
+))]
 mod wasi {
     pub(crate) mod p2;
 }
-#[cfg(all(target_os = "wasi", target_env = "p2", feature = "os-poll"))]
+#[cfg(all(
+    target_os = "wasi",
+    target_env = "p2",
+    feature = "os-poll",
+    not(mio_wasip3)
+))]
 pub(crate) use self::wasi::p2::*;
+
+// WASI 0.3 on `wasm32-wasip2`, chosen with `RUSTFLAGS="--cfg mio_wasip3"`.
+#[cfg(all(target_os = "wasi", target_env = "p2", feature = "os-poll", mio_wasip3))]
+mod wasi {
+    pub(crate) mod p3;
+}
+#[cfg(all(target_os = "wasi", target_env = "p2", feature = "os-poll", mio_wasip3))]
+pub(crate) use self::wasi::p3::*;
 
 #[cfg(not(any(
     all(unix, feature = "os-poll"),

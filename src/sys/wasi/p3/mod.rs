@@ -1,0 +1,130 @@
+//! The WASI 0.3 backend: `wasm32-wasip2` built with `--cfg mio_wasip3`.
+//!
+//! WASI 0.3 has no `wasi:io/poll`. Sockets hand out `stream<u8>`s and
+//! `future`s, async imports return subtasks, and a component waits with
+//! the canonical ABI's waitable sets. The selector owns one waitable set;
+//! every waitable a source creates (a stream end, a result future, a
+//! `connect` subtask) is joined to it once, and `Poll::poll` waits on the
+//! set and drains it with the non-blocking `waitable-set.poll`. Nothing is
+//! handed to the host per wait, so a wait costs the same with 1 or 1000
+//! registered sources.
+//!
+//! Readiness on top of completion-based streams:
+//!
+//! * readable: each TCP stream keeps one real read in flight into a buffer
+//!   it owns; its completion is the readable event, and `read` copies out
+//!   of the buffer (a zero-length read cannot probe readiness: the host may
+//!   complete it at once without data). A listener keeps a one-element read
+//!   of its `stream<tcp-socket>` in flight the same way.
+//! * writable: no write in flight. `write` copies into a buffer the
+//!   stream owns and starts the write; the completion is the writable
+//!   event.
+//! * errors: the `result` futures of `send`/`receive` are read when their
+//!   stream ends; their error is what `take_error` returns.
+//!
+//! * `bindings`: the generated bindings, the canonical ABI built-ins and
+//!   all of the backend's `unsafe`.
+//! * `selector`, `io_source`, `waker`, `tcp`, `udp` (`send`/`receive`
+//!   subtasks), `dns` (name lookup as an event source).
+//! * `entry`: the exported async `wasi:cli/run@0.3` that calls the
+//!   program's `main`; blocking in a waitable set is possible only there.
+
+#[cfg(target_feature = "atomics")]
+compile_error!(
+    "the WASI 0.3 backend of mio assumes a single-threaded component; \
+     it cannot be built with the `atomics` target feature"
+);
+
+use std::ops::Deref;
+use std::rc::{Rc, Weak};
+
+mod bindings;
+mod entry;
+#[cfg_attr(not(feature = "net"), allow(dead_code))]
+mod io_source;
+mod selector;
+mod waker;
+
+#[cfg(feature = "net")]
+pub(crate) use self::io_source::{IoSourceState, Selectable};
+pub(crate) use self::selector::{Event, Events, Selector};
+pub(crate) use self::waker::Waker;
+
+#[cfg(feature = "net")]
+pub(crate) mod tcp;
+#[cfg(feature = "net")]
+pub(crate) mod udp;
+
+#[cfg(feature = "net")]
+pub(crate) mod dns;
+
+/// What `mio::wasi` offers on this backend: non-blocking name lookup, and
+/// `std_interop`, which says that std's sockets do not convert.
+#[cfg(feature = "net")]
+pub(crate) mod wasi_ext {
+    pub use super::dns::NameResolver;
+
+    /// Whether this crate's sockets convert to and from std's here: never
+    /// on the WASI 0.3 backend, whose sockets are WASI 0.3 resources while
+    /// std's are wasi-libc descriptors over WASI 0.2. `from_std` gives a
+    /// socket whose every call fails with this error; the raw-descriptor
+    /// traits are not implemented.
+    pub fn std_interop() -> std::io::Result<()> {
+        Err(super::bindings::unsupported(
+            "std interop (from_std, raw descriptors: std's sockets are WASI 0.2 descriptors)",
+        ))
+    }
+}
+
+/// A reference-counted value shared by a source and the selector.
+///
+/// The crate's public types are `Send + Sync` on every target, so this is
+/// too; see the safety note on the impls.
+pub(crate) struct Shared<T: ?Sized>(Rc<T>);
+
+// SAFETY: without the `atomics` target feature (refused above) a wasm32
+// module has no shared memory and its component cannot run a second thread,
+// so a `Shared` is never reached from two threads.
+unsafe impl<T: ?Sized> Send for Shared<T> {}
+// SAFETY: as for `Send` above.
+unsafe impl<T: ?Sized> Sync for Shared<T> {}
+
+impl<T> Shared<T> {
+    pub(crate) fn new(value: T) -> Shared<T> {
+        Shared(Rc::new(value))
+    }
+}
+
+// Without `net` only the selector shares anything.
+#[cfg_attr(not(feature = "net"), allow(dead_code))]
+impl<T: ?Sized> Shared<T> {
+    pub(crate) fn from_rc(rc: Rc<T>) -> Shared<T> {
+        Shared(rc)
+    }
+
+    pub(crate) fn rc(&self) -> &Rc<T> {
+        &self.0
+    }
+
+    pub(crate) fn downgrade(&self) -> Weak<T> {
+        Rc::downgrade(&self.0)
+    }
+
+    pub(crate) fn ptr_eq(&self, other: &Shared<T>) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T: ?Sized> Clone for Shared<T> {
+    fn clone(&self) -> Shared<T> {
+        Shared(Rc::clone(&self.0))
+    }
+}
+
+impl<T: ?Sized> Deref for Shared<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
