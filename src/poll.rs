@@ -417,8 +417,8 @@ impl Registry {
     /// Register again with [`Registry::reregister`], never twice with
     /// `register`. Debug builds refuse a second `register` on every
     /// backend. Release builds refuse it on the selectors that keep their
-    /// registrations in the process (poll(2), Windows, both WASI
-    /// selectors), and epoll refuses it for the same `Poll` (`EEXIST`).
+    /// registrations in the process (poll(2), Windows, every WASI
+    /// selector), and epoll refuses it for the same `Poll` (`EEXIST`).
     /// Otherwise the kernel takes it: kqueue treats a second `register`
     /// with the same `Poll` like `reregister`, and with epoll or kqueue a
     /// source registered with two `Poll`s is reported by both. These checks
