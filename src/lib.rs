@@ -45,7 +45,7 @@
 //! | Linux, Android | epoll, edge-triggered | std sockets, non-blocking | eventfd |
 //! | macOS, iOS and the other Apple systems, FreeBSD, DragonFly, NetBSD, OpenBSD | kqueue with `EV_CLEAR` | as above | `EVFILT_USER` (a pipe on OpenBSD and NetBSD before 10) |
 //! | other Unix (illumos, Solaris, AIX, Haiku, ...) | poll(2) with edge-trigger emulation | as above | a pipe |
-//! | any Unix built with `RUSTFLAGS="--cfg mio_unsupported_force_poll_poll"` | poll(2), as above | as above | a pipe |
+//! | any Unix built with `RUSTFLAGS="--cfg mio_unsupported_force_poll_poll"` | poll(2), as above | as above | an eventfd on Linux and Android, else a pipe |
 //! | Windows | I/O completion port, sockets polled through the AFD driver (`\Device\Afd`) | Winsock, non-blocking; `windows::NamedPipe` with `os-ext` | a completion packet |
 //! | `wasm32-wasip2` | `wasi:io/poll` over one pollable per source and direction | `wasi:sockets` (TCP, UDP, name lookup through `wasi::NameResolver`); wasi-libc descriptors where the toolchain's wasi-libc is one the crate knows (Rust 1.85 to 1.99, nightly 1.101), so `from_std` and the raw-fd traits work with std's; elsewhere those conversions panic (`wasi::std_interop` tells) | a flag checked by the next `poll` |
 //! | `wasm32-wasip1` | `poll_oneoff` with edge-trigger emulation | sockets the host hands over (pre-opened descriptors, `from_std`); with the `wasmedge` feature, WasmEdge's socket extension (`bind`, `connect`, UDP addresses, `wasi::lookup_host`) | a flag checked by the next `poll` |
@@ -114,6 +114,9 @@
 //!   WASI bindings generated afresh from the interface files in `wit/`
 //!   instead of the committed ones. The result is the same code; it needs
 //!   `rustfmt` and Rust 1.88 to build.
+//! * `host-call-count` (this crate's own, for tests on WASI only): counts
+//!   the host calls the WASI backends make, read with
+//!   `wasi::host_calls()`. Not meant for normal builds.
 //!
 //! On docs.rs every item that needs a feature or a target is marked with
 //! it.

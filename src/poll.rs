@@ -181,21 +181,26 @@ use crate::{Events, Interest, Token};
 ///
 /// # Implementation notes
 ///
-/// `poll` allocates nothing on any backend once the `Events` buffer exists.
-/// What one call does:
+/// Once the `Events` buffer exists, `poll` allocates nothing, with one
+/// exception: on `wasm32-wasip2` a `wasi:io/poll` call over two or more
+/// pollables gets its list of ready indices back in memory the host
+/// allocates in the component (the canonical ABI returns every list that
+/// way), one small allocation per such call. What one call does:
 ///
 /// * epoll and kqueue: one `epoll_wait` or `kevent` call into the
 ///   `Events` buffer.
 /// * poll(2): one `poll` over the armed descriptors; a registration from
-///   another thread interrupts it through the selector's pipe.
+///   another thread interrupts it through the selector's notifier (an
+///   eventfd on Linux and Android, a pipe elsewhere).
 /// * Windows: the armed sockets have AFD poll requests outstanding; `poll`
 ///   dequeues their completions from the completion port
 ///   (`GetQueuedCompletionStatusEx`) and issues new requests on the next
 ///   call.
-/// * `wasm32-wasip2`: first a non-blocking readiness check of the armed
-///   pollables; only when none is ready, one blocking `wasi:io/poll` call
-///   (or a block on a single pollable) with a clock pollable for the
-///   timeout.
+/// * `wasm32-wasip2`: with a zero timeout, or a `Waker` woken, a
+///   non-blocking readiness check of each armed pollable; otherwise one
+///   `wasi:io/poll` call over the armed pollables and a clock pollable for
+///   the timeout (or a block on the single pollable when there is only
+///   one).
 /// * `wasm32-wasip1`: one `poll_oneoff` over the armed descriptors and a
 ///   clock subscription for the timeout.
 pub struct Poll {
@@ -408,9 +413,19 @@ impl fmt::Debug for Poll {
 impl Registry {
     /// Registers `source` for `interests`; its events will carry `token`.
     ///
-    /// A source is registered with at most one `Registry` at a time (debug
-    /// builds check this and return an error naming the problem). Register
-    /// again with [`Registry::reregister`], never twice with `register`.
+    /// A source is registered with at most one `Registry` at a time.
+    /// Register again with [`Registry::reregister`], never twice with
+    /// `register`. Debug builds refuse a second `register` on every
+    /// backend. Release builds refuse it on the selectors that keep their
+    /// registrations in the process (poll(2), Windows, every WASI
+    /// selector), and epoll refuses it for the same `Poll` (`EEXIST`).
+    /// Otherwise the kernel takes it: kqueue treats a second `register`
+    /// with the same `Poll` like `reregister`, and with epoll or kqueue a
+    /// source registered with two `Poll`s is reported by both. These checks
+    /// belong to the crate's own source types; `unix::SourceFd` hands its
+    /// descriptor to the selector as it is, so only the selector's own
+    /// check applies to it, in every build (epoll and poll(2) refuse a
+    /// descriptor twice in one `Poll`).
     ///
     /// `interests` names the directions to report ([`Interest::READABLE`],
     /// [`Interest::WRITABLE`], or both); errors and closed directions are
@@ -420,8 +435,8 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// The selector's error, or `AlreadyExists` ("I/O source already
-    /// registered with a `Registry`") when the source is registered already.
+    /// The selector's error, or `AlreadyExists` when the source is
+    /// registered already (see above for where that is checked).
     ///
     /// # Examples
     ///

@@ -10,9 +10,9 @@
 /// which is occasionally useful (several sources handled the same way) but
 /// usually a bug.
 ///
-/// Using `Token(usize::MAX)` is allowed but discouraged: some backends
-/// reserve no value, others (this crate included) may use it internally for
-/// a waker if the user picks it.
+/// Every value is the caller's, `Token(usize::MAX)` included: no backend of
+/// this crate keeps a token value for itself (wakers report the token they
+/// were created with, and the selectors' internal wake-ups carry none).
 ///
 /// [`event::Source`]: crate::event::Source
 /// [`Event`]: crate::event::Event

@@ -32,11 +32,14 @@ use crate::{Registry, Token};
 ///   is delivered.
 /// * kqueue: an `EVFILT_USER` event triggered by `wake` (a pipe on OpenBSD
 ///   and NetBSD before 10).
-/// * poll(2): the selector's own notification pipe plus a flag.
+/// * poll(2): the selector's own notifier (an eventfd on Linux and
+///   Android, a pipe elsewhere), plus a list of the tokens of the wakers
+///   woken since the last `poll`.
 /// * Windows: a completion packet posted to the completion port.
 /// * `wasm32-wasip2` and `wasm32-wasip1`: there is no second thread that
-///   could interrupt a blocked host call, so `wake` sets a flag and the
-///   next `poll` returns the waker's event without blocking.
+///   could interrupt a blocked host call, so `wake` adds the waker's token
+///   to the selector's list of woken wakers and the next `poll` returns its
+///   event without blocking.
 ///
 /// # Examples
 ///

@@ -7,7 +7,8 @@ use crate::sys;
 ///
 /// The buffer is allocated once, by [`Events::with_capacity`], and reused by
 /// every `poll`: at most `capacity` events come back per call, the rest wait
-/// for the next call. Polling allocates nothing.
+/// for the next call. Polling allocates nothing (with one exception on
+/// `wasm32-wasip2`, see [`Poll`](crate::Poll#implementation-notes)).
 ///
 /// Each `poll` replaces the contents, so handle (or copy out) the events
 /// before polling again. A source that is both readable and writable comes

@@ -13,9 +13,10 @@
 //! registered edge-triggered; each `wake` writes one byte, which kqueue
 //! reports as a new readable edge. The pipe is only drained when it is full.
 //!
-//! poll(2): the selector's own notification pipe plus the waker's token in
-//! a list of woken wakers, so waking needs no descriptor of its own and
-//! each waker's wake-ups carry its own token.
+//! poll(2): the selector's own notifier (an eventfd on Linux and Android,
+//! a pipe elsewhere) plus the waker's token in a list of woken wakers, so
+//! waking needs no descriptor of its own and each waker's wake-ups carry
+//! its own token.
 
 use std::io;
 

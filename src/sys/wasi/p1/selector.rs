@@ -165,7 +165,11 @@ struct State {
     /// are pending at once (never with a single waker).
     woken: Vec<Token>,
     /// Host calls so far: tells which entries have an event in `events`.
-    batch: u32,
+    /// 64 bits so that it never comes round again: with 32, an entry whose
+    /// last event was exactly 2^32 calls ago would look as if it already
+    /// had one in this call, and its new event would be merged into
+    /// another source's event and lost.
+    batch: u64,
 }
 
 struct Entry {
@@ -177,7 +181,7 @@ struct Entry {
     at: [u32; 2],
     /// `State::batch` of the last event for this entry, and its place in
     /// `events` then: both directions of a source make one event.
-    event_batch: u32,
+    event_batch: u64,
     event_at: u32,
 }
 
