@@ -8,7 +8,7 @@
 //! # a checkout of mio_wasi next to the project:
 //! mio = { path = "../mio_wasi/compat/mio" }
 //! # or from git (Cargo finds this package in the repository by its name):
-//! # mio = { git = "https://github.com/example/mio_wasi", branch = "main" }
+//! # mio = { git = "https://github.com/mio-wasi/mio_wasi", branch = "main" }
 //! ```
 //!
 //! Cargo applies a patch to every requirement its version satisfies; this
