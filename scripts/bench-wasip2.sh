@@ -19,16 +19,20 @@
 # .tools/.
 #
 # Idle-connections mode: bash scripts/bench-wasip2.sh idle [RUNS] [ROUNDS]
-# The echo server of benches/idle-echo under wasmtime, built against this
-# crate and against upstream mio 1.2.5 (the anchor), driven by its native
-# client: one connection ping-pongs 64-byte messages (ROUNDS round trips,
-# default 5000) while 0, 100 or 1000 others stay open and silent, then 64
-# connections do 200 round trips of 1 KiB each at once. Prints the server's
-# CPU time per round trip (the wasmtime process, all threads), the mean
-# round-trip time and the wall time, each variant's median and range over
-# RUNS runs (default 3; the variants alternate within each run), and the
-# ratios this crate / upstream. Both are built with $BENCH_TOOLCHAIN unless
-# THIS_RUST or UPSTREAM_RUST say otherwise.
+# The echo server of benches/idle-echo under wasmtime, built three ways:
+# this crate's WASI 0.3 backend (`--cfg mio_wasip3`, its own target dir),
+# this crate's WASI 0.2 backend, and upstream mio 1.2.5 (the anchor), driven
+# by its native client: one connection ping-pongs 64-byte messages (ROUNDS
+# round trips, default 5000) while 0, 100 or 1000 others stay open and
+# silent, then 64 connections do 200 round trips of 1 KiB each at once.
+# Prints the server's CPU time per round trip (the wasmtime process, all
+# threads), the mean round-trip time and the wall time, each variant's
+# median and range over RUNS runs (default 3; the variants take turns going
+# first within each run), the ratios of the WASI 0.3 build to each other
+# one, and each variant's cost at 100 and 1000 idle connections over its
+# cost at none. All are built with $BENCH_TOOLCHAIN unless THIS_RUST or
+# UPSTREAM_RUST say otherwise; IDLE_VARIANTS (default "p3 this upstream")
+# picks the builds, the first being the one the ratios are taken of.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -51,32 +55,49 @@ if [ "${1:-}" = idle ]; then
     ROUNDS=${3:-5000}
     THIS_RUST=${THIS_RUST:-$TC}
     UPSTREAM_RUST=${UPSTREAM_RUST:-$TC}
+    read -r -a variants <<<"${IDLE_VARIANTS:-p3 this upstream}"
     idle_echo_client || exit 1
-    for v in this upstream; do
-        rust=$([ "$v" = this ] && echo "$THIS_RUST" || echo "$UPSTREAM_RUST")
-        (cd benches/idle-echo && cargo "+$rust" build --quiet --release --target wasm32-wasip2 \
-            --bin idle-echo-server --features "$v" --target-dir "$ROOT/target/idle-echo/$v") || exit 1
+    for v in "${variants[@]}"; do
+        case $v in
+        p3) rust=$THIS_RUST feature=this flags="--cfg mio_wasip3" ;;
+        this) rust=$THIS_RUST feature=this flags= ;;
+        upstream) rust=$UPSTREAM_RUST feature=upstream flags= ;;
+        *) echo "unknown variant $v (p3, this, upstream)"; exit 1 ;;
+        esac
+        (cd benches/idle-echo && RUSTFLAGS="$flags" cargo "+$rust" build --quiet --release \
+            --target wasm32-wasip2 --bin idle-echo-server --features "$feature" \
+            --target-dir "$ROOT/target/idle-echo/$v") || exit 1
     done
     RESULTS=$(mktemp)
-    name() { [ "$1" = this ] && echo "this-crate" || echo "upstream-1.2.5"; }
+    name() {
+        case $1 in
+        p3) echo "this-crate-wasi0.3" ;;
+        this) echo "this-crate-wasi0.2" ;;
+        *) echo "upstream-1.2.5" ;;
+        esac
+    }
     for run in $(seq "$RUNS"); do
-        # Alternate which variant goes first.
-        order="this upstream"
-        [ $((run % 2)) -eq 0 ] && order="upstream this"
+        # Each run starts with the next variant; the first run's order is
+        # the one the summary lists.
+        n=${#variants[@]}
+        order=()
+        for i in $(seq 0 $((n - 1))); do
+            order+=("${variants[$(((run - 1 + i) % n))]}")
+        done
         for idle in 0 100 1000; do
-            for v in $order; do
-                idle_echo_run "idle=$idle" "$(name $v)" pingpong "$idle" "$ROUNDS" -- \
+            for v in "${order[@]}"; do
+                idle_echo_run "idle=$idle" "$(name "$v")" pingpong "$idle" "$ROUNDS" -- \
                     "$WASMTIME" run -S inherit-network \
                     "target/idle-echo/$v/wasm32-wasip2/release/idle-echo-server.wasm" 127.0.0.1:0
             done
         done
-        for v in $order; do
-            idle_echo_run "64x200x1K" "$(name $v)" many 64 200 1024 -- \
+        for v in "${order[@]}"; do
+            idle_echo_run "64x200x1K" "$(name "$v")" many 64 200 1024 -- \
                 "$WASMTIME" run -S inherit-network \
                 "target/idle-echo/$v/wasm32-wasip2/release/idle-echo-server.wasm" 127.0.0.1:0
         done
     done
-    echo "== wasmtime $("$WASMTIME" --version | cut -d' ' -f2): this crate (Rust $THIS_RUST) / upstream mio 1.2.5 (Rust $UPSTREAM_RUST), $RUNS runs"
+    echo "== wasmtime $("$WASMTIME" --version | cut -d' ' -f2): ${variants[*]} (this crate: Rust $THIS_RUST, upstream mio 1.2.5: Rust $UPSTREAM_RUST), $RUNS runs of $ROUNDS round trips"
     "$CLIENT" summary "$RESULTS"
     rm -f "$RESULTS"
     exit 0

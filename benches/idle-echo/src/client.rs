@@ -16,8 +16,9 @@
 //! over one idle second afterwards (from 0.2 s after the last round trip).
 //!
 //! `summary` reads lines `<label> <variant> <RESULT line>` and prints, per
-//! label, each variant's range and median and the ratio of the medians of
-//! the first variant to the second.
+//! label, each variant's range and median and the ratios of the medians of
+//! the first variant to each other one; then, per variant, the medians at
+//! each `idle=N` label over those at `idle=0`.
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
@@ -40,7 +41,13 @@ fn main() -> io::Result<()> {
     };
     match arg(0)? {
         "pingpong" => pingpong(arg(1)?.parse().map_err(bad)?, num(2)?, num(3)?, num(4)?),
-        "many" => many(arg(1)?.parse().map_err(bad)?, num(2)?, num(3)?, num(4)?, num(5)?),
+        "many" => many(
+            arg(1)?.parse().map_err(bad)?,
+            num(2)?,
+            num(3)?,
+            num(4)?,
+            num(5)?,
+        ),
         "summary" => summary(arg(1)?),
         _ => Err(bad("unknown mode")),
     }
@@ -138,7 +145,8 @@ fn many(addr: SocketAddr, pid: usize, conns: usize, rounds: usize, size: usize) 
     let cpu0 = cpu_ns(pid)?;
     let t0 = Instant::now();
     for w in workers {
-        w.join().map_err(|_| io::Error::other("client thread panicked"))??;
+        w.join()
+            .map_err(|_| io::Error::other("client thread panicked"))??;
     }
     let wall = t0.elapsed();
     let cpu = cpu_ns(pid)? - cpu0;
@@ -170,7 +178,8 @@ fn summary(file: &str) -> io::Result<()> {
     let mut data: BTreeMap<(String, String), Metrics> = BTreeMap::new();
     for line in fs::read_to_string(file)?.lines() {
         let mut words = line.split_whitespace();
-        let (Some(label), Some(variant), Some("RESULT")) = (words.next(), words.next(), words.next())
+        let (Some(label), Some(variant), Some("RESULT")) =
+            (words.next(), words.next(), words.next())
         else {
             continue;
         };
@@ -191,11 +200,24 @@ fn summary(file: &str) -> io::Result<()> {
             }
         }
     }
-    let names = ["cpu_us_per_rt", "latency_us", "wall_ms", "idle_cpu_us_per_s"];
+    let names = [
+        "cpu_us_per_rt",
+        "latency_us",
+        "wall_ms",
+        "idle_cpu_us_per_s",
+    ];
     println!(
         "{:<10} {:<20} {:>4} {:>26} {:>26} {:>26} {:>12}",
-        "mode", "variant", "runs", "server CPU us/rt", "mean latency us", "wall ms", "idle CPU us/s"
+        "mode",
+        "variant",
+        "runs",
+        "server CPU us/rt",
+        "mean latency us",
+        "wall ms",
+        "idle CPU us/s"
     );
+    // label -> variant -> metric medians
+    let mut scaled: Vec<Vec<Vec<Option<f64>>>> = Vec::new();
     for label in &labels {
         let mut medians: Vec<Vec<Option<f64>>> = Vec::new();
         for variant in &variants {
@@ -227,20 +249,51 @@ fn summary(file: &str) -> io::Result<()> {
             );
             medians.push(row);
         }
-        if let [ours, anchor, ..] = &medians[..] {
-            let ratio = |i: usize| match (ours[i], anchor[i]) {
-                (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
-                _ => "-".to_string(),
-            };
-            println!(
-                "{:<10} {:<20} {:>4} {:>26} {:>26} {:>26}",
-                label,
-                format!("ratio {}/{}", variants[0], variants[1]),
-                "",
-                ratio(0),
-                ratio(1),
-                ratio(2)
-            );
+        // The first variant against each of the others.
+        if let [ours, others @ ..] = &medians[..] {
+            for (j, anchor) in others.iter().enumerate() {
+                let ratio = |i: usize| match (ours[i], anchor[i]) {
+                    (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+                    _ => "-".to_string(),
+                };
+                println!(
+                    "{:<10} {:<20} {:>4} {:>26} {:>26} {:>26}",
+                    label,
+                    format!("ratio {}/{}", variants[0], variants[j + 1]),
+                    "",
+                    ratio(0),
+                    ratio(1),
+                    ratio(2)
+                );
+            }
+        }
+        scaled.push(medians);
+    }
+    // How each variant's cost grows with the idle connections: every
+    // `idle=N` label against `idle=0`.
+    if let Some(base) = labels.iter().position(|l| l == "idle=0") {
+        println!();
+        println!(
+            "{:<16} {:<20} {:>18} {:>18}",
+            "scaling", "variant", "server CPU us/rt", "mean latency us"
+        );
+        for (l, label) in labels.iter().enumerate() {
+            if l == base || !label.starts_with("idle=") {
+                continue;
+            }
+            for (v, variant) in variants.iter().enumerate() {
+                let ratio = |i: usize| match (scaled[l][v][i], scaled[base][v][i]) {
+                    (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+                    _ => "-".to_string(),
+                };
+                println!(
+                    "{:<16} {:<20} {:>18} {:>18}",
+                    format!("{label}/idle=0"),
+                    variant,
+                    ratio(0),
+                    ratio(1)
+                );
+            }
         }
     }
     Ok(())
