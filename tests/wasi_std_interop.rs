@@ -4,8 +4,10 @@
 //!
 //! Where the toolchain's wasi-libc is not one the crate knows (or with
 //! `--cfg mio_wasip2_no_libc_interop`) those conversions are unsupported:
-//! the tests that need them print a SKIP line with the reason, and
-//! `unsupported_says_why` checks the reason. A test run can pin which mode
+//! the tests that need them print a SKIP line with the reason,
+//! `unsupported_says_why` checks the reason, and
+//! `from_std_without_interop_fails_on_register` checks that std's sockets
+//! handed over anyway fail with it instead of panicking. A test run can pin which mode
 //! it expects with `MIO_WASIP2_EXPECT_STD_INTEROP=1` or `=0` at build time
 //! (scripts/test-wasip2.sh does), so a toolchain the crate should know
 //! cannot fall back to the unsupported mode unnoticed.
@@ -241,4 +243,153 @@ fn udp_both_ways() {
         }
     };
     assert_eq!(&buf[..n], b"two");
+}
+
+/// Without std interop, std's sockets handed to `from_std` cannot be used,
+/// but they do not panic either: registering fails with the interop error
+/// (as a tokio `from_std` would report it), and the std socket stays open
+/// until it is dropped or handed back through `into_raw_fd`.
+#[cfg(target_env = "p2")]
+#[test]
+fn from_std_without_interop_fails_on_register() {
+    let why = match mio::wasi::std_interop() {
+        Ok(()) => {
+            println!(
+                "SKIP from_std_without_interop_fails_on_register: std interop is available here"
+            );
+            return;
+        }
+        Err(err) => err.to_string(),
+    };
+    // The cause: the build flag or the toolchain's wasi-libc.
+    assert!(why.contains("std") && why.contains("wasi-libc"), "{why}");
+    let assert_refused = |result: std::io::Result<()>, what: &str| match result {
+        Err(err) => {
+            assert_eq!(err.kind(), ErrorKind::Unsupported, "{what}: {err}");
+            assert_eq!(err.to_string(), why, "{what}");
+        }
+        Ok(()) => panic!("{what} succeeded on an unusable socket"),
+    };
+    let poll = Poll::new().unwrap();
+    let registry = poll.registry();
+
+    // What tokio's `TcpListener::from_std` does: wrap, then register, and
+    // hand a registration failure back to the caller as an error.
+    fn tokio_like<S: mio::event::Source>(
+        registry: &mio::Registry,
+        mut source: S,
+        token: Token,
+    ) -> std::io::Result<S> {
+        registry.register(&mut source, token, Interest::READABLE)?;
+        Ok(source)
+    }
+
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = std_listener.local_addr().unwrap();
+    let listener_fd = std_listener.as_raw_fd();
+    let mut listener = TcpListener::from_std(std_listener);
+    assert_refused(
+        registry.register(&mut listener, Token(0), Interest::READABLE),
+        "register listener",
+    );
+    // Never registered: debug builds say so first (the portable layer's
+    // misuse check); release builds reach the backend, which refuses.
+    for (what, result) in [
+        (
+            "reregister listener",
+            registry.reregister(&mut listener, Token(0), Interest::READABLE),
+        ),
+        ("deregister listener", registry.deregister(&mut listener)),
+    ] {
+        if cfg!(debug_assertions) {
+            let err = result.expect_err(what);
+            assert_eq!(err.kind(), ErrorKind::NotFound, "{what}: {err}");
+        } else {
+            assert_refused(result, what);
+        }
+    }
+    for (what, result) in [
+        ("accept", listener.accept().map(drop)),
+        ("local_addr", listener.local_addr().map(drop)),
+        ("ttl", listener.ttl().map(drop)),
+        ("take_error", listener.take_error().map(drop)),
+    ] {
+        assert_refused(result, what);
+    }
+    // Its descriptor is std's own.
+    assert_eq!(listener.as_raw_fd(), listener_fd);
+
+    // A connection std made: unusable through mio, but not closed by it.
+    let _peer = std::net::TcpStream::connect(addr).unwrap();
+    let std_stream = std::net::TcpStream::connect(addr).unwrap();
+    let stream_fd = std_stream.as_raw_fd();
+    let mut stream = TcpStream::from_std(std_stream);
+    assert_refused(
+        registry.register(&mut stream, Token(1), Interest::READABLE),
+        "register stream",
+    );
+    let mut buf = [0u8; 8];
+    for (what, result) in [
+        ("read", stream.read(&mut buf).map(drop)),
+        ("write", stream.write(b"x").map(drop)),
+        ("flush", stream.flush()),
+        ("peer_addr", stream.peer_addr().map(drop)),
+        ("local_addr", stream.local_addr().map(drop)),
+        ("nodelay", stream.nodelay().map(drop)),
+        ("set_ttl", stream.set_ttl(64)),
+        ("take_error", stream.take_error().map(drop)),
+        ("shutdown", stream.shutdown(std::net::Shutdown::Both)),
+    ] {
+        assert_refused(result, what);
+    }
+
+    // Handed back, it is the same connection, still open: the listener's
+    // side (taken back too) receives what std writes on it.
+    assert_eq!(stream.as_raw_fd(), stream_fd);
+    // SAFETY: `into_raw_fd` hands over the descriptor it owned.
+    let mut std_stream = unsafe { std::net::TcpStream::from_raw_fd(stream.into_raw_fd()) };
+    // SAFETY: as above.
+    let std_listener = unsafe { std::net::TcpListener::from_raw_fd(listener.into_raw_fd()) };
+    std_listener.set_nonblocking(false).unwrap();
+    let (_first, _) = std_listener.accept().unwrap(); // `peer`'s
+    let (mut second, _) = std_listener.accept().unwrap();
+    std_stream.set_nonblocking(false).unwrap();
+    std_stream.write_all(b"kept").unwrap();
+    second.read_exact(&mut buf[..4]).unwrap();
+    assert_eq!(&buf[..4], b"kept");
+    assert_refused(
+        tokio_like(
+            registry,
+            TcpStream::from_std(std::net::TcpStream::connect(addr).unwrap()),
+            Token(2),
+        )
+        .map(drop),
+        "tokio-like stream",
+    );
+
+    let std_socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut socket = UdpSocket::from_std(std_socket);
+    assert_refused(
+        registry.register(&mut socket, Token(3), Interest::READABLE),
+        "register udp",
+    );
+    for (what, result) in [
+        ("send_to", socket.send_to(b"x", addr).map(drop)),
+        ("recv_from", socket.recv_from(&mut buf).map(drop)),
+        ("connect", socket.connect(addr)),
+        ("local_addr", socket.local_addr().map(drop)),
+        ("broadcast", socket.broadcast().map(drop)),
+        ("take_error", socket.take_error().map(drop)),
+    ] {
+        assert_refused(result, what);
+    }
+    assert_refused(
+        tokio_like(
+            registry,
+            UdpSocket::from_std(std::net::UdpSocket::bind("127.0.0.1:0").unwrap()),
+            Token(4),
+        )
+        .map(drop),
+        "tokio-like udp",
+    );
 }

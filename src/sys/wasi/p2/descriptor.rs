@@ -45,8 +45,11 @@
 //! When no known layout matches, or the build found no usable lookup, or
 //! with `--cfg mio_wasip2_no_libc_interop`, the socket owns its handles
 //! itself (no descriptor): everything this crate does with its sockets
-//! works the same, and only the conversions to and from std's sockets
-//! (`from_std`, the raw-fd traits) fail, with a message naming the cause.
+//! works the same, and only the conversions to and from std's sockets fail,
+//! with a message naming the cause: a std socket given to `from_std` (or
+//! `FromRawFd`) is kept open, unusable, and every call on it returns that
+//! error, registration included (`Inert`); `AsRawFd` and `IntoRawFd` on
+//! this crate's own sockets panic, as they have no descriptor to give.
 
 // Without a usable table (see `table`) the layouts are only documentation.
 #![cfg_attr(
@@ -82,7 +85,7 @@ pub(crate) fn interop_error() -> Option<io::Error> {
 }
 
 /// The error of every std conversion when sockets own their handles.
-fn no_interop_error() -> io::Error {
+pub(crate) fn no_interop_error() -> io::Error {
     let why = if cfg!(mio_wasip2_no_libc_interop) {
         "this build sets `--cfg mio_wasip2_no_libc_interop`"
     } else if table::LOOKUP.is_none() {

@@ -159,7 +159,9 @@ impl PollSource for LookupInner {
 }
 
 impl Selectable for Lookup {
-    fn poll_source(&self) -> Shared<dyn PollSource> {
-        Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn PollSource>)
+    fn poll_source(&self) -> io::Result<Shared<dyn PollSource>> {
+        Ok(Shared::from_rc(
+            Rc::clone(self.inner.rc()) as Rc<dyn PollSource>
+        ))
     }
 }

@@ -63,7 +63,11 @@ pub(crate) trait PollSource {
 
 /// Implemented by every type this backend can register.
 pub(crate) trait Selectable {
-    fn poll_source(&self) -> Shared<dyn PollSource>;
+    /// The source the selector polls, or why this value cannot be
+    /// registered at all (a std socket adopted without std interop, see
+    /// `tcp::stream_from_std`); then registering, re-registering and
+    /// deregistering all fail with that error.
+    fn poll_source(&self) -> io::Result<Shared<dyn PollSource>>;
 }
 
 /// The directions an operation blocked on, kept by each source.
@@ -158,8 +162,8 @@ impl IoSourceState {
                 "I/O source already registered with this `Registry`",
             ));
         }
+        let source = io.poll_source()?;
         let selector = registry.selector();
-        let source = io.poll_source();
         let slot = selector.add(Shared::clone(&source), token, interests);
         self.registration = Some(Registration {
             selector: selector.clone_handle(),
@@ -174,8 +178,9 @@ impl IoSourceState {
         registry: &Registry,
         token: Token,
         interests: Interest,
-        _: &T,
+        io: &T,
     ) -> io::Result<()> {
+        io.poll_source()?;
         match &self.registration {
             Some(reg) if reg.selector.same_as(registry.selector()) => {
                 reg.selector.modify(reg.slot, token, interests);
@@ -188,8 +193,9 @@ impl IoSourceState {
     pub(crate) fn deregister<T: Selectable>(
         &mut self,
         registry: &Registry,
-        _: &T,
+        io: &T,
     ) -> io::Result<()> {
+        io.poll_source()?;
         match &self.registration {
             Some(reg) if reg.selector.same_as(registry.selector()) => {
                 if let Some(reg) = self.registration.take() {

@@ -14,7 +14,7 @@
 //!   also a wasi-libc file descriptor that owns its handles, so std's
 //!   sockets convert both ways (`from_std`, `std_impls`: `AsRawFd`,
 //!   `IntoRawFd`, `FromRawFd`, ...). Elsewhere sockets own their handles
-//!   and only those conversions fail.
+//!   and only those conversions fail (see `Inert`).
 //!
 //! A WASI 0.2 component runs on one thread: state shared between a source
 //! and the selector is reference-counted and checked at run time
@@ -64,8 +64,13 @@ pub(crate) mod wasi_ext {
     /// toolchains that ship it; the crate recognises the wasi-libc of Rust
     /// 1.85 to 1.99 and of nightly 1.101. Elsewhere (or when built with
     /// `--cfg mio_wasip2_no_libc_interop`) sockets work as usual, but the
-    /// conversions panic (they cannot return an error). This returns `Ok`
-    /// if they work, else the `Unsupported` error naming the reason.
+    /// conversions cannot: `from_std` and `FromRawFd` give a socket that
+    /// keeps std's open and fails every call, `register` included, with
+    /// this `Unsupported` error (its `AsRawFd` and `IntoRawFd` give std's
+    /// descriptor back); `AsRawFd` and `IntoRawFd` on this crate's own
+    /// sockets panic, as there is no descriptor to give (they cannot return
+    /// an error). This returns `Ok` if the conversions work, else the
+    /// `Unsupported` error naming the reason.
     pub fn std_interop() -> std::io::Result<()> {
         match super::descriptor::interop_error() {
             None => Ok(()),
@@ -75,6 +80,41 @@ pub(crate) mod wasi_ext {
 }
 #[cfg(feature = "net")]
 mod std_impls;
+
+/// A std socket handed to `from_std` (or `FromRawFd`) while std interop is
+/// not available (see `descriptor`): without a known wasi-libc layout its
+/// `wasi:sockets` handles cannot be reached, so the socket this becomes
+/// refuses every operation, registration included, with the interop error.
+/// It keeps std's socket open until it is dropped (or handed back through
+/// `IntoRawFd`), so the peer does not see the connection closed early.
+#[cfg(feature = "net")]
+pub(crate) struct Inert<S>(S);
+
+#[cfg(feature = "net")]
+impl<S: std::os::fd::AsRawFd + std::os::fd::IntoRawFd> Inert<S> {
+    /// `Ok` (keeping `socket`, inert) if std interop is unavailable; else
+    /// `socket` back.
+    pub(crate) fn adopt(socket: S) -> Result<Inert<S>, S> {
+        match descriptor::interop_error() {
+            Some(_) => Ok(Inert(socket)),
+            None => Err(socket),
+        }
+    }
+
+    /// The error every operation returns.
+    pub(crate) fn error(&self) -> std::io::Error {
+        descriptor::interop_error().unwrap_or_else(descriptor::no_interop_error)
+    }
+
+    /// std's own descriptor: a real wasi-libc one.
+    pub(crate) fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0.as_raw_fd()
+    }
+
+    pub(crate) fn into_raw_fd(self) -> std::os::fd::RawFd {
+        self.0.into_raw_fd()
+    }
+}
 #[cfg(feature = "net")]
 pub(crate) mod tcp;
 #[cfg(feature = "net")]

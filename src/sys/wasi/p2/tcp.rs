@@ -31,7 +31,7 @@ use super::descriptor::{checked_fd, Borrowed, TcpDescriptor, TcpState};
 use super::io_source::{
     Blocked, PollSource, Selectable, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED,
 };
-use super::Shared;
+use super::{Inert, Shared};
 
 /// Runs a `finish-*` call until it stops returning `would-block`, waiting
 /// on the socket's pollable in between.
@@ -91,7 +91,7 @@ pub(crate) fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
 }
 
 pub(crate) fn accept(listener: &TcpListener) -> io::Result<(TcpStream, SocketAddr)> {
-    let inner = &*listener.inner;
+    let inner = listener.inner()?;
     let (socket, input, output) = inner.socket.accept().map_err(error)?;
     let addr = match socket.remote_address() {
         Ok(addr) => from_wasi(addr),
@@ -116,12 +116,21 @@ pub(crate) fn accept(listener: &TcpListener) -> io::Result<(TcpStream, SocketAdd
 
 /// Adopts std's stream: its wasi-libc descriptor becomes this stream's.
 ///
+/// If std interop is not available with this toolchain's wasi-libc (see
+/// `descriptor`), the stream keeps std's socket open but every operation,
+/// `register` included, returns the `Unsupported` error naming the cause:
+/// `from_std` cannot fail in mio's API, and guessing at wasi-libc's state
+/// would corrupt it.
+///
 /// # Panics
 ///
-/// If std interop is not available with this toolchain's wasi-libc (see
-/// `descriptor`), or the descriptor is not a stream: `from_std` cannot fail
-/// in mio's API, and guessing would corrupt wasi-libc's state.
+/// If the descriptor is not a stream (a listener, or not a TCP socket of
+/// wasi-libc's).
 pub(crate) fn stream_from_std(stream: std::net::TcpStream) -> TcpStream {
+    let stream = match Inert::adopt(stream) {
+        Ok(inert) => return TcpStream { inner: Err(inert) },
+        Err(stream) => stream,
+    };
     let fd = stream.into_raw_fd();
     // SAFETY: `into_raw_fd` gave us ownership of an open descriptor.
     let adopted = unsafe { TcpDescriptor::from_raw(fd) };
@@ -146,8 +155,13 @@ pub(crate) fn stream_from_std(stream: std::net::TcpStream) -> TcpStream {
     })
 }
 
-/// Adopts std's listener (see [`stream_from_std`] for the panics).
+/// Adopts std's listener (see [`stream_from_std`] for the no-interop case
+/// and the panics).
 pub(crate) fn listener_from_std(listener: std::net::TcpListener) -> TcpListener {
+    let listener = match Inert::adopt(listener) {
+        Ok(inert) => return TcpListener { inner: Err(inert) },
+        Err(listener) => listener,
+    };
     let fd = listener.into_raw_fd();
     // SAFETY: `into_raw_fd` gave us ownership of an open descriptor.
     let adopted = unsafe { TcpDescriptor::from_raw(fd) };
@@ -158,9 +172,9 @@ pub(crate) fn listener_from_std(listener: std::net::TcpListener) -> TcpListener 
     }
 }
 
-/// A listening socket.
+/// A listening socket (or std's, adopted without std interop).
 pub(crate) struct TcpListener {
-    inner: Shared<ListenerInner>,
+    inner: Result<Shared<ListenerInner>, Inert<std::net::TcpListener>>,
 }
 
 /// Field order is drop order: our pollable, then the descriptor.
@@ -174,17 +188,28 @@ struct ListenerInner {
 impl TcpListener {
     fn new(desc: TcpDescriptor, socket: Borrowed<TcpSocket>) -> TcpListener {
         TcpListener {
-            inner: Shared::new(ListenerInner {
+            inner: Ok(Shared::new(ListenerInner {
                 ready: RefCell::new(None),
                 socket,
                 fd: desc.raw(),
                 desc,
-            }),
+            })),
         }
     }
 
+    fn inner(&self) -> io::Result<&Shared<ListenerInner>> {
+        self.inner.as_ref().map_err(Inert::error)
+    }
+
+    /// # Panics
+    ///
+    /// If the listener has no wasi-libc descriptor (see `descriptor`): one
+    /// this crate made while std interop is unavailable has none.
     pub(crate) fn as_raw_fd(&self) -> RawFd {
-        checked_fd(self.inner.fd)
+        match &self.inner {
+            Ok(inner) => checked_fd(inner.fd),
+            Err(inert) => inert.as_raw_fd(),
+        }
     }
 
     /// Hands the descriptor (and the handles it owns) to the caller.
@@ -193,7 +218,10 @@ impl TcpListener {
     ///
     /// If the listener has no wasi-libc descriptor (see `descriptor`).
     pub(crate) fn into_raw_fd(self) -> RawFd {
-        let inner = self.inner.into_inner();
+        let inner = match self.inner {
+            Ok(inner) => inner.into_inner(),
+            Err(inert) => return inert.into_raw_fd(),
+        };
         let ListenerInner { ready, desc, .. } = inner;
         drop(ready);
         match desc.into_raw() {
@@ -203,7 +231,7 @@ impl TcpListener {
     }
 
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner
+        self.inner()?
             .socket
             .local_address()
             .map(from_wasi)
@@ -211,17 +239,22 @@ impl TcpListener {
     }
 
     pub(crate) fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        set_hop_limit(&self.inner.socket, ttl)
+        set_hop_limit(&self.inner()?.socket, ttl)
     }
 
     pub(crate) fn ttl(&self) -> io::Result<u32> {
-        self.inner.socket.hop_limit().map(u32::from).map_err(error)
+        self.inner()?
+            .socket
+            .hop_limit()
+            .map(u32::from)
+            .map_err(error)
     }
 
     /// `Unsupported`: WASI 0.2 keeps no pending error on a listening
     /// socket (no `SO_ERROR`); a failure is returned by the call that met
     /// it (`accept` reports its own), so there is never one to take here.
     pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner()?;
         Err(no_pending_error("TCP listeners"))
     }
 }
@@ -241,8 +274,10 @@ impl PollSource for ListenerInner {
 }
 
 impl Selectable for TcpListener {
-    fn poll_source(&self) -> Shared<dyn PollSource> {
-        Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn PollSource>)
+    fn poll_source(&self) -> io::Result<Shared<dyn PollSource>> {
+        Ok(Shared::from_rc(
+            Rc::clone(self.inner()?.rc()) as Rc<dyn PollSource>
+        ))
     }
 }
 
@@ -256,9 +291,10 @@ impl fmt::Debug for TcpListener {
     }
 }
 
-/// A connected (or connecting) stream.
+/// A connected (or connecting) stream (or std's, adopted without std
+/// interop).
 pub(crate) struct TcpStream {
-    inner: Shared<StreamInner>,
+    inner: Result<Shared<StreamInner>, Inert<std::net::TcpStream>>,
 }
 
 struct StreamInner {
@@ -390,7 +426,7 @@ fn not_connected() -> io::Error {
 impl TcpStream {
     fn new(conn: Conn) -> TcpStream {
         TcpStream {
-            inner: Shared::new(StreamInner {
+            inner: Ok(Shared::new(StreamInner {
                 fd: conn.desc.raw(),
                 conn: RefCell::new(conn),
                 blocked: Blocked::default(),
@@ -398,12 +434,23 @@ impl TcpStream {
                 wrote: Cell::new(false),
                 gather: RefCell::new(Vec::new()),
                 connect_waited: Cell::new(false),
-            }),
+            })),
         }
     }
 
+    fn inner(&self) -> io::Result<&Shared<StreamInner>> {
+        self.inner.as_ref().map_err(Inert::error)
+    }
+
+    /// # Panics
+    ///
+    /// If the stream has no wasi-libc descriptor (see `descriptor`): one
+    /// this crate made while std interop is unavailable has none.
     pub(crate) fn as_raw_fd(&self) -> RawFd {
-        checked_fd(self.inner.fd)
+        match &self.inner {
+            Ok(inner) => checked_fd(inner.fd),
+            Err(inert) => inert.as_raw_fd(),
+        }
     }
 
     /// Hands the descriptor (and the handles it owns) to the caller.
@@ -412,19 +459,23 @@ impl TcpStream {
     ///
     /// If the stream has no wasi-libc descriptor (see `descriptor`).
     pub(crate) fn into_raw_fd(self) -> RawFd {
+        let inner = match self.inner {
+            Ok(inner) => inner,
+            Err(inert) => return inert.into_raw_fd(),
+        };
         {
             // A connect the host has finished is recorded in the
             // descriptor first: wasi-libc does not finish it on its own
             // (its read and write fail with ENOTCONN while connecting). As
             // for the first I/O (`with_streams`), give the host a bounded
             // moment to report a connect the OS has already completed.
-            let mut conn = self.inner.conn.borrow_mut();
-            if !self.inner.is_connected(&mut conn) && conn.phase == Phase::Connecting {
+            let mut conn = inner.conn.borrow_mut();
+            if !inner.is_connected(&mut conn) && conn.phase == Phase::Connecting {
                 grace_wait(&conn.socket.subscribe());
-                self.inner.is_connected(&mut conn);
+                inner.is_connected(&mut conn);
             }
         }
-        let conn = self.inner.into_inner().conn.into_inner();
+        let conn = inner.into_inner().conn.into_inner();
         let Conn {
             read_ready,
             write_ready,
@@ -440,24 +491,24 @@ impl TcpStream {
     }
 
     fn with_streams<R>(
-        &self,
+        inner: &StreamInner,
         f: impl FnOnce(&InputStream, &OutputStream) -> io::Result<R>,
     ) -> io::Result<R> {
-        let mut conn = self.inner.conn.borrow_mut();
-        if conn.phase == Phase::Connecting && !self.inner.connect_waited.replace(true) {
+        let mut conn = inner.conn.borrow_mut();
+        if conn.phase == Phase::Connecting && !inner.connect_waited.replace(true) {
             // The first I/O on a stream whose connect the host has not
             // reported finished: on loopback the handshake is over by the
             // time the peer accepts, but wasmtime only learns it from its
             // reactor a moment later. Give it that moment (bounded), as
             // for the first write (`first_permit`); later calls never wait.
-            match self.inner.progress(&mut conn) {
+            match inner.progress(&mut conn) {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                     grace_wait(&conn.socket.subscribe());
                 }
                 result => result?,
             }
         }
-        self.inner.progress(&mut conn)?;
+        inner.progress(&mut conn)?;
         match &conn.streams {
             Some((input, output)) => f(input, output),
             None => Err(not_connected()),
@@ -465,18 +516,20 @@ impl TcpStream {
     }
 
     pub(crate) fn peer_addr(&self) -> io::Result<SocketAddr> {
-        let mut conn = self.inner.conn.borrow_mut();
-        if !self.inner.is_connected(&mut conn) {
+        let inner = self.inner()?;
+        let mut conn = inner.conn.borrow_mut();
+        if !inner.is_connected(&mut conn) {
             return Err(not_connected());
         }
         conn.socket.remote_address().map(from_wasi).map_err(error)
     }
 
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
-        let mut conn = self.inner.conn.borrow_mut();
+        let inner = self.inner()?;
+        let mut conn = inner.conn.borrow_mut();
         // Hosts may refuse the address while a connect is pending even if
         // the handshake is done (wasmtime does): settle it first.
-        self.inner.is_connected(&mut conn);
+        inner.is_connected(&mut conn);
         conn.socket.local_address().map(from_wasi).map_err(error)
     }
 
@@ -486,45 +539,50 @@ impl TcpStream {
             Shutdown::Write => ShutdownType::Send,
             Shutdown::Both => ShutdownType::Both,
         };
-        let mut conn = self.inner.conn.borrow_mut();
-        if !self.inner.is_connected(&mut conn) {
+        let inner = self.inner()?;
+        let mut conn = inner.conn.borrow_mut();
+        if !inner.is_connected(&mut conn) {
             return Err(not_connected());
         }
         conn.socket.shutdown(kind).map_err(error)
     }
 
     pub(crate) fn set_nodelay(&self, _: bool) -> io::Result<()> {
+        self.inner()?;
         Err(unsupported("TCP_NODELAY (set_nodelay)"))
     }
 
     pub(crate) fn nodelay(&self) -> io::Result<bool> {
+        self.inner()?;
         Err(unsupported("TCP_NODELAY (nodelay)"))
     }
 
     pub(crate) fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        set_hop_limit(&self.inner.conn.borrow().socket, ttl)
+        set_hop_limit(&self.inner()?.conn.borrow().socket, ttl)
     }
 
     pub(crate) fn ttl(&self) -> io::Result<u32> {
-        let conn = self.inner.conn.borrow();
+        let conn = self.inner()?.conn.borrow();
         conn.socket.hop_limit().map(u32::from).map_err(error)
     }
 
     /// The error of a failed connect, once. `None` while the connect is in
     /// progress, after success, or once the error was handed out.
     pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
-        let mut conn = self.inner.conn.borrow_mut();
+        let inner = self.inner()?;
+        let mut conn = inner.conn.borrow_mut();
         if conn.phase == Phase::Connecting {
-            match self.inner.progress(&mut conn) {
+            match inner.progress(&mut conn) {
                 Ok(()) => return Ok(None),
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(None),
                 Err(err) => return Ok(Some(err)),
             }
         }
-        Ok(self.inner.error.borrow_mut().take())
+        Ok(inner.error.borrow_mut().take())
     }
 
     pub(crate) fn peek(&self, _: &mut [u8]) -> io::Result<usize> {
+        self.inner()?;
         Err(unsupported("peek (MSG_PEEK) on TCP streams"))
     }
 }
@@ -552,7 +610,8 @@ fn set_hop_limit(socket: &TcpSocket, ttl: u32) -> io::Result<()> {
 
 impl Read for &TcpStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let result = self.with_streams(|input, _| {
+        let inner = self.inner()?;
+        let result = TcpStream::with_streams(inner, |input, _| {
             if buf.is_empty() {
                 return Ok(0);
             }
@@ -567,14 +626,15 @@ impl Read for &TcpStream {
                 Err(err) => Err(stream_error(err)),
             }
         });
-        self.inner.blocked.note(READ, result)
+        inner.blocked.note(READ, result)
     }
 
     /// One host read of up to the buffers' total length, scattered over
     /// them in order.
     fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        let inner = self.inner()?;
         let total: usize = bufs.iter().map(|b| b.len()).sum();
-        let result = self.with_streams(|input, _| {
+        let result = TcpStream::with_streams(inner, |input, _| {
             if total == 0 {
                 return Ok(0);
             }
@@ -597,17 +657,18 @@ impl Read for &TcpStream {
                 Err(err) => Err(stream_error(err)),
             }
         });
-        self.inner.blocked.note(READ, result)
+        inner.blocked.note(READ, result)
     }
 }
 
 impl Write for &TcpStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let result = self.with_streams(|_, output| {
+        let inner = self.inner()?;
+        let result = TcpStream::with_streams(inner, |_, output| {
             if buf.is_empty() {
                 return Ok(0);
             }
-            let permit = self.inner.first_permit(output)?;
+            let permit = inner.first_permit(output)?;
             if permit == 0 {
                 return Err(io::ErrorKind::WouldBlock.into());
             }
@@ -615,7 +676,7 @@ impl Write for &TcpStream {
             host_write(output, &buf[..n])?;
             Ok(n)
         });
-        self.inner.blocked.note(WRITE, result)
+        inner.blocked.note(WRITE, result)
     }
 
     /// One host write of the buffers joined in order, up to the host's
@@ -627,12 +688,13 @@ impl Write for &TcpStream {
     /// stream's gather buffer (reused, at most `GATHER_MAX` bytes); a first
     /// buffer at least that large is written on its own, without a copy.
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        let result = self.with_streams(|_, output| {
+        let inner = self.inner()?;
+        let result = TcpStream::with_streams(inner, |_, output| {
             let mut slices = bufs.iter().map(|b| &**b).filter(|b| !b.is_empty());
             let Some(first) = slices.next() else {
                 return Ok(0);
             };
-            let permit = self.inner.first_permit(output)?;
+            let permit = inner.first_permit(output)?;
             if permit == 0 {
                 return Err(io::ErrorKind::WouldBlock.into());
             }
@@ -644,7 +706,7 @@ impl Write for &TcpStream {
                 return Ok(n);
             }
             let cap = cmp::min(limit, GATHER_MAX);
-            let mut gather = self.inner.gather.borrow_mut();
+            let mut gather = inner.gather.borrow_mut();
             gather.clear();
             for slice in std::iter::once(first).chain(rest) {
                 let k = cmp::min(slice.len(), cap - gather.len());
@@ -656,12 +718,14 @@ impl Write for &TcpStream {
             host_write(output, &gather)?;
             Ok(gather.len())
         });
-        self.inner.blocked.note(WRITE, result)
+        inner.blocked.note(WRITE, result)
     }
 
     /// Asks the host to push out what was written; does not wait.
     fn flush(&mut self) -> io::Result<()> {
-        self.with_streams(|_, output| output.flush().map_err(stream_error))
+        TcpStream::with_streams(self.inner()?, |_, output| {
+            output.flush().map_err(stream_error)
+        })
     }
 }
 
@@ -738,8 +802,10 @@ impl PollSource for StreamInner {
 }
 
 impl Selectable for TcpStream {
-    fn poll_source(&self) -> Shared<dyn PollSource> {
-        Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn PollSource>)
+    fn poll_source(&self) -> io::Result<Shared<dyn PollSource>> {
+        Ok(Shared::from_rc(
+            Rc::clone(self.inner()?.rc()) as Rc<dyn PollSource>
+        ))
     }
 }
 
@@ -749,7 +815,7 @@ impl fmt::Debug for TcpStream {
         if let Ok(addr) = self.local_addr() {
             d.field("addr", &addr);
         }
-        if let Ok(conn) = self.inner.conn.try_borrow() {
+        if let Some(conn) = (self.inner.as_ref().ok()).and_then(|i| i.conn.try_borrow().ok()) {
             if conn.phase == Phase::Connected {
                 if let Ok(peer) = conn.socket.remote_address() {
                     d.field("peer", &from_wasi(peer));

@@ -22,7 +22,7 @@ use super::bindings::{
 };
 use super::descriptor::{checked_fd, Borrowed, UdpDescriptor, UdpStreams};
 use super::io_source::{PollSource, Selectable, READ};
-use super::Shared;
+use super::{Inert, Shared};
 
 pub(crate) fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
     let network = instance_network();
@@ -47,11 +47,19 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
 
 /// Adopts std's socket: its wasi-libc descriptor becomes this socket's.
 ///
+/// If std interop is not available with this toolchain's wasi-libc (see
+/// `descriptor`), the socket keeps std's open but every operation,
+/// `register` included, returns the `Unsupported` error naming the cause
+/// (`from_std` cannot fail in mio's API).
+///
 /// # Panics
 ///
-/// If std interop is not available with this toolchain's wasi-libc (see
-/// `descriptor`): `from_std` cannot fail in mio's API.
+/// If the descriptor is not a UDP socket of wasi-libc's.
 pub(crate) fn from_std(socket: std::net::UdpSocket) -> UdpSocket {
+    let socket = match Inert::adopt(socket) {
+        Ok(inert) => return UdpSocket { inner: Err(inert) },
+        Err(socket) => socket,
+    };
     let fd = socket.into_raw_fd();
     // SAFETY: `into_raw_fd` gave us ownership of an open descriptor.
     let adopted = unsafe { UdpDescriptor::from_raw(fd) };
@@ -70,11 +78,12 @@ pub(crate) fn from_std(socket: std::net::UdpSocket) -> UdpSocket {
 /// IPv6 sockets of WASI 0.2 are always IPv6-only (the specification fixes
 /// `IPV6_V6ONLY` on); IPv4 sockets are not.
 pub(crate) fn only_v6(socket: &UdpSocket) -> io::Result<bool> {
-    Ok(socket.inner.socket.address_family() == IpAddressFamily::Ipv6)
+    Ok(socket.inner()?.socket.address_family() == IpAddressFamily::Ipv6)
 }
 
+/// A bound socket (or std's, adopted without std interop).
 pub(crate) struct UdpSocket {
-    inner: Shared<Inner>,
+    inner: Result<Shared<Inner>, Inert<std::net::UdpSocket>>,
 }
 
 /// Field order is drop order: our pollables, then the descriptor.
@@ -110,7 +119,7 @@ impl UdpSocket {
         connected: bool,
     ) -> UdpSocket {
         UdpSocket {
-            inner: Shared::new(Inner {
+            inner: Ok(Shared::new(Inner {
                 ends: RefCell::new(Ends {
                     recv_ready: None,
                     send_ready: None,
@@ -120,12 +129,23 @@ impl UdpSocket {
                 connected: Cell::new(connected),
                 fd: desc.raw(),
                 desc,
-            }),
+            })),
         }
     }
 
+    fn inner(&self) -> io::Result<&Shared<Inner>> {
+        self.inner.as_ref().map_err(Inert::error)
+    }
+
+    /// # Panics
+    ///
+    /// If the socket has no wasi-libc descriptor (see `descriptor`): one
+    /// this crate made while std interop is unavailable has none.
     pub(crate) fn as_raw_fd(&self) -> RawFd {
-        checked_fd(self.inner.fd)
+        match &self.inner {
+            Ok(inner) => checked_fd(inner.fd),
+            Err(inert) => inert.as_raw_fd(),
+        }
     }
 
     /// Hands the descriptor (and the handles it owns) to the caller.
@@ -134,7 +154,11 @@ impl UdpSocket {
     ///
     /// If the socket has no wasi-libc descriptor (see `descriptor`).
     pub(crate) fn into_raw_fd(self) -> RawFd {
-        let Inner { ends, desc, .. } = self.inner.into_inner();
+        let inner = match self.inner {
+            Ok(inner) => inner,
+            Err(inert) => return inert.into_raw_fd(),
+        };
+        let Inner { ends, desc, .. } = inner.into_inner();
         drop(ends);
         match desc.into_raw() {
             Ok(fd) => fd,
@@ -143,7 +167,7 @@ impl UdpSocket {
     }
 
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner
+        self.inner()?
             .socket
             .local_address()
             .map(from_wasi)
@@ -151,7 +175,7 @@ impl UdpSocket {
     }
 
     pub(crate) fn peer_addr(&self) -> io::Result<SocketAddr> {
-        match self.inner.socket.remote_address() {
+        match self.inner()?.socket.remote_address() {
             Ok(addr) => Ok(from_wasi(addr)),
             Err(ErrorCode::InvalidState) => Err(io::Error::new(
                 io::ErrorKind::NotConnected,
@@ -166,7 +190,7 @@ impl UdpSocket {
     }
 
     pub(crate) fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        if !self.inner.connected.get() {
+        if !self.inner()?.connected.get() {
             return Err(io::Error::new(
                 io::ErrorKind::NotConnected,
                 "wasi:sockets: send on an unconnected UDP socket",
@@ -176,7 +200,7 @@ impl UdpSocket {
     }
 
     fn send_datagram(&self, buf: &[u8], target: Option<SocketAddr>) -> io::Result<usize> {
-        let ends = self.inner.ends.borrow();
+        let ends = self.inner()?.ends.borrow();
         let Some((_, outgoing)) = &ends.streams else {
             return Err(no_streams());
         };
@@ -198,7 +222,7 @@ impl UdpSocket {
     }
 
     pub(crate) fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let ends = self.inner.ends.borrow();
+        let ends = self.inner()?.ends.borrow();
         let Some((incoming, _)) = &ends.streams else {
             return Err(no_streams());
         };
@@ -221,72 +245,82 @@ impl UdpSocket {
     }
 
     pub(crate) fn peek_from(&self, _: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.inner()?;
         Err(unsupported("peek_from (MSG_PEEK) on UDP sockets"))
     }
 
     pub(crate) fn peek(&self, _: &mut [u8]) -> io::Result<usize> {
+        self.inner()?;
         Err(unsupported("peek (MSG_PEEK) on UDP sockets"))
     }
 
     /// Ties the socket to `addr`. The host hands out a new stream pair, and
     /// the old one (with its pollables) must be gone before it does.
     pub(crate) fn connect(&self, addr: SocketAddr) -> io::Result<()> {
-        let mut ends = self.inner.ends.borrow_mut();
-        let desc = &self.inner.desc;
+        let inner = self.inner()?;
+        let mut ends = inner.ends.borrow_mut();
+        let desc = &inner.desc;
         ends.recv_ready = None;
         ends.send_ready = None;
         ends.streams = None;
         super::selector::pollables_changed();
         desc.drop_streams();
-        match self.inner.socket.stream(Some(to_wasi(addr))) {
+        match inner.socket.stream(Some(to_wasi(addr))) {
             Ok((incoming, outgoing)) => {
                 ends.streams = Some(desc.set_streams(incoming, outgoing, true));
-                self.inner.connected.set(true);
+                inner.connected.set(true);
                 Ok(())
             }
             Err(code) => {
                 // Keep the socket usable as it was (unconnected).
-                ends.streams = self
-                    .inner
+                ends.streams = inner
                     .socket
                     .stream(None)
                     .ok()
                     .map(|(incoming, outgoing)| desc.set_streams(incoming, outgoing, false));
-                self.inner.connected.set(false);
+                inner.connected.set(false);
                 Err(error(code))
             }
         }
     }
 
     pub(crate) fn set_broadcast(&self, _: bool) -> io::Result<()> {
+        self.inner()?;
         Err(no_option("SO_BROADCAST (set_broadcast)"))
     }
 
     pub(crate) fn broadcast(&self) -> io::Result<bool> {
+        self.inner()?;
         Err(no_option("SO_BROADCAST (broadcast)"))
     }
 
     pub(crate) fn set_multicast_loop_v4(&self, _: bool) -> io::Result<()> {
+        self.inner()?;
         Err(no_option("multicast (set_multicast_loop_v4)"))
     }
 
     pub(crate) fn multicast_loop_v4(&self) -> io::Result<bool> {
+        self.inner()?;
         Err(no_option("multicast (multicast_loop_v4)"))
     }
 
     pub(crate) fn set_multicast_ttl_v4(&self, _: u32) -> io::Result<()> {
+        self.inner()?;
         Err(no_option("multicast (set_multicast_ttl_v4)"))
     }
 
     pub(crate) fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        self.inner()?;
         Err(no_option("multicast (multicast_ttl_v4)"))
     }
 
     pub(crate) fn set_multicast_loop_v6(&self, _: bool) -> io::Result<()> {
+        self.inner()?;
         Err(no_option("multicast (set_multicast_loop_v6)"))
     }
 
     pub(crate) fn multicast_loop_v6(&self) -> io::Result<bool> {
+        self.inner()?;
         Err(no_option("multicast (multicast_loop_v6)"))
     }
 
@@ -297,11 +331,14 @@ impl UdpSocket {
                 "wasi:sockets: hop limit above 255",
             )
         })?;
-        self.inner.socket.set_unicast_hop_limit(ttl).map_err(error)
+        self.inner()?
+            .socket
+            .set_unicast_hop_limit(ttl)
+            .map_err(error)
     }
 
     pub(crate) fn ttl(&self) -> io::Result<u32> {
-        self.inner
+        self.inner()?
             .socket
             .unicast_hop_limit()
             .map(u32::from)
@@ -309,24 +346,29 @@ impl UdpSocket {
     }
 
     pub(crate) fn join_multicast_v4(&self, _: &Ipv4Addr, _: &Ipv4Addr) -> io::Result<()> {
+        self.inner()?;
         Err(no_option("multicast (join_multicast_v4)"))
     }
 
     pub(crate) fn join_multicast_v6(&self, _: &Ipv6Addr, _: u32) -> io::Result<()> {
+        self.inner()?;
         Err(no_option("multicast (join_multicast_v6)"))
     }
 
     pub(crate) fn leave_multicast_v4(&self, _: &Ipv4Addr, _: &Ipv4Addr) -> io::Result<()> {
+        self.inner()?;
         Err(no_option("multicast (leave_multicast_v4)"))
     }
 
     pub(crate) fn leave_multicast_v6(&self, _: &Ipv6Addr, _: u32) -> io::Result<()> {
+        self.inner()?;
         Err(no_option("multicast (leave_multicast_v6)"))
     }
 
     /// `Unsupported`: WASI 0.2 keeps no pending error on a UDP socket (no
     /// `SO_ERROR`, no ICMP errors); each call reports its own failure.
     pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner()?;
         Err(super::tcp::no_pending_error("UDP sockets"))
     }
 }
@@ -352,8 +394,10 @@ impl PollSource for Inner {
 }
 
 impl Selectable for UdpSocket {
-    fn poll_source(&self) -> Shared<dyn PollSource> {
-        Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn PollSource>)
+    fn poll_source(&self) -> io::Result<Shared<dyn PollSource>> {
+        Ok(Shared::from_rc(
+            Rc::clone(self.inner()?.rc()) as Rc<dyn PollSource>
+        ))
     }
 }
 
