@@ -20,6 +20,11 @@ fi
 export WINEPREFIX="$root/.tools/wine-prefix"
 bash .ci/wine/wine-setup.sh
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="$root/.ci/wine/wine-runner.sh"
+# Keep one wineserver up for the whole suite: by default it exits a few
+# seconds after its last client, and a test binary started while it is
+# shutting down dies with "recvmsg: Connection reset by peer".
+wineserver -p
+trap 'wineserver -k 2>/dev/null || true' EXIT
 
 start=$(date +%s)
 cargo test --target "$target" --features "$features"
@@ -42,6 +47,7 @@ cleanup() {
   kill "$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true
   rm -f "$log"
+  wineserver -k 2>/dev/null || true
 }
 trap cleanup EXIT
 
