@@ -44,6 +44,7 @@ WASMEDGE_AOT=${WASMEDGE_AOT:-}
 # What the wasmedge variant runs, and how (set once it is built).
 wasmedge_wasm=$WASMEDGE_SERVER
 wasmedge_mode=interpreter
+wasmedge_run_opts=
 
 variants=(${VARIANTS:-native native-upstream wasmtime jco wasmedge})
 
@@ -112,6 +113,12 @@ for v in "${variants[@]}"; do
                     [ -s "$WASMEDGE_AOT_SERVER" ]; then
                     wasmedge_wasm=$WASMEDGE_AOT_SERVER
                     wasmedge_mode="AOT (wasmedge compile, universal wasm)"
+                    # Newer WasmEdge runs even a compiled universal wasm in
+                    # the interpreter unless told otherwise.
+                    if "$WASMEDGE" run --help 2>&1 | grep -q -- --run-mode; then
+                        wasmedge_run_opts="--run-mode aot"
+                        wasmedge_mode="$wasmedge_mode, --run-mode aot"
+                    fi
                 elif [ "$WASMEDGE_AOT" = 1 ]; then
                     echo "SKIP wasmedge: WASMEDGE_AOT=1 but '$WASMEDGE compile' failed:"
                     cat "$ROOT/target/wasmedge-compile.log"
@@ -133,7 +140,7 @@ server_cmd() {
         native-upstream) echo "$UPSTREAM_DIR/target/release/http-upstream-baseline" ;;
         wasmtime) echo "$WASMTIME run -S inherit-network $ROOT/target/wasm32-wasip2/release/http-server.wasm 127.0.0.1:0" ;;
         jco) echo "$JCO run $ROOT/target/wasm32-wasip2/release/http-server.wasm 127.0.0.1:0" ;;
-        wasmedge) echo "$WASMEDGE $wasmedge_wasm 127.0.0.1:0" ;;
+        wasmedge) echo "$WASMEDGE $wasmedge_run_opts $wasmedge_wasm 127.0.0.1:0" ;;
     esac
 }
 
