@@ -115,7 +115,10 @@ for v in "${variants[@]}"; do
                     wasmedge_mode="AOT (wasmedge compile, universal wasm)"
                     # Newer WasmEdge runs even a compiled universal wasm in
                     # the interpreter unless told otherwise.
-                    if "$WASMEDGE" run --help 2>&1 | grep -q -- --run-mode; then
+                    # (Help captured first: grep -q closing the pipe early
+                    # would fail it under pipefail.)
+                    run_help=$("$WASMEDGE" run --help 2>&1)
+                    if grep -q -- --run-mode <<<"$run_help"; then
                         wasmedge_run_opts="--run-mode aot"
                         wasmedge_mode="$wasmedge_mode, --run-mode aot"
                     fi
