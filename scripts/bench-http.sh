@@ -8,7 +8,13 @@
 #                    built in a scratch project without the patch
 #   wasmtime, jco    the wasm32-wasip2 server
 #   wasmedge         the wasm32-wasip1 server (feature `wasmedge`), when a
-#                    WasmEdge is found ($WASMEDGE or `wasmedge` on PATH)
+#                    WasmEdge is found ($WASMEDGE or `wasmedge` on PATH);
+#                    ahead-of-time compiled when that WasmEdge can (see below)
+#
+# WasmEdge mode (WASMEDGE_AOT): unset tries `wasmedge compile` (a WasmEdge
+# built with LLVM) and runs the compiled universal wasm, else falls back to
+# the interpreter; 1 requires AOT (wasmedge is skipped if compiling fails);
+# 0 always runs the interpreter. The mode measured is printed with the table.
 #
 # Each round runs every variant once, in turn (the machine may be busy with
 # other work: interleaving keeps the ratios fair); a variant's figure is its
@@ -17,7 +23,8 @@
 # 1 in 5 a small POST, the rest GET /hello) and `conc` (20 connections x 50
 # requests). Release builds. Needs the tools scripts/test-http.sh installs.
 #
-# Usage: [ROUNDS=5] [REQUESTS=2000] [VARIANTS="native ..."] bash scripts/bench-http.sh
+# Usage: [ROUNDS=5] [REQUESTS=2000] [VARIANTS="native ..."] [WASMEDGE=path]
+#        [WASMEDGE_AOT=1|0] bash scripts/bench-http.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -31,7 +38,13 @@ unset RUSTFLAGS CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS CARGO_TARGET_WASM32_WASIP1_
 REL=$ROOT/target/release
 UPSTREAM_DIR=$ROOT/target/http-upstream
 WASMEDGE_SERVER=$ROOT/target/wasm32-wasip1/release/http-server-wasmedge.wasm
+WASMEDGE_AOT_SERVER=$ROOT/target/wasm32-wasip1/release/http-server-wasmedge-aot.wasm
 WASMEDGE=${WASMEDGE:-$(command -v wasmedge || true)}
+WASMEDGE_AOT=${WASMEDGE_AOT:-}
+# What the wasmedge variant runs, and how (set once it is built).
+wasmedge_wasm=$WASMEDGE_SERVER
+wasmedge_mode=interpreter
+wasmedge_run_opts=
 
 variants=(${VARIANTS:-native native-upstream wasmtime jco wasmedge})
 
@@ -92,6 +105,32 @@ for v in "${variants[@]}"; do
             fi
             build --target wasm32-wasip1 --features wasmedge --bin http-server &&
                 cp "$ROOT/target/wasm32-wasip1/release/http-server.wasm" "$WASMEDGE_SERVER" || continue
+            if [ "$WASMEDGE_AOT" != 0 ]; then
+                # A WasmEdge without LLVM has the subcommand but fails it.
+                echo "--- wasmedge compile (AOT)" >&2
+                rm -f "$WASMEDGE_AOT_SERVER"
+                if "$WASMEDGE" compile "$WASMEDGE_SERVER" "$WASMEDGE_AOT_SERVER" >"$ROOT/target/wasmedge-compile.log" 2>&1 &&
+                    [ -s "$WASMEDGE_AOT_SERVER" ]; then
+                    wasmedge_wasm=$WASMEDGE_AOT_SERVER
+                    wasmedge_mode="AOT (wasmedge compile, universal wasm)"
+                    # Newer WasmEdge runs even a compiled universal wasm in
+                    # the interpreter unless told otherwise.
+                    # (Help captured first: grep -q closing the pipe early
+                    # would fail it under pipefail.)
+                    run_help=$("$WASMEDGE" run --help 2>&1)
+                    if grep -q -- --run-mode <<<"$run_help"; then
+                        wasmedge_run_opts="--run-mode aot"
+                        wasmedge_mode="$wasmedge_mode, --run-mode aot"
+                    fi
+                elif [ "$WASMEDGE_AOT" = 1 ]; then
+                    echo "SKIP wasmedge: WASMEDGE_AOT=1 but '$WASMEDGE compile' failed:"
+                    cat "$ROOT/target/wasmedge-compile.log"
+                    continue
+                else
+                    echo "wasmedge: this WasmEdge cannot compile ahead of time; measuring the interpreter"
+                fi
+            fi
+            echo "wasmedge mode: $wasmedge_mode ($("$WASMEDGE" --version 2>/dev/null | head -n1))"
             ;;
         *) echo "unknown variant: $v"; exit 2 ;;
     esac
@@ -104,7 +143,7 @@ server_cmd() {
         native-upstream) echo "$UPSTREAM_DIR/target/release/http-upstream-baseline" ;;
         wasmtime) echo "$WASMTIME run -S inherit-network $ROOT/target/wasm32-wasip2/release/http-server.wasm 127.0.0.1:0" ;;
         jco) echo "$JCO run $ROOT/target/wasm32-wasip2/release/http-server.wasm 127.0.0.1:0" ;;
-        wasmedge) echo "$WASMEDGE $WASMEDGE_SERVER 127.0.0.1:0" ;;
+        wasmedge) echo "$WASMEDGE $wasmedge_run_opts $wasmedge_wasm 127.0.0.1:0" ;;
     esac
 }
 
@@ -153,6 +192,9 @@ median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR % 2) ? a[(NR+1)/2] :
 
 echo
 echo "median req/s over $ROUNDS rounds (seq: $REQUESTS sequential keep-alive requests, 1 in 5 a POST; conc: 20 connections x 50)"
+for v in "${available[@]}"; do
+    [ "$v" = wasmedge ] && echo "wasmedge mode: $wasmedge_mode"
+done
 printf '%-16s %10s %10s %10s %10s %10s %10s\n' variant seq 'x native' 'x upstr.' conc 'x native' 'x upstr.'
 declare -A med
 for v in "${available[@]}"; do
