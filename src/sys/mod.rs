@@ -56,9 +56,18 @@ pub(crate) trait EventApi {
     fn is_error(&self) -> bool;
     fn is_read_closed(&self) -> bool;
     fn is_write_closed(&self) -> bool;
-    fn is_priority(&self) -> bool;
-    fn is_aio(&self) -> bool;
-    fn is_lio(&self) -> bool;
+    /// Priority data (`POLLPRI` and the like); only some selectors have it.
+    fn is_priority(&self) -> bool {
+        false
+    }
+    /// kqueue's `EVFILT_AIO`; no other selector reports it.
+    fn is_aio(&self) -> bool {
+        false
+    }
+    /// kqueue's `EVFILT_LIO` (FreeBSD); no other selector reports it.
+    fn is_lio(&self) -> bool {
+        false
+    }
     /// The raw event, for `{:#?}`.
     fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
 }

@@ -63,15 +63,6 @@ impl EventApi for Event {
     fn is_write_closed(&self) -> bool {
         false
     }
-    fn is_priority(&self) -> bool {
-        false
-    }
-    fn is_aio(&self) -> bool {
-        false
-    }
-    fn is_lio(&self) -> bool {
-        false
-    }
     fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("shell event")
     }

@@ -117,12 +117,6 @@ impl EventApi for Event {
     fn is_priority(&self) -> bool {
         self.flags & PRIORITY_FLAGS != 0
     }
-    fn is_aio(&self) -> bool {
-        false
-    }
-    fn is_lio(&self) -> bool {
-        false
-    }
     fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const NAMES: &[(u32, &str)] = &[
             (afd::POLL_RECEIVE, "AFD_POLL_RECEIVE"),

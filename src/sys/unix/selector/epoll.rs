@@ -155,14 +155,6 @@ impl EventApi for libc::epoll_event {
         (self.events as libc::c_int) & libc::EPOLLPRI != 0
     }
 
-    fn is_aio(&self) -> bool {
-        false
-    }
-
-    fn is_lio(&self) -> bool {
-        false
-    }
-
     fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let bits = self.events as libc::c_int;
         let names = [

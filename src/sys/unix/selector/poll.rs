@@ -495,14 +495,6 @@ impl EventApi for Event {
         self.revents & libc::POLLPRI != 0
     }
 
-    fn is_aio(&self) -> bool {
-        false
-    }
-
-    fn is_lio(&self) -> bool {
-        false
-    }
-
     fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names = [
             (libc::POLLIN, "POLLIN"),

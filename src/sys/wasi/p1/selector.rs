@@ -88,15 +88,6 @@ impl EventApi for Event {
     fn is_write_closed(&self) -> bool {
         self.flags & WRITE_CLOSED != 0
     }
-    fn is_priority(&self) -> bool {
-        false
-    }
-    fn is_aio(&self) -> bool {
-        false
-    }
-    fn is_lio(&self) -> bool {
-        false
-    }
     fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         struct Flags(u8);
         impl fmt::Debug for Flags {

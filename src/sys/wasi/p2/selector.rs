@@ -557,18 +557,6 @@ impl EventApi for Event {
         self.directions & WRITE_CLOSED != 0
     }
 
-    fn is_priority(&self) -> bool {
-        false
-    }
-
-    fn is_aio(&self) -> bool {
-        false
-    }
-
-    fn is_lio(&self) -> bool {
-        false
-    }
-
     fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("wasi_p2_event")
             .field("token", &self.token)

@@ -674,18 +674,6 @@ impl EventApi for Event {
         self.bits & WRITE_CLOSED != 0
     }
 
-    fn is_priority(&self) -> bool {
-        false
-    }
-
-    fn is_aio(&self) -> bool {
-        false
-    }
-
-    fn is_lio(&self) -> bool {
-        false
-    }
-
     fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Event")
             .field("token", &self.token)
