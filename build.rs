@@ -1,6 +1,17 @@
-// Chooses the Unix selector once, here, and tells the compiler with
-// `cfg(mio_selector = "epoll" | "kqueue" | "poll")`, so the source names
-// the choice instead of repeating lists of operating systems:
+// Chooses the backend once, here, and tells the compiler with
+// `cfg(mio_backend = "unix" | "windows" | "wasi_p1" | "wasi_p2" | "wasi_p3"
+// | "shell")`, so `src/sys` names each backend once instead of repeating
+// lists of targets and features:
+//
+// * `unix`, `windows`: those target families, with the `os-poll` feature;
+// * `wasi_p1`: wasm32-wasip1 with `os-poll`;
+// * `wasi_p2`: wasm32-wasip2 with `os-poll`; `wasi_p3` when also built with
+//   `RUSTFLAGS="--cfg mio_wasip3"`;
+// * `shell`: everything else (no `os-poll`, or a target no backend
+//   supports).
+//
+// Likewise the Unix selector, with
+// `cfg(mio_selector = "epoll" | "kqueue" | "poll")`:
 //
 // * epoll on Linux and Android;
 // * kqueue on the Apple systems, FreeBSD, DragonFly, NetBSD and OpenBSD;
@@ -29,7 +40,12 @@ use std::env;
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=build/wasi_libc.rs");
+    println!(
+        "cargo::rustc-check-cfg=cfg(mio_backend, values(\"unix\", \"windows\", \"wasi_p1\", \"wasi_p2\", \"wasi_p3\", \"shell\"))"
+    );
     println!("cargo::rustc-check-cfg=cfg(mio_selector, values(\"epoll\", \"kqueue\", \"poll\"))");
+
+    println!("cargo:rustc-cfg=mio_backend=\"{}\"", backend());
 
     if let Some(selector) = unix_selector() {
         println!("cargo:rustc-cfg=mio_selector=\"{selector}\"");
@@ -47,6 +63,31 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+/// The backend for the target and features being built.
+fn backend() -> &'static str {
+    let var = |name: &str| env::var(name).unwrap_or_default();
+    if env::var_os("CARGO_FEATURE_OS_POLL").is_none() {
+        return "shell";
+    }
+    let family = var("CARGO_CFG_TARGET_FAMILY");
+    let has_family = |name: &str| family.split(',').any(|f| f == name);
+    if has_family("unix") {
+        return "unix";
+    }
+    if has_family("windows") {
+        return "windows";
+    }
+    if var("CARGO_CFG_TARGET_OS") == "wasi" {
+        match var("CARGO_CFG_TARGET_ENV").as_str() {
+            "p1" => return "wasi_p1",
+            "p2" if env::var_os("CARGO_CFG_MIO_WASIP3").is_some() => return "wasi_p3",
+            "p2" => return "wasi_p2",
+            _ => {}
+        }
+    }
+    "shell"
 }
 
 /// The selector for a Unix target; `None` for every other target.

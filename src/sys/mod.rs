@@ -1,4 +1,5 @@
-//! Platform backends. Exactly one is compiled, chosen here and nowhere else.
+//! Platform backends. Exactly one is compiled: build.rs chooses it and says
+//! which with `cfg(mio_backend = ...)`; nothing outside `sys` reads it.
 //!
 //! # The contract every backend provides
 //!
@@ -22,9 +23,9 @@
 //! * on Windows with `os-ext`: `named_pipe::NamedPipe`.
 //!
 //! Backends: `unix` (epoll, kqueue or poll(2)), `windows` (I/O completion
-//! port plus the AFD driver), `wasi/p1` (WASI preview 1: `poll_oneoff`,
-//! optionally WasmEdge's socket extension), `wasi/p2` (wasm32-wasip2:
-//! `wasi:io/poll` and `wasi:sockets`), `wasi/p3` (wasm32-wasip2 with
+//! port plus the AFD driver), `wasi::p1` (WASI preview 1: `poll_oneoff`,
+//! optionally WasmEdge's socket extension), `wasi::p2` (wasm32-wasip2:
+//! `wasi:io/poll` and `wasi:sockets`), `wasi::p3` (wasm32-wasip2 with
 //! `--cfg mio_wasip3`: WASI 0.3, one waitable set), `shell` (no OS support or `os-poll`
 //! off: everything returns `Unsupported`).
 
@@ -90,7 +91,7 @@ pub(crate) fn next_selector_id() -> usize {
 /// Turns an optional timeout into milliseconds for epoll_wait/poll(2):
 /// rounded *up*, so 100 µs waits 1 ms instead of spinning; `-1` for none;
 /// capped at `i32::MAX`. (kqueue takes a `timespec` instead.)
-#[cfg(all(unix, feature = "os-poll", not(mio_selector = "kqueue")))]
+#[cfg(all(mio_backend = "unix", not(mio_selector = "kqueue")))]
 pub(crate) fn timeout_millis(timeout: Option<Duration>) -> i32 {
     match timeout {
         None => -1,
@@ -107,58 +108,31 @@ pub(crate) fn timeout_millis(timeout: Option<Duration>) -> i32 {
     }
 }
 
-#[cfg(all(unix, feature = "os-poll"))]
+// The backend build.rs chose (`cfg(mio_backend = ...)`).
+#[cfg(mio_backend = "unix")]
 mod unix;
-#[cfg(all(unix, feature = "os-poll"))]
+#[cfg(mio_backend = "unix")]
 pub(crate) use self::unix::*;
 
-#[cfg(all(windows, feature = "os-poll"))]
+#[cfg(mio_backend = "windows")]
 mod windows;
-#[cfg(all(windows, feature = "os-poll"))]
+#[cfg(mio_backend = "windows")]
 pub(crate) use self::windows::*;
 
-#[cfg(all(target_os = "wasi", target_env = "p1", feature = "os-poll"))]
-#[path = "wasi/p1/mod.rs"]
-mod wasi_p1;
-#[cfg(all(target_os = "wasi", target_env = "p1", feature = "os-poll"))]
-pub(crate) use self::wasi_p1::*;
-
-#[cfg(all(
-    target_os = "wasi",
-    target_env = "p2",
-    feature = "os-poll",
-    not(mio_wasip3)
+#[cfg(any(
+    mio_backend = "wasi_p1",
+    mio_backend = "wasi_p2",
+    mio_backend = "wasi_p3"
 ))]
-mod wasi {
-    pub(crate) mod p2;
-}
-#[cfg(all(
-    target_os = "wasi",
-    target_env = "p2",
-    feature = "os-poll",
-    not(mio_wasip3)
+mod wasi;
+#[cfg(any(
+    mio_backend = "wasi_p1",
+    mio_backend = "wasi_p2",
+    mio_backend = "wasi_p3"
 ))]
-pub(crate) use self::wasi::p2::*;
+pub(crate) use self::wasi::backend::*;
 
-// WASI 0.3 on `wasm32-wasip2`, chosen with `RUSTFLAGS="--cfg mio_wasip3"`.
-#[cfg(all(target_os = "wasi", target_env = "p2", feature = "os-poll", mio_wasip3))]
-mod wasi {
-    pub(crate) mod p3;
-}
-#[cfg(all(target_os = "wasi", target_env = "p2", feature = "os-poll", mio_wasip3))]
-pub(crate) use self::wasi::p3::*;
-
-#[cfg(not(any(
-    all(unix, feature = "os-poll"),
-    all(windows, feature = "os-poll"),
-    all(target_os = "wasi", target_env = "p1", feature = "os-poll"),
-    all(target_os = "wasi", target_env = "p2", feature = "os-poll"),
-)))]
+#[cfg(mio_backend = "shell")]
 mod shell;
-#[cfg(not(any(
-    all(unix, feature = "os-poll"),
-    all(windows, feature = "os-poll"),
-    all(target_os = "wasi", target_env = "p1", feature = "os-poll"),
-    all(target_os = "wasi", target_env = "p2", feature = "os-poll"),
-)))]
+#[cfg(mio_backend = "shell")]
 pub(crate) use self::shell::*;
