@@ -108,6 +108,14 @@ pub(crate) fn timeout_millis(timeout: Option<Duration>) -> i32 {
     }
 }
 
+#[cfg(any(
+    mio_backend = "wasi_p1",
+    mio_backend = "wasi_p2",
+    mio_backend = "wasi_p3",
+    mio_backend = "shell"
+))]
+mod readiness;
+
 // The backend build.rs chose (`cfg(mio_backend = ...)`).
 #[cfg(mio_backend = "unix")]
 mod unix;

@@ -7,7 +7,8 @@
 use std::time::Duration;
 use std::{fmt, io};
 
-use crate::sys::{EventApi, SelectorApi, WakerApi};
+use crate::sys::readiness::BitsEvent;
+use crate::sys::{SelectorApi, WakerApi};
 use crate::{Interest, Registry, Token};
 
 fn unsupported() -> io::Error {
@@ -44,24 +45,12 @@ pub(crate) struct Event(());
 
 pub(crate) type Events = Vec<Event>;
 
-impl EventApi for Event {
+impl BitsEvent for Event {
     fn token(&self) -> Token {
         Token(0)
     }
-    fn is_readable(&self) -> bool {
-        false
-    }
-    fn is_writable(&self) -> bool {
-        false
-    }
-    fn is_error(&self) -> bool {
-        false
-    }
-    fn is_read_closed(&self) -> bool {
-        false
-    }
-    fn is_write_closed(&self) -> bool {
-        false
+    fn bits(&self) -> u8 {
+        0
     }
     fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("shell event")

@@ -41,14 +41,9 @@ use std::time::Duration;
 use std::{fmt, io};
 
 use super::host::{self, Errno, Eventrwflags, Eventtype, HostEvent, Subscription};
-use crate::sys::{next_selector_id, EventApi, SelectorApi};
+use crate::sys::readiness::{BitsEvent, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED};
+use crate::sys::{next_selector_id, SelectorApi};
 use crate::{Interest, Token};
-
-const READABLE: u8 = 1 << 0;
-const WRITABLE: u8 = 1 << 1;
-const ERROR: u8 = 1 << 2;
-const READ_CLOSED: u8 = 1 << 3;
-const WRITE_CLOSED: u8 = 1 << 4;
 
 /// `userdata` of the timeout subscription; fd subscriptions use
 /// `index << 1 | is_write`, which never reaches this value.
@@ -69,32 +64,20 @@ pub(crate) struct Event {
 
 pub(crate) type Events = Vec<Event>;
 
-impl EventApi for Event {
+impl BitsEvent for Event {
     fn token(&self) -> Token {
         self.token
     }
-    fn is_readable(&self) -> bool {
-        self.flags & READABLE != 0
-    }
-    fn is_writable(&self) -> bool {
-        self.flags & WRITABLE != 0
-    }
-    fn is_error(&self) -> bool {
-        self.flags & ERROR != 0
-    }
-    fn is_read_closed(&self) -> bool {
-        self.flags & READ_CLOSED != 0
-    }
-    fn is_write_closed(&self) -> bool {
-        self.flags & WRITE_CLOSED != 0
+    fn bits(&self) -> u8 {
+        self.flags
     }
     fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         struct Flags(u8);
         impl fmt::Debug for Flags {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 let names = [
-                    (READABLE, "FD_READ"),
-                    (WRITABLE, "FD_WRITE"),
+                    (READ, "FD_READ"),
+                    (WRITE, "FD_WRITE"),
                     (ERROR, "ERROR"),
                     (READ_CLOSED | WRITE_CLOSED, "HANGUP"),
                 ];
@@ -228,7 +211,7 @@ impl SelectorApi for Selector {
                 let n = state.woken.len().min(events.capacity() - events.len());
                 events.extend(state.woken.drain(..n).map(|token| Event {
                     token,
-                    flags: READABLE,
+                    flags: READ,
                     errno: 0,
                 }));
             }
@@ -398,7 +381,7 @@ impl State {
                 // the next poll.
                 continue;
             }
-            let mut flags = if write { WRITABLE } else { READABLE };
+            let mut flags = if write { WRITE } else { READ };
             if ev.error != Errno::SUCCESS {
                 flags |= ERROR;
             }
@@ -456,10 +439,10 @@ impl State {
                 if events.len() < events.capacity() {
                     let mut flags = ERROR;
                     if read_armed {
-                        flags |= READABLE;
+                        flags |= READ;
                     }
                     if write_armed {
-                        flags |= WRITABLE;
+                        flags |= WRITE;
                     }
                     events.push(Event {
                         token: entry.token,

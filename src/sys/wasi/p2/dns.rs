@@ -10,9 +10,10 @@ use super::bindings::{
     error, instance_network, ip_from_wasi, resolve_addresses, ErrorCode, Pollable,
     ResolveAddressStream,
 };
-use super::io_source::{PollSource, Selectable, READ};
+use super::io_source::{PollSource, Selectable};
 use super::Shared;
 use crate::io_source::IoSource;
+use crate::sys::readiness::READ;
 use crate::{event, Interest, Registry, Token};
 
 /// A name lookup in progress, registrable with a [`Poll`](crate::Poll).

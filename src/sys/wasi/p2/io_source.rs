@@ -15,26 +15,8 @@ use std::io;
 
 use super::selector::Selector;
 use super::Shared;
+use crate::sys::readiness::interest_bits;
 use crate::{Interest, Registry, Token};
-
-/// Direction bits.
-pub(crate) const READ: u8 = 0b01;
-pub(crate) const WRITE: u8 = 0b10;
-/// Conditions a source may add to a reported direction.
-pub(crate) const ERROR: u8 = 0b100;
-pub(crate) const READ_CLOSED: u8 = 0b1000;
-pub(crate) const WRITE_CLOSED: u8 = 0b1_0000;
-
-pub(crate) fn interest_bits(interests: Interest) -> u8 {
-    let mut bits = 0;
-    if interests.is_readable() {
-        bits |= READ;
-    }
-    if interests.is_writable() {
-        bits |= WRITE;
-    }
-    bits
-}
 
 /// What the selector asks of a registered source.
 pub(crate) trait PollSource {
@@ -132,14 +114,7 @@ impl IoSourceState {
                 // The host calls record the direction that would block; a
                 // closure that made none (`try_io`) falls back to the hint.
                 let blocked = if blocked == 0 {
-                    let mut bits = 0;
-                    if hint.is_readable() {
-                        bits |= READ;
-                    }
-                    if hint.is_writable() {
-                        bits |= WRITE;
-                    }
-                    bits
+                    interest_bits(hint)
                 } else {
                     blocked
                 };

@@ -39,9 +39,12 @@ use std::time::{Duration, Instant};
 use std::{fmt, io};
 
 use super::bindings::{handle_block, handle_ready, monotonic_clock, poll_handles};
-use super::io_source::{interest_bits, PollSource, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED};
+use super::io_source::PollSource;
 use super::Shared;
-use crate::sys::{next_selector_id, EventApi, SelectorApi};
+use crate::sys::readiness::{
+    interest_bits, BitsEvent, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED,
+};
+use crate::sys::{next_selector_id, SelectorApi};
 use crate::{Interest, Token};
 
 /// Counts the times a source dropped or replaced a pollable that a
@@ -532,45 +535,30 @@ impl fmt::Debug for Selector {
     }
 }
 
-impl EventApi for Event {
+impl BitsEvent for Event {
     fn token(&self) -> Token {
         self.token
     }
 
-    fn is_readable(&self) -> bool {
-        self.directions & READ != 0
-    }
-
-    fn is_writable(&self) -> bool {
-        self.directions & WRITE != 0
-    }
-
-    fn is_error(&self) -> bool {
-        self.directions & ERROR != 0
-    }
-
-    fn is_read_closed(&self) -> bool {
-        self.directions & READ_CLOSED != 0
-    }
-
-    fn is_write_closed(&self) -> bool {
-        self.directions & WRITE_CLOSED != 0
+    fn bits(&self) -> u8 {
+        self.directions
     }
 
     fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let has = |bit: u8| self.directions & bit != 0;
         f.debug_struct("wasi_p2_event")
             .field("token", &self.token)
-            .field("readable", &self.is_readable())
-            .field("writable", &self.is_writable())
-            .field("error", &self.is_error())
-            .field("read_closed", &self.is_read_closed())
-            .field("write_closed", &self.is_write_closed())
+            .field("readable", &has(READ))
+            .field("writable", &has(WRITE))
+            .field("error", &has(ERROR))
+            .field("read_closed", &has(READ_CLOSED))
+            .field("write_closed", &has(WRITE_CLOSED))
             .finish()
     }
 }
 
 impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.debug_details(f)
+        BitsEvent::debug_details(self, f)
     }
 }

@@ -28,10 +28,9 @@ use super::bindings::{
     Pollable, ShutdownType, StreamError, TcpSocket, HOST,
 };
 use super::descriptor::{checked_fd, Borrowed, TcpDescriptor, TcpState};
-use super::io_source::{
-    Blocked, PollSource, Selectable, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED,
-};
+use super::io_source::{Blocked, PollSource, Selectable};
 use super::{Inert, Shared};
+use crate::sys::readiness::{ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED};
 
 /// Runs a `finish-*` call until it stops returning `would-block`, waiting
 /// on the socket's pollable in between.

@@ -21,8 +21,9 @@ use super::bindings::{
     ErrorCode, IpAddressFamily, OutgoingDatagram, Pollable, UdpSocket as WasiUdpSocket,
 };
 use super::descriptor::{checked_fd, Borrowed, UdpDescriptor, UdpStreams};
-use super::io_source::{PollSource, Selectable, READ};
+use super::io_source::{PollSource, Selectable};
 use super::{Inert, Shared};
+use crate::sys::readiness::READ;
 
 pub(crate) fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
     let network = instance_network();

@@ -13,9 +13,10 @@ use super::bindings::{
     EVENT_SUBTASK, SUBTASK_RETURNED,
 };
 use super::io_source::Selectable;
-use super::selector::{Hook, Source, READ};
+use super::selector::{Hook, Source};
 use super::Shared;
 use crate::io_source::IoSource;
+use crate::sys::readiness::READ;
 use crate::{event, Interest, Registry, Token};
 
 /// A name lookup in progress, registrable with a [`Poll`](crate::Poll).

@@ -38,27 +38,9 @@ use super::bindings::{
 };
 use super::entry::blocking_allowed;
 use super::Shared;
-use crate::sys::{next_selector_id, EventApi, SelectorApi};
+use crate::sys::readiness::{interest_bits, BitsEvent, ERROR, READ, READ_CLOSED, WRITE_CLOSED};
+use crate::sys::{next_selector_id, SelectorApi};
 use crate::{Interest, Token};
-
-/// Direction bits.
-pub(crate) const READ: u8 = 0b01;
-pub(crate) const WRITE: u8 = 0b10;
-/// Conditions a source may add to a reported direction.
-pub(crate) const ERROR: u8 = 0b100;
-pub(crate) const READ_CLOSED: u8 = 0b1000;
-pub(crate) const WRITE_CLOSED: u8 = 0b1_0000;
-
-pub(crate) fn interest_bits(interests: Interest) -> u8 {
-    let mut bits = 0;
-    if interests.is_readable() {
-        bits |= READ;
-    }
-    if interests.is_writable() {
-        bits |= WRITE;
-    }
-    bits
-}
 
 /// What the selector asks of a registered source.
 pub(crate) trait Source {
@@ -649,29 +631,13 @@ impl fmt::Debug for Selector {
     }
 }
 
-impl EventApi for Event {
+impl BitsEvent for Event {
     fn token(&self) -> Token {
         self.token
     }
 
-    fn is_readable(&self) -> bool {
-        self.bits & READ != 0
-    }
-
-    fn is_writable(&self) -> bool {
-        self.bits & WRITE != 0
-    }
-
-    fn is_error(&self) -> bool {
-        self.bits & ERROR != 0
-    }
-
-    fn is_read_closed(&self) -> bool {
-        self.bits & READ_CLOSED != 0
-    }
-
-    fn is_write_closed(&self) -> bool {
-        self.bits & WRITE_CLOSED != 0
+    fn bits(&self) -> u8 {
+        self.bits
     }
 
     fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -684,6 +650,6 @@ impl EventApi for Event {
 
 impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.debug_details(f)
+        BitsEvent::debug_details(self, f)
     }
 }

@@ -27,8 +27,9 @@ use super::bindings::{
 };
 use super::entry::blocking_allowed;
 use super::io_source::Selectable;
-use super::selector::{Home, Hook, Linger, Source, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED};
+use super::selector::{Home, Hook, Linger, Source};
 use super::Shared;
+use crate::sys::readiness::{ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED};
 
 /// Size of each stream's receive and send buffer.
 const BUF_SIZE: usize = 16 * 1024;

@@ -18,8 +18,9 @@ use super::bindings::{
     UdpReceiveArea, UdpSendArea, WasiUdpSocket, EVENT_SUBTASK, SUBTASK_RETURNED,
 };
 use super::io_source::Selectable;
-use super::selector::{Hook, Source, ERROR, READ, WRITE};
+use super::selector::{Hook, Source};
 use super::Shared;
+use crate::sys::readiness::{ERROR, READ, WRITE};
 
 fn not_supported(operation: &str) -> io::Error {
     unsupported(&format!("UDP {operation}"))
