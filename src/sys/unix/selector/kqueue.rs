@@ -297,26 +297,19 @@ impl EventApi for Event {
         filter == libc::EVFILT_WRITE && flags & libc::EV_EOF != 0
     }
 
-    fn is_priority(&self) -> bool {
-        // kqueue has no filter for out-of-band data.
-        false
-    }
+    // `is_priority`: the default (false); kqueue has no filter for
+    // out-of-band data.
 
     fn is_aio(&self) -> bool {
         let filter = self.0.filter;
         filter == libc::EVFILT_AIO
     }
 
+    // Elsewhere the default (false): only FreeBSD has `EVFILT_LIO`.
+    #[cfg(target_os = "freebsd")]
     fn is_lio(&self) -> bool {
-        #[cfg(target_os = "freebsd")]
-        {
-            let filter = self.0.filter;
-            filter == libc::EVFILT_LIO
-        }
-        #[cfg(not(target_os = "freebsd"))]
-        {
-            false
-        }
+        let filter = self.0.filter;
+        filter == libc::EVFILT_LIO
     }
 
     fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
