@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::event::Source;
 #[cfg(debug_assertions)]
-use crate::sys::SelectorApi;
+use crate::sys::{misuse, SelectorApi};
 use crate::sys::{IoSourceState, Selectable};
 use crate::{Interest, Registry, Token};
 
@@ -152,10 +152,7 @@ impl SelectorId {
             .compare_exchange(Self::UNASSOCIATED, id, Ordering::AcqRel, Ordering::Acquire)
         {
             Ok(_) => Ok(()),
-            Err(_) => Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "I/O source already registered with a `Registry`",
-            )),
+            Err(_) => Err(misuse::already_registered()),
         }
     }
 
@@ -164,15 +161,9 @@ impl SelectorId {
         if id == registry.selector().id() {
             Ok(())
         } else if id == Self::UNASSOCIATED {
-            Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                "I/O source not registered with `Registry`",
-            ))
+            Err(misuse::not_registered())
         } else {
-            Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "I/O source already registered with a different `Registry`",
-            ))
+            Err(misuse::registered_elsewhere())
         }
     }
 

@@ -108,6 +108,8 @@ pub(crate) fn timeout_millis(timeout: Option<Duration>) -> i32 {
     }
 }
 
+pub(crate) mod misuse;
+
 #[cfg(any(
     mio_backend = "wasi_p1",
     mio_backend = "wasi_p2",

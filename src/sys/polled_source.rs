@@ -15,7 +15,7 @@ use std::io;
 use std::os::fd::RawFd;
 
 use super::Selector;
-use crate::sys::{Selectable, SelectorApi};
+use crate::sys::{misuse, Selectable, SelectorApi};
 use crate::{Interest, Registry, Token};
 
 pub(crate) struct IoSourceState {
@@ -54,10 +54,7 @@ impl IoSourceState {
         // `IoSource`; this is the release-build check.
         if let Some((current, _)) = &self.registration {
             if current.id() != registry.selector().id() {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    "I/O source already registered with a `Registry`",
-                ));
+                return Err(misuse::already_registered());
             }
         }
         let selector = registry.selector();

@@ -31,7 +31,7 @@ mod io_source {
     use std::sync::{Arc, Mutex};
 
     use super::selector::{mark_delete, SelectorInner, SockState};
-    use crate::sys::SelectorApi;
+    use crate::sys::{misuse, SelectorApi};
     use crate::{Interest, Registry, Token};
 
     /// Everything with a socket handle can be registered.
@@ -94,10 +94,7 @@ mod io_source {
             io: &T,
         ) -> io::Result<()> {
             if self.registration.is_some() {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    "I/O source already registered with this `Registry`",
-                ));
+                return Err(misuse::already_registered_here());
             }
             let selector = Arc::clone(registry.selector().inner());
             let sock = selector.register(io.raw_socket(), token, interests)?;
@@ -124,7 +121,7 @@ mod io_source {
                     reg.interests = interests;
                     Ok(())
                 }
-                _ => Err(not_registered()),
+                _ => Err(misuse::not_registered_here()),
             }
         }
 
@@ -139,16 +136,9 @@ mod io_source {
                     self.registration = None;
                     Ok(())
                 }
-                _ => Err(not_registered()),
+                _ => Err(misuse::not_registered_here()),
             }
         }
-    }
-
-    fn not_registered() -> io::Error {
-        io::Error::new(
-            io::ErrorKind::NotFound,
-            "I/O source not registered with this `Registry`",
-        )
     }
 }
 

@@ -47,6 +47,7 @@ use super::afd::{self, lock};
 use super::iocp::CompletionPort;
 use super::selector::Event;
 use crate::event::Source;
+use crate::sys::misuse;
 use crate::{Interest, Registry, Token};
 
 /// Completion key of every named pipe on a selector's port.
@@ -701,19 +702,13 @@ impl Source for NamedPipe {
         let me = &self.inner;
         let mut io = lock(&me.io);
         if io.registration.is_some() {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "I/O source already registered with a `Registry`",
-            ));
+            return Err(misuse::already_registered());
         }
         let port = registry.selector().inner().port();
         match &io.port {
             Some(current) if !Arc::ptr_eq(current, port) => {
                 // A handle joins one completion port for good.
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    "I/O source already registered with a different `Registry`",
-                ));
+                return Err(misuse::registered_elsewhere());
             }
             Some(_) => {}
             None => {
@@ -754,16 +749,10 @@ impl Source for NamedPipe {
 fn check_registered(io: &Io, registry: &Registry) -> io::Result<()> {
     match (&io.registration, &io.port) {
         (_, Some(port)) if !Arc::ptr_eq(port, registry.selector().inner().port()) => {
-            Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "I/O source already registered with a different `Registry`",
-            ))
+            Err(misuse::registered_elsewhere())
         }
         (Some(_), Some(_)) => Ok(()),
-        _ => Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            "I/O source not registered with this `Registry`",
-        )),
+        _ => Err(misuse::not_registered_here()),
     }
 }
 

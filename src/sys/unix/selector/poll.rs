@@ -28,7 +28,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 use std::{fmt, io};
 
-use crate::sys::{next_selector_id, timeout_millis, EventApi, SelectorApi};
+use crate::sys::{misuse, next_selector_id, timeout_millis, EventApi, SelectorApi};
 use crate::{Interest, Token};
 
 #[derive(Debug, Clone, Copy)]
@@ -180,10 +180,7 @@ impl Selector {
         syscall!(fcntl(fd, libc::F_GETFD))?;
         self.state.change(|fds| {
             if fds.index.contains_key(&fd) {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    "I/O source already registered with this `Registry`",
-                ));
+                return Err(misuse::already_registered_here());
             }
             fds.index.insert(fd, fds.entries.len());
             fds.entries.push(Entry {
@@ -424,12 +421,10 @@ impl Notifier {
 
 impl Fds {
     fn find(&self, fd: RawFd) -> io::Result<usize> {
-        self.index.get(&fd).copied().ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::NotFound,
-                "I/O source not registered with this `Registry`",
-            )
-        })
+        self.index
+            .get(&fd)
+            .copied()
+            .ok_or_else(misuse::not_registered_here)
     }
 }
 

@@ -42,7 +42,7 @@ use std::{fmt, io};
 
 use super::host::{self, Errno, Eventrwflags, Eventtype, HostEvent, Subscription};
 use crate::sys::readiness::{BitsEvent, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED};
-use crate::sys::{next_selector_id, SelectorApi};
+use crate::sys::{misuse, next_selector_id, SelectorApi};
 use crate::{Interest, Token};
 
 /// `userdata` of the timeout subscription; fd subscriptions use
@@ -278,12 +278,7 @@ impl State {
     }
 
     fn find(&self, fd: RawFd) -> io::Result<usize> {
-        self.lookup(fd).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::NotFound,
-                "I/O source not registered with this `Registry`",
-            )
-        })
+        self.lookup(fd).ok_or_else(misuse::not_registered_here)
     }
 
     /// Subscribes the entry at `i` for one direction, if its interests
@@ -470,10 +465,7 @@ impl Selector {
     pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
         let mut state = self.lock();
         if state.find(fd).is_ok() {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "I/O source already registered with this `Registry`",
-            ));
+            return Err(misuse::already_registered_here());
         }
         if fd < 0 {
             return Err(host::error(Errno::BADF));

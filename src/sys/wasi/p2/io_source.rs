@@ -15,6 +15,7 @@ use std::io;
 
 use super::selector::Selector;
 use super::Shared;
+use crate::sys::misuse;
 use crate::sys::readiness::interest_bits;
 use crate::{Interest, Registry, Token};
 
@@ -86,13 +87,6 @@ struct Registration {
     source: Shared<dyn PollSource>,
 }
 
-fn not_registered() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotFound,
-        "I/O source not registered with this `Registry`",
-    )
-}
-
 impl IoSourceState {
     pub(crate) fn new() -> IoSourceState {
         IoSourceState { registration: None }
@@ -132,10 +126,7 @@ impl IoSourceState {
         io: &T,
     ) -> io::Result<()> {
         if self.registration.is_some() {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "I/O source already registered with this `Registry`",
-            ));
+            return Err(misuse::already_registered_here());
         }
         let source = io.poll_source()?;
         let selector = registry.selector();
@@ -161,7 +152,7 @@ impl IoSourceState {
                 reg.selector.modify(reg.slot, token, interests);
                 Ok(())
             }
-            _ => Err(not_registered()),
+            _ => Err(misuse::not_registered_here()),
         }
     }
 
@@ -178,7 +169,7 @@ impl IoSourceState {
                 }
                 Ok(())
             }
-            _ => Err(not_registered()),
+            _ => Err(misuse::not_registered_here()),
         }
     }
 }

@@ -8,6 +8,7 @@ use std::io;
 
 use super::selector::{Selector, Source};
 use super::Shared;
+use crate::sys::misuse;
 use crate::{Interest, Registry, Token};
 
 /// Implemented by every type this backend can register.
@@ -22,13 +23,6 @@ pub(crate) struct IoSourceState {
 struct Registration {
     selector: Selector,
     slot: usize,
-}
-
-fn not_registered() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotFound,
-        "I/O source not registered with this `Registry`",
-    )
 }
 
 impl IoSourceState {
@@ -51,10 +45,7 @@ impl IoSourceState {
         io: &T,
     ) -> io::Result<()> {
         if self.registration.is_some() {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "I/O source already registered with this `Registry`",
-            ));
+            return Err(misuse::already_registered_here());
         }
         let selector = registry.selector();
         let slot = selector.add(io.source(), token, interests);
@@ -77,7 +68,7 @@ impl IoSourceState {
                 reg.selector.modify(reg.slot, token, interests);
                 Ok(())
             }
-            _ => Err(not_registered()),
+            _ => Err(misuse::not_registered_here()),
         }
     }
 
@@ -93,7 +84,7 @@ impl IoSourceState {
                 }
                 Ok(())
             }
-            _ => Err(not_registered()),
+            _ => Err(misuse::not_registered_here()),
         }
     }
 }
