@@ -14,5 +14,8 @@ pub(crate) use self::p2 as backend;
 
 #[cfg(mio_backend = "wasi_p3")]
 pub(crate) mod p3;
+
+#[cfg(any(mio_backend = "wasi_p1", mio_backend = "wasi_p2"))]
+mod flag_waker;
 #[cfg(mio_backend = "wasi_p3")]
 pub(crate) use self::p3 as backend;

@@ -46,12 +46,11 @@ pub(crate) mod host_calls;
 
 mod host;
 mod selector;
-mod waker;
 
 #[cfg(feature = "net")]
 pub(crate) use self::selector::IoSourceState;
 pub(crate) use self::selector::{Event, Events, Selector};
-pub(crate) use self::waker::Waker;
+pub(crate) use super::flag_waker::Waker;
 
 #[cfg(feature = "net")]
 mod net;

@@ -8,7 +8,8 @@
 //!   (source, direction); edge-triggered like every other backend.
 //! * `io_source`: per-source registration state; re-arms a direction when
 //!   an I/O call returns `WouldBlock`.
-//! * `waker`, `tcp`, `udp`, `dns` (non-blocking name lookup).
+//! * `tcp`, `udp`, `dns` (non-blocking name lookup); the waker is
+//!   `wasi::flag_waker`, shared with preview 1.
 //! * `descriptor`: where the toolchain's wasi-libc allows (its private
 //!   layout is one this crate knows, probed at run time), every socket is
 //!   also a wasi-libc file descriptor that owns its handles, so std's
@@ -37,12 +38,11 @@ mod descriptor;
 pub(crate) mod host_calls;
 mod io_source;
 mod selector;
-mod waker;
 
 #[cfg(feature = "net")]
 pub(crate) use self::io_source::{IoSourceState, Selectable};
 pub(crate) use self::selector::{Event, Events, Selector};
-pub(crate) use self::waker::Waker;
+pub(crate) use super::flag_waker::Waker;
 
 #[cfg(feature = "net")]
 pub(crate) mod dns;

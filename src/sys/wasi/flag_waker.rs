@@ -1,9 +1,12 @@
-//! The waker: preview 1 modules are single-threaded, so waking only has to
-//! make the next `poll` return at once with the waker's token.
+//! The waker of the single-threaded WASI backends whose selector polls the
+//! host for each `select` (preview 1 and WASI 0.2). With one thread, `wake`
+//! can only be called between two `poll` calls: it notes the waker's token
+//! with the selector, and the next `select` reports it as an event at once,
+//! without waiting.
 
 use std::io;
 
-use super::Selector;
+use super::backend::Selector;
 use crate::sys::{SelectorApi, WakerApi};
 use crate::Token;
 
