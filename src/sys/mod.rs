@@ -110,6 +110,18 @@ pub(crate) fn timeout_millis(timeout: Option<Duration>) -> i32 {
 
 pub(crate) mod misuse;
 
+// Sources registered by descriptor number.
+#[cfg(any(
+    all(mio_backend = "unix", any(feature = "net", feature = "os-ext")),
+    all(mio_backend = "wasi_p1", feature = "net"),
+))]
+mod selectable_fd;
+#[cfg(any(
+    all(mio_backend = "unix", any(feature = "net", feature = "os-ext")),
+    all(mio_backend = "wasi_p1", feature = "net"),
+))]
+pub(crate) use self::selectable_fd::Selectable;
+
 #[cfg(any(
     mio_backend = "wasi_p1",
     mio_backend = "wasi_p2",

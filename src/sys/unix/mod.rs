@@ -51,19 +51,3 @@ pub(crate) fn set_nonblocking_cloexec(fd: std::os::fd::RawFd) -> std::io::Result
     syscall!(fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC))?;
     Ok(())
 }
-
-#[cfg(any(feature = "net", feature = "os-ext"))]
-use std::os::fd::{AsRawFd, RawFd};
-
-/// Everything with a file descriptor can be registered.
-#[cfg(any(feature = "net", feature = "os-ext"))]
-pub(crate) trait Selectable {
-    fn raw_fd(&self) -> RawFd;
-}
-
-#[cfg(any(feature = "net", feature = "os-ext"))]
-impl<T: AsRawFd> Selectable for T {
-    fn raw_fd(&self) -> RawFd {
-        self.as_raw_fd()
-    }
-}

@@ -73,19 +73,3 @@ pub(crate) mod wasi_ext {
     #[cfg(feature = "host-call-count")]
     pub use super::host_calls::host_calls;
 }
-
-#[cfg(feature = "net")]
-use std::os::fd::{AsRawFd, RawFd};
-
-/// Everything with a file descriptor can be registered.
-#[cfg(feature = "net")]
-pub(crate) trait Selectable {
-    fn raw_fd(&self) -> RawFd;
-}
-
-#[cfg(feature = "net")]
-impl<T: AsRawFd> Selectable for T {
-    fn raw_fd(&self) -> RawFd {
-        self.as_raw_fd()
-    }
-}
