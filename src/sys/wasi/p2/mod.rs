@@ -27,8 +27,7 @@ compile_error!(
      it cannot be built with the `atomics` target feature"
 );
 
-use std::ops::Deref;
-use std::rc::Rc;
+pub(crate) use super::shared::Shared;
 
 mod bindings;
 #[cfg(feature = "net")]
@@ -119,68 +118,3 @@ impl<S: std::os::fd::AsRawFd + std::os::fd::IntoRawFd> Inert<S> {
 pub(crate) mod tcp;
 #[cfg(feature = "net")]
 pub(crate) mod udp;
-
-/// A reference-counted value shared by the handles of this backend (a
-/// source and the selector it is registered with).
-///
-/// The crate's public types are `Send + Sync` on every target, so this is
-/// too; see the safety note on the impls.
-pub(crate) struct Shared<T: ?Sized>(Rc<T>);
-
-// SAFETY: without the `atomics` target feature (refused above) a wasm32
-// module has no shared memory and its component cannot run a second thread,
-// so a `Shared` is never reached from two threads: moving or sharing it
-// "between threads" can only ever mean the one thread there is.
-unsafe impl<T: ?Sized> Send for Shared<T> {}
-// SAFETY: as for `Send` above.
-unsafe impl<T: ?Sized> Sync for Shared<T> {}
-
-impl<T> Shared<T> {
-    pub(crate) fn new(value: T) -> Shared<T> {
-        Shared(Rc::new(value))
-    }
-}
-
-impl<T: ?Sized> Shared<T> {
-    #[cfg(feature = "net")]
-    pub(crate) fn from_rc(rc: Rc<T>) -> Shared<T> {
-        Shared(rc)
-    }
-
-    #[cfg(feature = "net")]
-    pub(crate) fn rc(&self) -> &Rc<T> {
-        &self.0
-    }
-
-    /// The value, if this is the last handle to it.
-    #[cfg(feature = "net")]
-    pub(crate) fn into_inner(self) -> T
-    where
-        T: Sized,
-    {
-        match Rc::try_unwrap(self.0) {
-            Ok(value) => value,
-            // `IoSource::into_inner` deregisters (dropping the selector's
-            // handle) before the socket is taken apart.
-            Err(_) => panic!("mio: a wasip2 socket is still shared while being converted"),
-        }
-    }
-
-    pub(crate) fn ptr_eq(&self, other: &Shared<T>) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl<T: ?Sized> Clone for Shared<T> {
-    fn clone(&self) -> Shared<T> {
-        Shared(Rc::clone(&self.0))
-    }
-}
-
-impl<T: ?Sized> Deref for Shared<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}

@@ -35,8 +35,7 @@ compile_error!(
      it cannot be built with the `atomics` target feature"
 );
 
-use std::ops::Deref;
-use std::rc::{Rc, Weak};
+pub(crate) use super::shared::Shared;
 
 mod bindings;
 mod entry;
@@ -73,58 +72,5 @@ pub(crate) mod wasi_ext {
         Err(super::bindings::unsupported(
             "std interop (from_std, raw descriptors: std's sockets are WASI 0.2 descriptors)",
         ))
-    }
-}
-
-/// A reference-counted value shared by a source and the selector.
-///
-/// The crate's public types are `Send + Sync` on every target, so this is
-/// too; see the safety note on the impls.
-pub(crate) struct Shared<T: ?Sized>(Rc<T>);
-
-// SAFETY: without the `atomics` target feature (refused above) a wasm32
-// module has no shared memory and its component cannot run a second thread,
-// so a `Shared` is never reached from two threads.
-unsafe impl<T: ?Sized> Send for Shared<T> {}
-// SAFETY: as for `Send` above.
-unsafe impl<T: ?Sized> Sync for Shared<T> {}
-
-impl<T> Shared<T> {
-    pub(crate) fn new(value: T) -> Shared<T> {
-        Shared(Rc::new(value))
-    }
-}
-
-// Without `net` only the selector shares anything.
-#[cfg_attr(not(feature = "net"), allow(dead_code))]
-impl<T: ?Sized> Shared<T> {
-    pub(crate) fn from_rc(rc: Rc<T>) -> Shared<T> {
-        Shared(rc)
-    }
-
-    pub(crate) fn rc(&self) -> &Rc<T> {
-        &self.0
-    }
-
-    pub(crate) fn downgrade(&self) -> Weak<T> {
-        Rc::downgrade(&self.0)
-    }
-
-    pub(crate) fn ptr_eq(&self, other: &Shared<T>) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl<T: ?Sized> Clone for Shared<T> {
-    fn clone(&self) -> Shared<T> {
-        Shared(Rc::clone(&self.0))
-    }
-}
-
-impl<T: ?Sized> Deref for Shared<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
     }
 }
