@@ -18,6 +18,8 @@ pub(crate) mod p3;
 #[cfg(any(mio_backend = "wasi_p1", mio_backend = "wasi_p2"))]
 mod flag_waker;
 #[cfg(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"))]
+mod io_source;
+#[cfg(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"))]
 mod shared;
 #[cfg(mio_backend = "wasi_p3")]
 pub(crate) use self::p3 as backend;

@@ -10,7 +10,7 @@ use super::bindings::{
     error, instance_network, ip_from_wasi, resolve_addresses, ErrorCode, Pollable,
     ResolveAddressStream,
 };
-use super::io_source::{PollSource, Selectable};
+use super::io_source::{Selectable, Source};
 use super::Shared;
 use crate::io_source::IoSource;
 use crate::sys::readiness::READ;
@@ -145,7 +145,7 @@ impl Lookup {
     }
 }
 
-impl PollSource for LookupInner {
+impl Source for LookupInner {
     fn pollable(&self, direction: u8) -> Option<u32> {
         if direction != READ {
             return None;
@@ -160,9 +160,7 @@ impl PollSource for LookupInner {
 }
 
 impl Selectable for Lookup {
-    fn poll_source(&self) -> io::Result<Shared<dyn PollSource>> {
-        Ok(Shared::from_rc(
-            Rc::clone(self.inner.rc()) as Rc<dyn PollSource>
-        ))
+    fn source(&self) -> io::Result<Shared<dyn Source>> {
+        Ok(Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn Source>))
     }
 }

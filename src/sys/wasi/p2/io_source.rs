@@ -1,11 +1,13 @@
-//! Registration state of one source, and the readiness bookkeeping shared
-//! by every source type of the backend.
+//! What the selector asks of a source, and the readiness bookkeeping shared
+//! by every source type of the backend (the registration itself is
+//! `wasi::io_source`, shared with WASI 0.3).
 //!
 //! Readiness is edge-triggered: the selector reports a direction once and
 //! then leaves it disarmed. It is armed again when an I/O call through
-//! [`IoSourceState::do_io`] returns `WouldBlock` (the direction the
+//! `IoSourceState::do_io` returns `WouldBlock` (the direction the
 //! operation waited for: what the source recorded, else the direction the
-//! portable layer names), or when the source is re-registered.
+//! portable layer names, see [`run_io`]), or when the source is
+//! re-registered.
 
 // With only `os-poll`, no source type exists to register.
 #![cfg_attr(not(feature = "net"), allow(dead_code))]
@@ -15,12 +17,11 @@ use std::io;
 
 use super::selector::Selector;
 use super::Shared;
-use crate::sys::misuse;
 use crate::sys::readiness::interest_bits;
-use crate::{Interest, Registry, Token};
+use crate::Interest;
 
 /// What the selector asks of a registered source.
-pub(crate) trait PollSource {
+pub(crate) trait Source {
     /// Raw handle of the pollable that becomes ready when the direction
     /// (`READ` or `WRITE`) can make progress, created on first use and kept
     /// by the source; `None` if that direction never becomes ready.
@@ -50,7 +51,7 @@ pub(crate) trait Selectable {
     /// registered at all (a std socket adopted without std interop, see
     /// `tcp::stream_from_std`); then registering, re-registering and
     /// deregistering all fail with that error.
-    fn poll_source(&self) -> io::Result<Shared<dyn PollSource>>;
+    fn source(&self) -> io::Result<Shared<dyn Source>>;
 }
 
 /// The directions an operation blocked on, kept by each source.
@@ -77,110 +78,29 @@ impl Blocked {
     }
 }
 
-pub(crate) struct IoSourceState {
-    registration: Option<Registration>,
-}
-
-struct Registration {
-    selector: Selector,
+/// Runs an I/O operation of a registered source (see
+/// [`IoSourceState::do_io`](crate::sys::IoSourceState::do_io)): a
+/// `WouldBlock` re-arms the direction the operation waited for.
+pub(crate) fn run_io<R>(
+    selector: &Selector,
     slot: usize,
-    source: Shared<dyn PollSource>,
-}
-
-impl IoSourceState {
-    pub(crate) fn new() -> IoSourceState {
-        IoSourceState { registration: None }
-    }
-
-    pub(crate) fn do_io<T, F, R>(&self, hint: Interest, f: F, io: &T) -> io::Result<R>
-    where
-        F: FnOnce(&T) -> io::Result<R>,
-    {
-        let Some(reg) = &self.registration else {
-            return f(io);
-        };
-        // Forget directions recorded by calls made outside `do_io`.
-        reg.source.take_blocked();
-        let result = f(io);
-        if let Err(err) = &result {
-            if err.kind() == io::ErrorKind::WouldBlock {
-                let blocked = reg.source.take_blocked();
-                // The host calls record the direction that would block; a
-                // closure that made none (`try_io`) falls back to the hint.
-                let blocked = if blocked == 0 {
-                    interest_bits(hint)
-                } else {
-                    blocked
-                };
-                reg.selector.rearm(reg.slot, blocked);
-            }
-        }
-        result
-    }
-
-    pub(crate) fn register<T: Selectable>(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-        io: &T,
-    ) -> io::Result<()> {
-        if self.registration.is_some() {
-            return Err(misuse::already_registered_here());
-        }
-        let source = io.poll_source()?;
-        let selector = registry.selector();
-        let slot = selector.add(Shared::clone(&source), token, interests);
-        self.registration = Some(Registration {
-            selector: selector.clone_handle(),
-            slot,
-            source,
-        });
-        Ok(())
-    }
-
-    pub(crate) fn reregister<T: Selectable>(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-        io: &T,
-    ) -> io::Result<()> {
-        io.poll_source()?;
-        match &self.registration {
-            Some(reg) if reg.selector.same_as(registry.selector()) => {
-                reg.selector.modify(reg.slot, token, interests);
-                Ok(())
-            }
-            _ => Err(misuse::not_registered_here()),
+    source: &dyn Source,
+    hint: Interest,
+    op: impl FnOnce() -> io::Result<R>,
+) -> io::Result<R> {
+    // Forget directions recorded by calls made outside `do_io`.
+    source.take_blocked();
+    let result = op();
+    if let Err(err) = &result {
+        if err.kind() == io::ErrorKind::WouldBlock {
+            // The host calls record the direction that would block; a
+            // closure that made none (`try_io`) falls back to the hint.
+            let blocked = match source.take_blocked() {
+                0 => interest_bits(hint),
+                blocked => blocked,
+            };
+            selector.rearm(slot, blocked);
         }
     }
-
-    pub(crate) fn deregister<T: Selectable>(
-        &mut self,
-        registry: &Registry,
-        io: &T,
-    ) -> io::Result<()> {
-        io.poll_source()?;
-        match &self.registration {
-            Some(reg) if reg.selector.same_as(registry.selector()) => {
-                if let Some(reg) = self.registration.take() {
-                    reg.selector.remove(reg.slot);
-                }
-                Ok(())
-            }
-            _ => Err(misuse::not_registered_here()),
-        }
-    }
-}
-
-impl Drop for IoSourceState {
-    fn drop(&mut self) {
-        // `IoSource` drops its state before the socket it wraps, so the
-        // selector lets go of the socket's pollables before the socket
-        // itself goes (the host traps on a pollable outliving its parent).
-        if let Some(reg) = self.registration.take() {
-            reg.selector.remove(reg.slot);
-        }
-    }
+    result
 }

@@ -35,13 +35,15 @@ mod descriptor;
 #[cfg(feature = "host-call-count")]
 #[path = "../host_calls.rs"]
 pub(crate) mod host_calls;
-mod io_source;
-mod selector;
+pub(super) mod io_source;
+pub(super) mod selector;
 
 #[cfg(feature = "net")]
-pub(crate) use self::io_source::{IoSourceState, Selectable};
+pub(crate) use self::io_source::Selectable;
 pub(crate) use self::selector::{Event, Events, Selector};
 pub(crate) use super::flag_waker::Waker;
+#[cfg(feature = "net")]
+pub(crate) use super::io_source::IoSourceState;
 
 #[cfg(feature = "net")]
 pub(crate) mod dns;

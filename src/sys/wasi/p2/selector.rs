@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 use std::{fmt, io};
 
 use super::bindings::{handle_block, handle_ready, monotonic_clock, poll_handles};
-use super::io_source::PollSource;
+use super::io_source::Source;
 use super::Shared;
 use crate::sys::readiness::{
     interest_bits, BitsEvent, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED,
@@ -127,7 +127,7 @@ struct Entry {
     suspect_at: u32,
     /// Index in `Registrations::handles` of the READ and WRITE pollables.
     at: [u32; 2],
-    source: Shared<dyn PollSource>,
+    source: Shared<dyn Source>,
 }
 
 /// Index of `READ` or `WRITE` in `Entry::at`.
@@ -419,7 +419,7 @@ impl Selector {
 
     pub(crate) fn add(
         &self,
-        source: Shared<dyn PollSource>,
+        source: Shared<dyn Source>,
         token: Token,
         interests: Interest,
     ) -> usize {

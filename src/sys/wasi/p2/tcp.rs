@@ -28,7 +28,7 @@ use super::bindings::{
     Pollable, ShutdownType, StreamError, TcpSocket, HOST,
 };
 use super::descriptor::{checked_fd, Borrowed, TcpDescriptor, TcpState};
-use super::io_source::{Blocked, PollSource, Selectable};
+use super::io_source::{Blocked, Selectable, Source};
 use super::{Inert, Shared};
 use crate::sys::readiness::{ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED};
 
@@ -258,7 +258,7 @@ impl TcpListener {
     }
 }
 
-impl PollSource for ListenerInner {
+impl Source for ListenerInner {
     fn pollable(&self, direction: u8) -> Option<u32> {
         if direction != READ {
             return None;
@@ -273,9 +273,9 @@ impl PollSource for ListenerInner {
 }
 
 impl Selectable for TcpListener {
-    fn poll_source(&self) -> io::Result<Shared<dyn PollSource>> {
+    fn source(&self) -> io::Result<Shared<dyn Source>> {
         Ok(Shared::from_rc(
-            Rc::clone(self.inner()?.rc()) as Rc<dyn PollSource>
+            Rc::clone(self.inner()?.rc()) as Rc<dyn Source>
         ))
     }
 }
@@ -744,7 +744,7 @@ impl Write for TcpStream {
     }
 }
 
-impl PollSource for StreamInner {
+impl Source for StreamInner {
     fn pollable(&self, direction: u8) -> Option<u32> {
         let mut conn = self.conn.borrow_mut();
         let conn = &mut *conn;
@@ -801,9 +801,9 @@ impl PollSource for StreamInner {
 }
 
 impl Selectable for TcpStream {
-    fn poll_source(&self) -> io::Result<Shared<dyn PollSource>> {
+    fn source(&self) -> io::Result<Shared<dyn Source>> {
         Ok(Shared::from_rc(
-            Rc::clone(self.inner()?.rc()) as Rc<dyn PollSource>
+            Rc::clone(self.inner()?.rc()) as Rc<dyn Source>
         ))
     }
 }

@@ -21,7 +21,7 @@ use super::bindings::{
     ErrorCode, IpAddressFamily, OutgoingDatagram, Pollable, UdpSocket as WasiUdpSocket,
 };
 use super::descriptor::{checked_fd, Borrowed, UdpDescriptor, UdpStreams};
-use super::io_source::{PollSource, Selectable};
+use super::io_source::{Selectable, Source};
 use super::{Inert, Shared};
 use crate::sys::readiness::READ;
 
@@ -374,7 +374,7 @@ impl UdpSocket {
     }
 }
 
-impl PollSource for Inner {
+impl Source for Inner {
     fn pollable(&self, direction: u8) -> Option<u32> {
         let mut ends = self.ends.borrow_mut();
         let Ends {
@@ -395,9 +395,9 @@ impl PollSource for Inner {
 }
 
 impl Selectable for UdpSocket {
-    fn poll_source(&self) -> io::Result<Shared<dyn PollSource>> {
+    fn source(&self) -> io::Result<Shared<dyn Source>> {
         Ok(Shared::from_rc(
-            Rc::clone(self.inner()?.rc()) as Rc<dyn PollSource>
+            Rc::clone(self.inner()?.rc()) as Rc<dyn Source>
         ))
     }
 }

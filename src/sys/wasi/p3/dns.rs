@@ -194,7 +194,7 @@ impl Source for LookupState {
 }
 
 impl Selectable for Lookup {
-    fn source(&self) -> Shared<dyn Source> {
-        Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn Source>)
+    fn source(&self) -> io::Result<Shared<dyn Source>> {
+        Ok(Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn Source>))
     }
 }

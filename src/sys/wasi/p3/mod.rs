@@ -40,14 +40,16 @@ pub(crate) use super::shared::Shared;
 mod bindings;
 mod entry;
 #[cfg_attr(not(feature = "net"), allow(dead_code))]
-mod io_source;
-mod selector;
+pub(super) mod io_source;
+pub(super) mod selector;
 mod waker;
 
 #[cfg(feature = "net")]
-pub(crate) use self::io_source::{IoSourceState, Selectable};
+pub(crate) use self::io_source::Selectable;
 pub(crate) use self::selector::{Event, Events, Selector};
 pub(crate) use self::waker::Waker;
+#[cfg(feature = "net")]
+pub(crate) use super::io_source::IoSourceState;
 
 #[cfg(feature = "net")]
 pub(crate) mod tcp;

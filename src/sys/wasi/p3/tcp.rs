@@ -308,8 +308,8 @@ impl TcpListener {
 }
 
 impl Selectable for TcpListener {
-    fn source(&self) -> Shared<dyn Source> {
-        Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn Source>)
+    fn source(&self) -> io::Result<Shared<dyn Source>> {
+        Ok(Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn Source>))
     }
 }
 
@@ -1129,8 +1129,8 @@ impl Write for TcpStream {
 }
 
 impl Selectable for TcpStream {
-    fn source(&self) -> Shared<dyn Source> {
-        Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn Source>)
+    fn source(&self) -> io::Result<Shared<dyn Source>> {
+        Ok(Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn Source>))
     }
 }
 

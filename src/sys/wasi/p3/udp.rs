@@ -277,8 +277,8 @@ impl Source for UdpState {
 }
 
 impl Selectable for UdpSocket {
-    fn source(&self) -> Shared<dyn Source> {
-        Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn Source>)
+    fn source(&self) -> io::Result<Shared<dyn Source>> {
+        Ok(Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn Source>))
     }
 }
 
