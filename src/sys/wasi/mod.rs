@@ -19,6 +19,8 @@ pub(crate) mod p3;
 mod flag_waker;
 #[cfg(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"))]
 mod io_source;
+#[cfg(all(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"), feature = "net"))]
+pub(crate) mod name_resolver;
 #[cfg(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"))]
 mod shared;
 #[cfg(mio_backend = "wasi_p3")]

@@ -46,15 +46,15 @@ pub(crate) use super::flag_waker::Waker;
 pub(crate) use super::io_source::IoSourceState;
 
 #[cfg(feature = "net")]
-pub(crate) mod dns;
+pub(super) mod dns;
 
 /// What `mio::wasi` offers on this backend: non-blocking name lookup, and
 /// whether sockets convert to and from std's.
 #[cfg(feature = "net")]
 pub(crate) mod wasi_ext {
-    pub use super::dns::NameResolver;
     #[cfg(feature = "host-call-count")]
     pub use super::host_calls::host_calls;
+    pub use crate::sys::wasi::name_resolver::NameResolver;
 
     /// Whether this crate's sockets convert to and from std's here:
     /// `from_std`, `AsRawFd`, `IntoRawFd` and `FromRawFd` on `mio::net`'s

@@ -1,12 +1,12 @@
-//! Non-blocking name lookup over `wasi:sockets/ip-name-lookup@0.3`, public
-//! as [`mio::wasi::NameResolver`](crate::wasi::NameResolver): the async
+//! Non-blocking name lookup over `wasi:sockets/ip-name-lookup@0.3`, the
+//! lookup behind [`mio::wasi::NameResolver`](crate::wasi::NameResolver): the async
 //! `resolve-addresses` runs as a subtask joined to the selector's waitable
 //! set; its return is the readable event.
 
 use std::cell::RefCell;
+use std::io;
 use std::net::IpAddr;
 use std::rc::Rc;
-use std::{fmt, io};
 
 use super::bindings::{
     poll_one, resolve_result, start_resolve, subtask_cancel, subtask_drop, ResolveArea,
@@ -15,83 +15,12 @@ use super::bindings::{
 use super::io_source::Selectable;
 use super::selector::{Hook, Source};
 use super::Shared;
-use crate::io_source::IoSource;
 use crate::sys::readiness::READ;
-use crate::{event, Interest, Registry, Token};
+use crate::sys::wasi::name_resolver::already_taken;
 
-/// A name lookup in progress, registrable with a [`Poll`](crate::Poll).
-///
-/// Start a lookup with [`NameResolver::new`], register it for
-/// [`Interest::READABLE`], and call [`NameResolver::addresses`] when it is
-/// reported readable (or whenever; it returns
-/// [`WouldBlock`](io::ErrorKind::WouldBlock) until the host has the
-/// answer). The lookup needs the host's permission (`wasmtime run -S
-/// allow-ip-name-lookup`); `name` is a host name or an IP address literal.
-pub struct NameResolver {
-    inner: IoSource<Lookup>,
-}
-
-impl NameResolver {
-    /// Starts looking up `name`.
-    pub fn new(name: &str) -> io::Result<NameResolver> {
-        let state = Shared::new(LookupState {
-            name: name.as_bytes().to_vec().into_boxed_slice(),
-            area: RefCell::new(ResolveArea::new()),
-            subtask: RefCell::new(None),
-            answer: RefCell::new(None),
-            hook: RefCell::new(None),
-        });
-        {
-            let mut area = state.area.borrow_mut();
-            match start_resolve(&state.name, &mut area) {
-                Some(subtask) => *state.subtask.borrow_mut() = Some(subtask),
-                None => *state.answer.borrow_mut() = Some(resolve_result(&area)),
-            }
-        }
-        Ok(NameResolver {
-            inner: IoSource::new(Lookup { inner: state }),
-        })
-    }
-
-    /// The addresses `name` resolves to, once the host has them;
-    /// [`WouldBlock`](io::ErrorKind::WouldBlock) until then. The answer is
-    /// handed out once; later calls return an `InvalidInput` error.
-    pub fn addresses(&self) -> io::Result<Vec<IpAddr>> {
-        self.inner.do_read(Lookup::addresses)
-    }
-}
-
-impl event::Source for NameResolver {
-    fn register(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        self.inner.reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        self.inner.deregister(registry)
-    }
-}
-
-impl fmt::Debug for NameResolver {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NameResolver").finish_non_exhaustive()
-    }
-}
-
-struct Lookup {
+/// The backend's side of [`NameResolver`](crate::wasi::NameResolver): a
+/// lookup in progress.
+pub(crate) struct Lookup {
     inner: Shared<LookupState>,
 }
 
@@ -104,14 +33,6 @@ struct LookupState {
     /// `Some` once the call returned; taken by `addresses`.
     answer: RefCell<Option<io::Result<Vec<IpAddr>>>>,
     hook: RefCell<Option<Hook>>,
-}
-
-/// Marks the answer as handed out.
-fn taken() -> io::Result<Vec<IpAddr>> {
-    Err(io::Error::new(
-        io::ErrorKind::InvalidInput,
-        "the addresses of this lookup were already taken",
-    ))
 }
 
 impl LookupState {
@@ -132,7 +53,26 @@ impl LookupState {
 }
 
 impl Lookup {
-    fn addresses(&self) -> io::Result<Vec<IpAddr>> {
+    /// Starts looking up `name`.
+    pub(crate) fn start(name: &str) -> io::Result<Lookup> {
+        let state = Shared::new(LookupState {
+            name: name.as_bytes().to_vec().into_boxed_slice(),
+            area: RefCell::new(ResolveArea::new()),
+            subtask: RefCell::new(None),
+            answer: RefCell::new(None),
+            hook: RefCell::new(None),
+        });
+        {
+            let mut area = state.area.borrow_mut();
+            match start_resolve(&state.name, &mut area) {
+                Some(subtask) => *state.subtask.borrow_mut() = Some(subtask),
+                None => *state.answer.borrow_mut() = Some(resolve_result(&area)),
+            }
+        }
+        Ok(Lookup { inner: state })
+    }
+
+    pub(crate) fn addresses(&self) -> io::Result<Vec<IpAddr>> {
         let state = &*self.inner;
         let subtask = *state.subtask.borrow();
         if let Some(subtask) = subtask {
@@ -147,7 +87,7 @@ impl Lookup {
         let mut answer = state.answer.borrow_mut();
         match answer.take() {
             Some(result) => {
-                *answer = Some(taken());
+                *answer = Some(Err(already_taken()));
                 result
             }
             None => Err(io::ErrorKind::WouldBlock.into()),

@@ -57,13 +57,13 @@ pub(crate) mod tcp;
 pub(crate) mod udp;
 
 #[cfg(feature = "net")]
-pub(crate) mod dns;
+pub(super) mod dns;
 
 /// What `mio::wasi` offers on this backend: non-blocking name lookup, and
 /// `std_interop`, which says that std's sockets do not convert.
 #[cfg(feature = "net")]
 pub(crate) mod wasi_ext {
-    pub use super::dns::NameResolver;
+    pub use crate::sys::wasi::name_resolver::NameResolver;
 
     /// Whether this crate's sockets convert to and from std's here: never
     /// on the WASI 0.3 backend, whose sockets are WASI 0.3 resources while
