@@ -2,6 +2,63 @@
 //! and `p3` (wasm32-wasip2 with `--cfg mio_wasip3`, WASI 0.3). Exactly one
 //! is compiled, re-exported as `backend`.
 
+/// Conversions between std's socket addresses and WASI's
+/// `ip-socket-address`, which WASI 0.2 and 0.3 declare alike but whose
+/// bindings are distinct types: expanded in each backend's `bindings`,
+/// where `IpAddressFamily`, `IpSocketAddress`, `Ipv4SocketAddress` and
+/// `Ipv6SocketAddress` name that backend's types.
+#[cfg(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"))]
+macro_rules! socket_address_conversions {
+    () => {
+        pub(crate) fn family_of(addr: &std::net::SocketAddr) -> IpAddressFamily {
+            match addr {
+                std::net::SocketAddr::V4(_) => IpAddressFamily::Ipv4,
+                std::net::SocketAddr::V6(_) => IpAddressFamily::Ipv6,
+            }
+        }
+
+        pub(crate) fn to_wasi(addr: std::net::SocketAddr) -> IpSocketAddress {
+            match addr {
+                std::net::SocketAddr::V4(a) => {
+                    let [o0, o1, o2, o3] = a.ip().octets();
+                    IpSocketAddress::Ipv4(Ipv4SocketAddress {
+                        port: a.port(),
+                        address: (o0, o1, o2, o3),
+                    })
+                }
+                std::net::SocketAddr::V6(a) => {
+                    let [s0, s1, s2, s3, s4, s5, s6, s7] = a.ip().segments();
+                    IpSocketAddress::Ipv6(Ipv6SocketAddress {
+                        port: a.port(),
+                        flow_info: a.flowinfo(),
+                        address: (s0, s1, s2, s3, s4, s5, s6, s7),
+                        scope_id: a.scope_id(),
+                    })
+                }
+            }
+        }
+
+        pub(crate) fn from_wasi(addr: IpSocketAddress) -> std::net::SocketAddr {
+            use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+            match addr {
+                IpSocketAddress::Ipv4(a) => {
+                    let (o0, o1, o2, o3) = a.address;
+                    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(o0, o1, o2, o3), a.port))
+                }
+                IpSocketAddress::Ipv6(a) => {
+                    let (s0, s1, s2, s3, s4, s5, s6, s7) = a.address;
+                    SocketAddr::V6(SocketAddrV6::new(
+                        Ipv6Addr::new(s0, s1, s2, s3, s4, s5, s6, s7),
+                        a.port,
+                        a.flow_info,
+                        a.scope_id,
+                    ))
+                }
+            }
+        }
+    };
+}
+
 #[cfg(mio_backend = "wasi_p1")]
 pub(crate) mod p1;
 #[cfg(mio_backend = "wasi_p1")]

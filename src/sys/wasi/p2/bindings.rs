@@ -11,7 +11,7 @@
 #![cfg_attr(not(feature = "net"), allow(dead_code, unused_imports))]
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 generated_bindings! {
     #[allow(clippy::all, unsafe_op_in_unsafe_fn, rust_2018_idioms)]
@@ -142,51 +142,7 @@ pub(crate) fn stream_error(err: StreamError) -> io::Error {
     }
 }
 
-pub(crate) fn family_of(addr: &SocketAddr) -> IpAddressFamily {
-    match addr {
-        SocketAddr::V4(_) => IpAddressFamily::Ipv4,
-        SocketAddr::V6(_) => IpAddressFamily::Ipv6,
-    }
-}
-
-pub(crate) fn to_wasi(addr: SocketAddr) -> IpSocketAddress {
-    match addr {
-        SocketAddr::V4(a) => {
-            let [a0, a1, a2, a3] = a.ip().octets();
-            IpSocketAddress::Ipv4(Ipv4SocketAddress {
-                port: a.port(),
-                address: (a0, a1, a2, a3),
-            })
-        }
-        SocketAddr::V6(a) => {
-            let [s0, s1, s2, s3, s4, s5, s6, s7] = a.ip().segments();
-            IpSocketAddress::Ipv6(Ipv6SocketAddress {
-                port: a.port(),
-                flow_info: a.flowinfo(),
-                address: (s0, s1, s2, s3, s4, s5, s6, s7),
-                scope_id: a.scope_id(),
-            })
-        }
-    }
-}
-
-pub(crate) fn from_wasi(addr: IpSocketAddress) -> SocketAddr {
-    match addr {
-        IpSocketAddress::Ipv4(a) => {
-            let (a0, a1, a2, a3) = a.address;
-            SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(a0, a1, a2, a3), a.port))
-        }
-        IpSocketAddress::Ipv6(a) => {
-            let (s0, s1, s2, s3, s4, s5, s6, s7) = a.address;
-            SocketAddr::V6(SocketAddrV6::new(
-                Ipv6Addr::new(s0, s1, s2, s3, s4, s5, s6, s7),
-                a.port,
-                a.flow_info,
-                a.scope_id,
-            ))
-        }
-    }
-}
+socket_address_conversions!();
 
 #[cfg_attr(not(feature = "net"), allow(dead_code))]
 pub(crate) fn ip_from_wasi(addr: IpAddress) -> IpAddr {

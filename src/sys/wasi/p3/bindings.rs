@@ -462,51 +462,7 @@ pub(crate) mod results {
     }
 }
 
-pub(crate) fn family_of(addr: &SocketAddr) -> IpAddressFamily {
-    match addr {
-        SocketAddr::V4(_) => IpAddressFamily::Ipv4,
-        SocketAddr::V6(_) => IpAddressFamily::Ipv6,
-    }
-}
-
-pub(crate) fn to_wasi(addr: SocketAddr) -> IpSocketAddress {
-    match addr {
-        SocketAddr::V4(a) => {
-            let [o0, o1, o2, o3] = a.ip().octets();
-            IpSocketAddress::Ipv4(Ipv4SocketAddress {
-                port: a.port(),
-                address: (o0, o1, o2, o3),
-            })
-        }
-        SocketAddr::V6(a) => {
-            let [s0, s1, s2, s3, s4, s5, s6, s7] = a.ip().segments();
-            IpSocketAddress::Ipv6(Ipv6SocketAddress {
-                port: a.port(),
-                flow_info: a.flowinfo(),
-                address: (s0, s1, s2, s3, s4, s5, s6, s7),
-                scope_id: a.scope_id(),
-            })
-        }
-    }
-}
-
-pub(crate) fn from_wasi(addr: IpSocketAddress) -> SocketAddr {
-    match addr {
-        IpSocketAddress::Ipv4(a) => {
-            let (o0, o1, o2, o3) = a.address;
-            SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(o0, o1, o2, o3), a.port))
-        }
-        IpSocketAddress::Ipv6(a) => {
-            let (s0, s1, s2, s3, s4, s5, s6, s7) = a.address;
-            SocketAddr::V6(SocketAddrV6::new(
-                Ipv6Addr::new(s0, s1, s2, s3, s4, s5, s6, s7),
-                a.port,
-                a.flow_info,
-                a.scope_id,
-            ))
-        }
-    }
-}
+socket_address_conversions!();
 
 #[allow(dead_code)]
 pub(crate) fn ip_of(addr: SocketAddr) -> IpAddr {
