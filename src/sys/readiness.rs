@@ -60,3 +60,47 @@ impl<E: BitsEvent> EventApi for E {
         BitsEvent::debug_details(self, f)
     }
 }
+
+/// An event that is a token and a set of the bits above: the event of the
+/// WASI 0.2 and 0.3 backends.
+#[cfg(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"))]
+#[derive(Clone, Copy)]
+pub(crate) struct Event {
+    pub(crate) token: Token,
+    pub(crate) bits: u8,
+}
+
+#[cfg(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"))]
+impl BitsEvent for Event {
+    fn token(&self) -> Token {
+        self.token
+    }
+
+    fn bits(&self) -> u8 {
+        self.bits
+    }
+
+    fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = if cfg!(mio_backend = "wasi_p3") {
+            "wasi_p3_event"
+        } else {
+            "wasi_p2_event"
+        };
+        let has = |bit: u8| self.bits & bit != 0;
+        f.debug_struct(name)
+            .field("token", &self.token)
+            .field("readable", &has(READ))
+            .field("writable", &has(WRITE))
+            .field("error", &has(ERROR))
+            .field("read_closed", &has(READ_CLOSED))
+            .field("write_closed", &has(WRITE_CLOSED))
+            .finish()
+    }
+}
+
+#[cfg(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"))]
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        BitsEvent::debug_details(self, f)
+    }
+}

@@ -41,9 +41,8 @@ use std::{fmt, io};
 use super::bindings::{handle_block, handle_ready, monotonic_clock, poll_handles};
 use super::io_source::Source;
 use super::Shared;
-use crate::sys::readiness::{
-    interest_bits, BitsEvent, ERROR, READ, READ_CLOSED, WRITE, WRITE_CLOSED,
-};
+pub(crate) use crate::sys::readiness::Event;
+use crate::sys::readiness::{interest_bits, READ, WRITE};
 use crate::sys::{next_selector_id, SelectorApi};
 use crate::{Interest, Token};
 
@@ -64,12 +63,6 @@ const UNLISTED: u32 = u32::MAX;
 /// `pollable.ready` answers right after `WouldBlock` that must all say
 /// "not ready" before the host is trusted (see `Selector::rearm`).
 const TRUST_AFTER: u32 = 32;
-
-#[derive(Clone, Copy)]
-pub(crate) struct Event {
-    token: Token,
-    directions: u8,
-}
 
 pub(crate) type Events = Vec<Event>;
 
@@ -358,10 +351,7 @@ impl Selector {
             // for the next poll.
             let mut woken = self.state.woken.borrow_mut();
             let n = woken.len().min(events.capacity() - events.len());
-            events.extend(woken.drain(..n).map(|token| Event {
-                token,
-                directions: READ,
-            }));
+            events.extend(woken.drain(..n).map(|token| Event { token, bits: READ }));
         }
         regs.fired.clear();
         {
@@ -395,7 +385,7 @@ impl Selector {
                 if reported != 0 {
                     events.push(Event {
                         token: entry.token,
-                        directions: reported,
+                        bits: reported,
                     });
                 }
             }
@@ -532,33 +522,5 @@ impl fmt::Debug for Selector {
         f.debug_struct("Selector")
             .field("id", &self.id)
             .finish_non_exhaustive()
-    }
-}
-
-impl BitsEvent for Event {
-    fn token(&self) -> Token {
-        self.token
-    }
-
-    fn bits(&self) -> u8 {
-        self.directions
-    }
-
-    fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let has = |bit: u8| self.directions & bit != 0;
-        f.debug_struct("wasi_p2_event")
-            .field("token", &self.token)
-            .field("readable", &has(READ))
-            .field("writable", &has(WRITE))
-            .field("error", &has(ERROR))
-            .field("read_closed", &has(READ_CLOSED))
-            .field("write_closed", &has(WRITE_CLOSED))
-            .finish()
-    }
-}
-
-impl fmt::Debug for Event {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        BitsEvent::debug_details(self, f)
     }
 }

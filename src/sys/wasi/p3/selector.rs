@@ -38,7 +38,8 @@ use super::bindings::{
 };
 use super::entry::blocking_allowed;
 use super::Shared;
-use crate::sys::readiness::{interest_bits, BitsEvent, ERROR, READ, READ_CLOSED, WRITE_CLOSED};
+pub(crate) use crate::sys::readiness::Event;
+use crate::sys::readiness::{interest_bits, ERROR, READ, READ_CLOSED, WRITE_CLOSED};
 use crate::sys::{next_selector_id, SelectorApi};
 use crate::{Interest, Token};
 
@@ -150,12 +151,6 @@ impl Hook {
             state.unlink(waitable);
         }
     }
-}
-
-#[derive(Clone, Copy)]
-pub(crate) struct Event {
-    token: Token,
-    bits: u8,
 }
 
 pub(crate) type Events = Vec<Event>;
@@ -628,28 +623,5 @@ impl fmt::Debug for Selector {
             .field("id", &self.id)
             .field("waitable_set", &self.state.set)
             .finish()
-    }
-}
-
-impl BitsEvent for Event {
-    fn token(&self) -> Token {
-        self.token
-    }
-
-    fn bits(&self) -> u8 {
-        self.bits
-    }
-
-    fn debug_details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Event")
-            .field("token", &self.token)
-            .field("bits", &self.bits)
-            .finish()
-    }
-}
-
-impl fmt::Debug for Event {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        BitsEvent::debug_details(self, f)
     }
 }
