@@ -152,7 +152,7 @@ mod wasi;
     mio_backend = "wasi_p2",
     mio_backend = "wasi_p3"
 ))]
-pub(crate) use self::wasi::backend::*;
+pub(crate) use self::wasi::api::*;
 
 #[cfg(mio_backend = "shell")]
 mod shell;

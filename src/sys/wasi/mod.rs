@@ -1,6 +1,6 @@
 //! The WASI backends: `p1` (wasm32-wasip1), `p2` (wasm32-wasip2, WASI 0.2)
 //! and `p3` (wasm32-wasip2 with `--cfg mio_wasip3`, WASI 0.3). Exactly one
-//! is compiled, re-exported as `backend`.
+//! is compiled (`backend` here); `api` is what `sys` takes from it.
 
 /// Conversions between std's socket addresses and WASI's
 /// `ip-socket-address`, which WASI 0.2 and 0.3 declare alike but whose
@@ -62,23 +62,45 @@ macro_rules! socket_address_conversions {
 #[cfg(mio_backend = "wasi_p1")]
 pub(crate) mod p1;
 #[cfg(mio_backend = "wasi_p1")]
-pub(crate) use self::p1 as backend;
+use self::p1 as backend;
 
 #[cfg(mio_backend = "wasi_p2")]
 pub(crate) mod p2;
 #[cfg(mio_backend = "wasi_p2")]
-pub(crate) use self::p2 as backend;
+use self::p2 as backend;
 
 #[cfg(mio_backend = "wasi_p3")]
 pub(crate) mod p3;
+#[cfg(mio_backend = "wasi_p3")]
+use self::p3 as backend;
 
+// Shared by some of the backends.
 #[cfg(any(mio_backend = "wasi_p1", mio_backend = "wasi_p2"))]
 mod flag_waker;
+#[cfg(all(
+    feature = "host-call-count",
+    any(mio_backend = "wasi_p1", mio_backend = "wasi_p2")
+))]
+pub(crate) mod host_calls;
 #[cfg(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"))]
 mod io_source;
 #[cfg(all(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"), feature = "net"))]
 pub(crate) mod name_resolver;
 #[cfg(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"))]
 mod shared;
-#[cfg(mio_backend = "wasi_p3")]
-pub(crate) use self::p3 as backend;
+
+/// What `sys` takes from here: the compiled backend's items, and those of
+/// its items that live in the shared modules above.
+pub(crate) mod api {
+    pub(crate) use super::backend::*;
+    #[cfg(any(mio_backend = "wasi_p1", mio_backend = "wasi_p2"))]
+    pub(crate) use super::flag_waker::Waker;
+    // build.rs's counting bindings call `crate::sys::host_calls::bump`.
+    #[cfg(all(
+        feature = "host-call-count",
+        any(mio_backend = "wasi_p1", mio_backend = "wasi_p2")
+    ))]
+    pub(crate) use super::host_calls;
+    #[cfg(all(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"), feature = "net"))]
+    pub(crate) use super::io_source::IoSourceState;
+}

@@ -40,9 +40,6 @@ generated_bindings! {
     #[allow(clippy::all)]
     mod wasmedge_sock = "wasmedge_sock.rs";
 }
-#[cfg(feature = "host-call-count")]
-#[path = "../host_calls.rs"]
-pub(crate) mod host_calls;
 
 mod host;
 mod selector;
@@ -50,7 +47,6 @@ mod selector;
 #[cfg(feature = "net")]
 pub(crate) use self::selector::IoSourceState;
 pub(crate) use self::selector::{Event, Events, Selector};
-pub(crate) use super::flag_waker::Waker;
 
 #[cfg(feature = "net")]
 mod net;
@@ -71,5 +67,5 @@ pub(crate) mod wasi_ext {
     #[cfg(feature = "wasmedge")]
     pub use super::dns::lookup_host;
     #[cfg(feature = "host-call-count")]
-    pub use super::host_calls::host_calls;
+    pub use crate::sys::wasi::host_calls::host_calls;
 }

@@ -72,7 +72,7 @@ pub(crate) fn poll_handles(handles: &[u32], ready: &mut Vec<u32>) {
     use self::generated::raw::wasi::io::poll::poll as wasi_poll;
 
     #[cfg(feature = "host-call-count")]
-    super::host_calls::bump();
+    crate::sys::wasi::host_calls::bump();
     let mut ret = ListRet {
         ptr: std::ptr::null_mut(),
         len: 0,
@@ -159,7 +159,7 @@ pub(crate) fn ip_from_wasi(addr: IpAddress) -> IpAddr {
 pub(crate) fn handle_ready(handle: u32) -> bool {
     use self::generated::raw::wasi::io::poll::pollable_ready as wasi_ready;
     #[cfg(feature = "host-call-count")]
-    super::host_calls::bump();
+    crate::sys::wasi::host_calls::bump();
     // SAFETY: `borrow<pollable>` is lowered as the raw handle; the caller
     // owns a live pollable with this handle for the duration of the call.
     unsafe { wasi_ready(handle as i32) != 0 }
@@ -171,7 +171,7 @@ pub(crate) fn handle_ready(handle: u32) -> bool {
 pub(crate) fn handle_block(handle: u32) {
     use self::generated::raw::wasi::io::poll::pollable_block as wasi_block;
     #[cfg(feature = "host-call-count")]
-    super::host_calls::bump();
+    crate::sys::wasi::host_calls::bump();
     // SAFETY: `borrow<pollable>` is lowered as the raw handle; the caller
     // owns a live pollable with this handle for the duration of the call.
     unsafe { wasi_block(handle as i32) }

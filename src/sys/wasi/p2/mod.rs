@@ -32,18 +32,12 @@ pub(crate) use super::shared::Shared;
 mod bindings;
 #[cfg(feature = "net")]
 mod descriptor;
-#[cfg(feature = "host-call-count")]
-#[path = "../host_calls.rs"]
-pub(crate) mod host_calls;
 pub(super) mod io_source;
 pub(super) mod selector;
 
 #[cfg(feature = "net")]
 pub(crate) use self::io_source::Selectable;
 pub(crate) use self::selector::{Event, Events, Selector};
-pub(crate) use super::flag_waker::Waker;
-#[cfg(feature = "net")]
-pub(crate) use super::io_source::IoSourceState;
 
 #[cfg(feature = "net")]
 pub(super) mod dns;
@@ -53,7 +47,7 @@ pub(super) mod dns;
 #[cfg(feature = "net")]
 pub(crate) mod wasi_ext {
     #[cfg(feature = "host-call-count")]
-    pub use super::host_calls::host_calls;
+    pub use crate::sys::wasi::host_calls::host_calls;
     pub use crate::sys::wasi::name_resolver::NameResolver;
 
     /// Whether this crate's sockets convert to and from std's here:

@@ -48,8 +48,6 @@ mod waker;
 pub(crate) use self::io_source::Selectable;
 pub(crate) use self::selector::{Event, Events, Selector};
 pub(crate) use self::waker::Waker;
-#[cfg(feature = "net")]
-pub(crate) use super::io_source::IoSourceState;
 
 #[cfg(feature = "net")]
 pub(crate) mod tcp;
