@@ -59,6 +59,23 @@ macro_rules! socket_address_conversions {
     };
 }
 
+/// Puts `value` into the registration table of a WASI 0.2 or 0.3 selector:
+/// into a slot that `free` lists, else a new one. Returns the slot, which
+/// stays the source's while it is registered.
+#[cfg(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"))]
+fn occupy_slot<T>(entries: &mut Vec<Option<T>>, free: &mut Vec<usize>, value: T) -> usize {
+    match free.pop() {
+        Some(slot) => {
+            entries[slot] = Some(value);
+            slot
+        }
+        None => {
+            entries.push(Some(value));
+            entries.len() - 1
+        }
+    }
+}
+
 #[cfg(mio_backend = "wasi_p1")]
 pub(crate) mod p1;
 #[cfg(mio_backend = "wasi_p1")]

@@ -43,6 +43,7 @@ use super::io_source::Source;
 use super::Shared;
 pub(crate) use crate::sys::readiness::Event;
 use crate::sys::readiness::{interest_bits, READ, WRITE};
+use crate::sys::wasi::occupy_slot;
 use crate::sys::{next_selector_id, SelectorApi};
 use crate::{Interest, Token};
 
@@ -426,16 +427,8 @@ impl Selector {
             at: [UNLISTED; 2],
             source,
         };
-        let slot = match regs.free.pop() {
-            Some(slot) => {
-                regs.entries[slot] = Some(entry);
-                slot
-            }
-            None => {
-                regs.entries.push(Some(entry));
-                regs.entries.len() - 1
-            }
-        };
+        let regs = &mut *regs;
+        let slot = occupy_slot(&mut regs.entries, &mut regs.free, entry);
         regs.arm(slot, bits);
         slot
     }

@@ -40,6 +40,7 @@ use super::entry::blocking_allowed;
 use super::Shared;
 pub(crate) use crate::sys::readiness::Event;
 use crate::sys::readiness::{interest_bits, ERROR, READ, READ_CLOSED, WRITE_CLOSED};
+use crate::sys::wasi::occupy_slot;
 use crate::sys::{next_selector_id, SelectorApi};
 use crate::{Interest, Token};
 
@@ -503,16 +504,8 @@ impl Selector {
         };
         let slot = {
             let mut regs = self.state.regs.borrow_mut();
-            let slot = match regs.free.pop() {
-                Some(slot) => {
-                    regs.entries[slot] = Some(entry);
-                    slot
-                }
-                None => {
-                    regs.entries.push(Some(entry));
-                    regs.entries.len() - 1
-                }
-            };
+            let regs = &mut *regs;
+            let slot = occupy_slot(&mut regs.entries, &mut regs.free, entry);
             // Room for every source to overflow once without allocating.
             let wanted = regs.entries.len();
             if regs.overflow.capacity() < wanted {
