@@ -3,10 +3,12 @@
 use crate::harness::Suite;
 
 mod core;
+mod examples;
 
 pub static ALL: &[Suite] = &[
     core::CORE_EPOLL,
     core::CORE_POLL,
     core::FEATURE_MATRIX,
     core::LINT,
+    examples::EXAMPLES,
 ];
