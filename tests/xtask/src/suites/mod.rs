@@ -4,6 +4,8 @@ use crate::harness::Suite;
 
 mod core;
 mod examples;
+mod kqueue;
+mod regen;
 
 pub static ALL: &[Suite] = &[
     core::CORE_EPOLL,
@@ -11,4 +13,6 @@ pub static ALL: &[Suite] = &[
     core::FEATURE_MATRIX,
     core::LINT,
     examples::EXAMPLES,
+    regen::REGEN_CHECK,
+    kqueue::KQUEUE_TARGETS,
 ];
