@@ -25,8 +25,8 @@ usage: cargo xtask <command>
 commands:
   test [SUITE...]     run the suites (all of them without an argument)
   list                the suites, one per line, with what each covers
-  runner HOST ARGS..  cargo runner: run a wasm test binary under HOST
-                      (wasmtime or jco) with a timeout
+  runner HOST ARGS..  cargo runner: run a test binary under HOST (wasmtime
+                      or jco for wasm, wine for Windows) with a timeout
   regenerate [--check]
                       refresh generated/ from wit/ (--check: only compare)
 

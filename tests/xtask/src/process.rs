@@ -427,12 +427,13 @@ impl Background {
 
 /// `cargo xtask runner HOST WASM ARGS...`: the cargo runner for
 /// wasm32-wasip2 test binaries. HOST is `wasmtime` (network and name lookup
-/// allowed) or `jco`. The binary's exit status is passed on; a binary that
-/// runs longer than `MIO_WASI_RUN_TIMEOUT` seconds (default 300) is stopped
-/// and fails.
+/// allowed) or `jco`; `wine` runs x86_64-pc-windows-gnu test binaries
+/// instead. The binary's exit status is passed on; a binary that runs
+/// longer than `MIO_WASI_RUN_TIMEOUT` seconds (default 300) is stopped and
+/// fails.
 pub fn runner(args: &[String]) -> ExitCode {
     let Some((host, rest)) = args.split_first() else {
-        eprintln!("usage: cargo xtask runner wasmtime|jco WASM [ARGS...]");
+        eprintln!("usage: cargo xtask runner wasmtime|jco|wine BINARY [ARGS...]");
         return ExitCode::from(2);
     };
     let tools = crate::tools::Tools::new(&crate::harness::checkout());
@@ -445,6 +446,16 @@ pub fn runner(args: &[String]) -> ExitCode {
         "jco" => {
             let mut c = Command::new(tools.jco_path());
             c.arg("run");
+            c
+        }
+        "wine" => {
+            // x86_64-pc-windows-gnu programs, headless, in the driver's
+            // prefix unless WINEPREFIX names another.
+            let mut c = Command::new("wine");
+            if std::env::var_os("WINEPREFIX").is_none() {
+                c.env("WINEPREFIX", tools.wine_prefix());
+            }
+            c.env("WINEDEBUG", "-all").env_remove("DISPLAY");
             c
         }
         other => {

@@ -6,6 +6,7 @@ mod core;
 mod examples;
 mod kqueue;
 mod regen;
+mod windows;
 
 pub static ALL: &[Suite] = &[
     core::CORE_EPOLL,
@@ -15,4 +16,5 @@ pub static ALL: &[Suite] = &[
     examples::EXAMPLES,
     regen::REGEN_CHECK,
     kqueue::KQUEUE_TARGETS,
+    windows::WINDOWS_WINE,
 ];
