@@ -5,6 +5,7 @@ use crate::harness::Suite;
 mod core;
 mod examples;
 mod kqueue;
+mod package;
 mod regen;
 mod windows;
 
@@ -17,4 +18,5 @@ pub static ALL: &[Suite] = &[
     regen::REGEN_CHECK,
     kqueue::KQUEUE_TARGETS,
     windows::WINDOWS_WINE,
+    package::PACKAGE,
 ];
