@@ -224,7 +224,14 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new() -> Fallible<Scratch> {
-        let dir = std::env::temp_dir().join(format!("mio-wasi-package-{}", std::process::id()));
+        // A directory of its own for every run, even one in a process
+        // whose id an earlier run had.
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let dir =
+            std::env::temp_dir().join(format!("mio-wasi-package-{}-{nanos}", std::process::id()));
         if dir.exists() {
             let _ = set_writable(&dir, true);
             fs::remove_dir_all(&dir).context(format!("removing {}", dir.display()))?;
