@@ -25,8 +25,8 @@
 // With `--features regenerate-bindings` it also generates the WASI bindings
 // from the interface files under wit/ into OUT_DIR, and the crate compiles
 // those instead of the committed copies under generated/ (build/generate.rs).
-// It writes nothing outside OUT_DIR; `scripts/regenerate-bindings.sh` copies
-// the fresh files into generated/. A normal build does nothing else.
+// It writes nothing outside OUT_DIR; `cargo xtask regenerate` copies the
+// fresh files into generated/. A normal build does nothing else.
 
 #[cfg(feature = "regenerate-bindings")]
 #[path = "build/generate.rs"]

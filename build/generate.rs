@@ -6,8 +6,9 @@
 //! committed copies under `generated/` (see `generated_bindings!` in
 //! src/macros.rs). It never writes into the source tree: a build script may
 //! only write to `OUT_DIR`, and packaged or vendored sources are read-only.
-//! `scripts/regenerate-bindings.sh` copies the result into `generated/`;
-//! `.ci/regen-check.sh` fails when the two differ.
+//! `cargo xtask regenerate` copies the result into `generated/`;
+//! `cargo xtask regenerate --check` (the `regen-check` suite) fails when the
+//! two differ.
 //!
 //! - every component-model snapshot in [`COMPONENT_SNAPSHOTS`] (today only
 //!   `wit/wasi-0.2`) goes through `wit-bindgen-rust`, followed by the raw
@@ -30,14 +31,14 @@ use wit_parser::{LiftLowerAbi, ManglingAndAbi, Resolve, WasmImport, WorldItem};
 
 /// Versions of the generator crates, named in the headers. The build checks
 /// the first against the version wit-bindgen-rust reports in its own output;
-/// `scripts/regenerate-bindings.sh` checks all of them against the versions
+/// `cargo xtask regenerate` checks all of them against the versions
 /// `cargo metadata` resolved for this build (it reads the header lines).
 const WIT_BINDGEN_VERSION: &str = "0.63.0";
 const WIT_PARSER_VERSION: &str = "0.262.0";
 pub const WITX_VERSION: &str = "0.9.1";
 
 /// The command that refreshes `generated/`, quoted in every header.
-pub const REGENERATE: &str = "scripts/regenerate-bindings.sh";
+pub const REGENERATE: &str = "cargo xtask regenerate";
 
 /// One component-model snapshot: its directory under `wit/`, the world in its
 /// main package, the output file, a title for the header, and the raw imports
@@ -322,7 +323,7 @@ pub fn push_header(out: &mut String, title: &str, lines: &[String]) {
         out.push_str(&format!("// {line}\n"));
     }
     out.push_str(&format!("// Regenerate: {REGENERATE}\n"));
-    out.push_str("// Check: .ci/regen-check.sh\n");
+    out.push_str(&format!("// Check: {REGENERATE} --check\n"));
     out.push_str("// Included with `include!` by `generated_bindings!` (src/macros.rs).\n\n");
 }
 

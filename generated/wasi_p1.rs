@@ -5,8 +5,8 @@
 // vendored from wasi-common 46.0.3 (crates.io).
 // Functions: poll_oneoff, clock_time_get, fd_close, fd_fdstat_get, fd_fdstat_set_flags, fd_read, fd_write, sock_accept, sock_recv, sock_send, sock_shutdown.
 // Generator: build/witx_gen.rs with witx 0.9.1.
-// Regenerate: scripts/regenerate-bindings.sh
-// Check: .ci/regen-check.sh
+// Regenerate: cargo xtask regenerate
+// Check: cargo xtask regenerate --check
 // Included with `include!` by `generated_bindings!` (src/macros.rs).
 
 use core::fmt;

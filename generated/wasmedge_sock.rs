@@ -4,8 +4,8 @@
 // Interface: wit/preview1/wasmedge_sock.witx (this crate's own description of the
 // WasmEdge host ABI); standard types come from the sibling `wasi_p1` module.
 // Generator: build/witx_gen.rs with witx 0.9.1.
-// Regenerate: scripts/regenerate-bindings.sh
-// Check: .ci/regen-check.sh
+// Regenerate: cargo xtask regenerate
+// Check: cargo xtask regenerate --check
 // Included with `include!` by `generated_bindings!` (src/macros.rs).
 
 use super::wasi_p1::{

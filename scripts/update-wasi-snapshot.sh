@@ -12,7 +12,7 @@
 #    the backend needs into wit/wasi-0.2/deps/ (io, clocks, sockets) or
 #    wit/wasi-0.3/deps/ (cli, clocks, sockets, filesystem, random);
 # 3. points the snapshot's world.wit and SNAPSHOT at the new version;
-# 4. regenerates generated/ (scripts/regenerate-bindings.sh), including the
+# 4. regenerates generated/ (`cargo xtask regenerate`), including the
 #    raw wasi:io/poll imports of src/sys/wasi/p2/bindings.rs;
 # 5. builds for wasm32-wasip2 with os-poll,net (for 0.3 with
 #    `--cfg mio_wasip3`) and runs the tests (override the test command with
@@ -112,7 +112,7 @@ SNAP
 
 cd "$root"
 echo "update-wasi-snapshot: regenerating bindings"
-bash scripts/regenerate-bindings.sh
+cargo xtask regenerate
 
 if command -v rustup >/dev/null 2>&1; then
     rustup target add wasm32-wasip2 >/dev/null

@@ -13,6 +13,7 @@ mod cargo;
 mod harness;
 mod peer;
 mod process;
+mod regenerate;
 mod suites;
 mod tools;
 
@@ -24,8 +25,10 @@ usage: cargo xtask <command>
 commands:
   test [SUITE...]     run the suites (all of them without an argument)
   list                the suites, one per line, with what each covers
-  runner HOST ARGS..  cargo runner: run a wasm test binary under HOST
-                      (wasmtime or jco) with a timeout
+  runner HOST ARGS..  cargo runner: run a test binary under HOST (wasmtime
+                      or jco for wasm, wine for Windows) with a timeout
+  regenerate [--check]
+                      refresh generated/ from wit/ (--check: only compare)
 
 environment:
   MIO_WASI_TOOLS      where runtimes are installed (default: .tools/ in the checkout)
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         "runner" => process::runner(rest),
+        "regenerate" => regenerate::command(rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             ExitCode::SUCCESS

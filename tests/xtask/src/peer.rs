@@ -162,6 +162,115 @@ pub fn udp_echo(addr: SocketAddr, count: usize, timeout: Duration) -> Fallible {
     Ok(())
 }
 
+/// Connects to `addr` with `timeout` for the connection and for every read
+/// and write after it.
+pub fn connect(addr: SocketAddr, timeout: Duration) -> Fallible<TcpStream> {
+    let stream = TcpStream::connect_timeout(&addr, timeout).context(format!("connect {addr}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .context("set_read_timeout")?;
+    stream
+        .set_write_timeout(Some(timeout))
+        .context("set_write_timeout")?;
+    Ok(stream)
+}
+
+/// One session with an echo server: sends `payload` (from a second thread),
+/// shuts down its writing half and reads until the server closes; returns
+/// what came back. An empty payload is a session that only connects and
+/// closes.
+pub fn tcp_exchange(addr: SocketAddr, payload: &[u8], timeout: Duration) -> Fallible<Vec<u8>> {
+    let stream = connect(addr, timeout)?;
+    let mut writer = stream.try_clone().context("clone stream")?;
+    let data = payload.to_vec();
+    let sender = thread::spawn(move || -> Fallible {
+        writer.write_all(&data).context("write")?;
+        writer.shutdown(Shutdown::Write).context("shutdown(Write)")
+    });
+    let mut reader = stream;
+    let mut received = Vec::new();
+    let read = reader
+        .read_to_end(&mut received)
+        .context(format!("read after {} bytes", received.len()));
+    sender
+        .join()
+        .map_err(|_| "writer thread panicked".to_string())??;
+    read?;
+    Ok(received)
+}
+
+/// Sends `line` and a newline on `stream` and expects the same line back
+/// (an echo server's reply to one line).
+pub fn line_echo(stream: &mut TcpStream, line: &str) -> Fallible {
+    stream
+        .write_all(format!("{line}\n").as_bytes())
+        .context("write")?;
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 8192];
+    while !reply.contains(&b'\n') {
+        let n = stream
+            .read(&mut buf)
+            .context(format!("read after {} bytes", reply.len()))?;
+        if n == 0 {
+            break;
+        }
+        reply.extend_from_slice(&buf[..n]);
+    }
+    let got = String::from_utf8_lossy(&reply);
+    let got = got.strip_suffix('\n').unwrap_or(&got);
+    if got == line {
+        Ok(())
+    } else {
+        Err(format!(
+            "sent {}, got {}",
+            abbreviate(line),
+            abbreviate(got)
+        ))
+    }
+}
+
+/// `line` quoted, shortened to its start when it is long.
+fn abbreviate(text: &str) -> String {
+    match text.char_indices().nth(40) {
+        Some((end, _)) => format!("'{}...' ({} bytes)", &text[..end], text.len()),
+        None => format!("'{text}'"),
+    }
+}
+
+/// Sends one datagram per entry of `sizes` to a UDP echo server and expects
+/// each back, byte for byte and from `addr` itself, within `timeout`.
+pub fn udp_datagrams(addr: SocketAddr, sizes: &[usize], timeout: Duration) -> Fallible {
+    let bind = if addr.is_ipv6() {
+        "[::1]:0"
+    } else {
+        "127.0.0.1:0"
+    };
+    let socket = UdpSocket::bind(bind).context(format!("bind {bind}"))?;
+    socket
+        .set_read_timeout(Some(timeout))
+        .context("set_read_timeout")?;
+    let mut buf = vec![0u8; 65536];
+    for (n, &size) in sizes.iter().enumerate() {
+        let data: Vec<u8> = (0..size).map(|k| ((n + k) % 251) as u8).collect();
+        socket
+            .send_to(&data, addr)
+            .context(format!("send {size} bytes"))?;
+        let (got, from) = socket
+            .recv_from(&mut buf)
+            .context(format!("no reply to {size} bytes"))?;
+        if buf[..got] != data[..] {
+            return Err(format!(
+                "datagram of {size} bytes came back as {got} bytes{}",
+                if got == size { " of other content" } else { "" }
+            ));
+        }
+        if from != addr {
+            return Err(format!("reply from {from}, expected {addr}"));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +294,38 @@ mod tests {
         });
         assert!(tcp_echo(addr, 10, Duration::from_secs(5)).is_err());
         t.join().unwrap();
+    }
+    #[test]
+    fn exchange_and_line_echo_against_echo_server() {
+        let server = EchoServer::start(3, Duration::from_secs(10)).unwrap();
+        let t = Duration::from_secs(10);
+        assert_eq!(tcp_exchange(server.addr, b"a\nb\n", t).unwrap(), b"a\nb\n");
+        assert_eq!(tcp_exchange(server.addr, b"", t).unwrap(), b"");
+        let mut s = connect(server.addr, t).unwrap();
+        line_echo(&mut s, "hello").unwrap();
+        line_echo(&mut s, &"x".repeat(6000)).unwrap();
+        drop(s);
+        assert_eq!(server.finish().unwrap(), 4 + 6 + 6001);
+    }
+
+    #[test]
+    fn udp_datagrams_against_an_echo_socket() {
+        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = server.local_addr().unwrap();
+        let t = thread::spawn(move || {
+            let mut buf = vec![0u8; 65536];
+            for _ in 0..2 {
+                let (n, from) = server.recv_from(&mut buf).unwrap();
+                server.send_to(&buf[..n], from).unwrap();
+            }
+        });
+        udp_datagrams(addr, &[1, 60000], Duration::from_secs(5)).unwrap();
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn abbreviates_long_lines() {
+        assert_eq!(abbreviate("short"), "'short'");
+        assert!(abbreviate(&"y".repeat(100)).ends_with("...' (100 bytes)"));
     }
 }

@@ -7,7 +7,7 @@
 //! Windows program).
 
 use std::ffi::OsStr;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
@@ -55,6 +55,7 @@ pub struct Run {
     cmd: Command,
     timeout: Duration,
     echo: bool,
+    input: Option<Vec<u8>>,
 }
 
 /// Starts building a run of `program`.
@@ -68,6 +69,7 @@ impl Run {
             cmd,
             timeout: Duration::from_secs(1800),
             echo: true,
+            input: None,
         }
     }
 
@@ -105,6 +107,13 @@ impl Run {
         self
     }
 
+    /// Feeds `bytes` to its stdin, then closes it (by default stdin is
+    /// `/dev/null`). Foreground runs only.
+    pub fn input(mut self, bytes: impl Into<Vec<u8>>) -> Run {
+        self.input = Some(bytes.into());
+        self
+    }
+
     /// Keep the output without showing it (show it on failure yourself).
     pub fn quiet(mut self) -> Run {
         self.echo = false;
@@ -120,7 +129,12 @@ impl Run {
     /// start gives an `Outcome` without a status and says why in its text.
     pub fn go(mut self) -> Outcome {
         let command = describe(&self.cmd);
-        let (child, lines) = match spawn_merged(&mut self.cmd, Stdio::null()) {
+        let stdin = if self.input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        };
+        let (mut child, lines) = match spawn_merged(&mut self.cmd, stdin) {
             Ok(started) => started,
             Err(e) => {
                 let text = format!("cannot start `{command}`: {e}");
@@ -134,6 +148,13 @@ impl Run {
                 };
             }
         };
+        if let (Some(bytes), Some(mut pipe)) = (self.input.take(), child.stdin.take()) {
+            // From a thread: a child that does not read must not block us;
+            // dropping the pipe at the end is the child's EOF.
+            thread::spawn(move || {
+                let _ = pipe.write_all(&bytes);
+            });
+        }
         let mut guard = Group(child);
         let deadline = Instant::now() + self.timeout;
         let mut text = String::new();
@@ -406,12 +427,13 @@ impl Background {
 
 /// `cargo xtask runner HOST WASM ARGS...`: the cargo runner for
 /// wasm32-wasip2 test binaries. HOST is `wasmtime` (network and name lookup
-/// allowed) or `jco`. The binary's exit status is passed on; a binary that
-/// runs longer than `MIO_WASI_RUN_TIMEOUT` seconds (default 300) is stopped
-/// and fails.
+/// allowed) or `jco`; `wine` runs x86_64-pc-windows-gnu test binaries
+/// instead. The binary's exit status is passed on; a binary that runs
+/// longer than `MIO_WASI_RUN_TIMEOUT` seconds (default 300) is stopped and
+/// fails.
 pub fn runner(args: &[String]) -> ExitCode {
     let Some((host, rest)) = args.split_first() else {
-        eprintln!("usage: cargo xtask runner wasmtime|jco WASM [ARGS...]");
+        eprintln!("usage: cargo xtask runner wasmtime|jco|wine BINARY [ARGS...]");
         return ExitCode::from(2);
     };
     let tools = crate::tools::Tools::new(&crate::harness::checkout());
@@ -424,6 +446,16 @@ pub fn runner(args: &[String]) -> ExitCode {
         "jco" => {
             let mut c = Command::new(tools.jco_path());
             c.arg("run");
+            c
+        }
+        "wine" => {
+            // x86_64-pc-windows-gnu programs, headless, in the driver's
+            // prefix unless WINEPREFIX names another.
+            let mut c = Command::new("wine");
+            if std::env::var_os("WINEPREFIX").is_none() {
+                c.env("WINEPREFIX", tools.wine_prefix());
+            }
+            c.env("WINEDEBUG", "-all").env_remove("DISPLAY");
             c
         }
         other => {

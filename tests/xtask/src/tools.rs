@@ -110,6 +110,64 @@ impl Tools {
         find_on_path("wasmedge").ok_or("no WasmEdge: put `wasmedge` on PATH or set WASMEDGE")
     }
 
+    /// Where the Wine prefix is (`.tools/wine-prefix`); see [`Tools::wine`].
+    pub fn wine_prefix(&self) -> PathBuf {
+        self.dir.join("wine-prefix")
+    }
+
+    /// Wine, ready to run x86_64-pc-windows-gnu programs headless: installs
+    /// Wine and MinGW with apt when missing, and sets up the prefix once
+    /// (Debian 12's Wine 8 lacks `bcryptprimitives.dll`, which Rust std
+    /// imports `ProcessPrng` from since 1.78: a stand-in built with MinGW
+    /// from `.ci/wine/bcryptprimitives.{c,def}` forwards to `RtlGenRandom`).
+    /// Returns the prefix.
+    pub fn wine(&self, root: &Path) -> Fallible<PathBuf> {
+        if find_on_path("wine").is_none() || find_on_path("x86_64-w64-mingw32-gcc").is_none() {
+            apt_install(&["wine64", "wine", "gcc-mingw-w64-x86-64"])?;
+        }
+        let prefix = self.wine_prefix();
+        fs::create_dir_all(&prefix).context("creating the Wine prefix")?;
+        let dll = prefix.join("drive_c/windows/system32/bcryptprimitives.dll");
+        if dll.exists() {
+            return Ok(prefix);
+        }
+        let with_env = |program: &str| {
+            cmd(program)
+                .env("WINEPREFIX", &prefix)
+                .env("WINEDEBUG", "-all")
+                .env_remove("DISPLAY")
+        };
+        // A prefix wineboot could not fully set up still runs console
+        // programs; the DLL below is what matters.
+        let _ = with_env("wine")
+            .args(["wineboot", "-u"])
+            .timeout(Duration::from_secs(600))
+            .quiet()
+            .go();
+        with_env("wineserver")
+            .arg("-w")
+            .timeout(Duration::from_secs(300))
+            .go()
+            .ok()
+            .context("waiting for wineboot's wineserver")?;
+        let build = self.dir.join("wine-build");
+        fs::create_dir_all(&build).context("creating .tools/wine-build")?;
+        let built = build.join("bcryptprimitives.dll");
+        cmd("x86_64-w64-mingw32-gcc")
+            .args(["-O2", "-shared", "-s", "-o"])
+            .arg(&built)
+            .arg(root.join(".ci/wine/bcryptprimitives.c"))
+            .arg(root.join(".ci/wine/bcryptprimitives.def"))
+            .arg("-ladvapi32")
+            .timeout(Duration::from_secs(300))
+            .go()
+            .ok()
+            .context("building the bcryptprimitives.dll stand-in")?;
+        fs::copy(&built, &dll).context(format!("copying it to {}", dll.display()))?;
+        println!("wine prefix ready: {}", prefix.display());
+        Ok(prefix)
+    }
+
     /// Rust toolchain `tc` (installed with the minimal profile when
     /// missing) with `targets` added.
     pub fn toolchain(&self, tc: &str, targets: &[&str]) -> Fallible {
@@ -167,4 +225,26 @@ pub fn find_on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
         .find(|p| is_executable(p))
+}
+
+/// Installs Debian packages (through sudo unless we are root).
+pub fn apt_install(packages: &[&str]) -> Fallible {
+    // SAFETY: geteuid(2) takes no arguments, touches no memory, and cannot
+    // fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    let apt = |args: &[&str]| {
+        let run = if root {
+            cmd("apt-get").args(args)
+        } else {
+            cmd("sudo").arg("apt-get").args(args)
+        };
+        run.env("DEBIAN_FRONTEND", "noninteractive")
+            .timeout(Duration::from_secs(1200))
+            .go()
+            .ok()
+    };
+    apt(&["update", "-qq"]).context("apt-get update")?;
+    let mut install = vec!["install", "-y", "-qq"];
+    install.extend_from_slice(packages);
+    apt(&install).context(format!("apt-get install {}", packages.join(" ")))
 }

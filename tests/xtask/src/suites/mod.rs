@@ -3,10 +3,20 @@
 use crate::harness::Suite;
 
 mod core;
+mod examples;
+mod kqueue;
+mod package;
+mod regen;
+mod windows;
 
 pub static ALL: &[Suite] = &[
     core::CORE_EPOLL,
     core::CORE_POLL,
     core::FEATURE_MATRIX,
     core::LINT,
+    examples::EXAMPLES,
+    regen::REGEN_CHECK,
+    kqueue::KQUEUE_TARGETS,
+    windows::WINDOWS_WINE,
+    package::PACKAGE,
 ];
