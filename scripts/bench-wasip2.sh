@@ -15,8 +15,8 @@
 # Environment: BENCH_TOOLCHAIN (default 1.99.1), BENCH_ROUNDS (default 5),
 # BENCH_JCO=1 also runs this crate's build once under jco, BENCH_NATIVE=1
 # also runs both natively once.
-# Needs the wasmtime (and jco) that scripts/test-wasip2.sh installs under
-# .tools/.
+# Needs the wasmtime (and jco) that `cargo xtask test wasip2` installs
+# under .tools/ (or $MIO_WASI_TOOLS).
 #
 # Idle-connections mode: bash scripts/bench-wasip2.sh idle [RUNS] [ROUNDS]
 # The echo server of benches/idle-echo under wasmtime, built three ways:
@@ -36,8 +36,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-WASMTIME="$ROOT/.tools/bin/wasmtime"
-JCO="$ROOT/.tools/jco/node_modules/.bin/jco"
+TOOLS=${MIO_WASI_TOOLS:-$ROOT/.tools}
+WASMTIME="$TOOLS/bin/wasmtime"
+JCO="$TOOLS/jco/node_modules/.bin/jco"
 TC=${BENCH_TOOLCHAIN:-1.99.1}
 ROUNDS=${BENCH_ROUNDS:-5}
 TARGET=wasm32-wasip2
@@ -46,9 +47,11 @@ if ! rustup run "$TC" rustc --version >/dev/null 2>&1; then
     rustup toolchain install "$TC" --profile minimal --target "$TARGET" || exit 1
 fi
 rustup target add "$TARGET" --toolchain "$TC" >/dev/null 2>&1 || true
-[ -x "$WASMTIME" ] || { echo "no wasmtime at $WASMTIME: run scripts/test-wasip2.sh first"; exit 1; }
+[ -x "$WASMTIME" ] || { echo "no wasmtime at $WASMTIME: run \`cargo xtask test wasip2\` first"; exit 1; }
 
 . scripts/idle-echo-lib.sh
+# The native client of benches/idle-echo also sums up the tcp_echo rounds.
+idle_echo_client || exit 1
 
 if [ "${1:-}" = idle ]; then
     RUNS=${2:-3}
@@ -56,7 +59,6 @@ if [ "${1:-}" = idle ]; then
     THIS_RUST=${THIS_RUST:-$TC}
     UPSTREAM_RUST=${UPSTREAM_RUST:-$TC}
     read -r -a variants <<<"${IDLE_VARIANTS:-p3 this upstream}"
-    idle_echo_client || exit 1
     for v in "${variants[@]}"; do
         case $v in
         p3) rust=$THIS_RUST feature=this flags="--cfg mio_wasip3" ;;
@@ -110,24 +112,12 @@ cargo "+$TC" build -q --release --target "$TARGET" --features os-poll,net --benc
     --target-dir "$ours_dir" || exit 1
 ours=$(ls -t "$ours_dir/$TARGET/release/deps/"tcp_echo-*.wasm | head -n1)
 
-# Upstream mio, same benchmark source, in a scratch crate.
-scratch=target/upstream-mio-bench
-mkdir -p "$scratch/src"
-cat >"$scratch/Cargo.toml" <<'TOML'
-[package]
-name = "upstream-mio-bench"
-version = "0.0.0"
-edition = "2021"
-publish = false
-
-[dependencies]
-mio = { version = "=1.2.5", features = ["os-poll", "net"] }
-
-[workspace]
-TOML
-cp benches/tcp_echo.rs "$scratch/src/main.rs"
-(cd "$scratch" && cargo "+$TC" build -q --release --target "$TARGET" --target-dir "target-$TC") || exit 1
-upstream=$scratch/target-$TC/$TARGET/release/upstream-mio-bench.wasm
+# Upstream mio, same benchmark source, in a package of its own.
+upstream_manifest=benches/upstream-tcp-echo/Cargo.toml
+upstream_dir=target/upstream-mio-bench/target-$TC
+cargo "+$TC" build -q --release --target "$TARGET" --manifest-path "$upstream_manifest" \
+    --target-dir "$upstream_dir" || exit 1
+upstream=$upstream_dir/$TARGET/release/upstream-mio-bench.wasm
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
@@ -159,31 +149,7 @@ for round in $(seq 1 "$ROUNDS"); do
     fi
 done
 
-python3 - "$results" "$TC" <<'PY'
-import statistics, sys
-rows = [line.split() for line in open(sys.argv[1]) if len(line.split()) == 3]
-def med(name, col):
-    vals = [float(r[col]) for r in rows if r[0] == name]
-    return statistics.median(vals) if vals else None
-ours_lat, up_lat = med("mio_wasi", 1), med("upstream", 1)
-ours_thr, up_thr = med("mio_wasi", 2), med("upstream", 2)
-if None in (ours_lat, up_lat, ours_thr, up_thr):
-    print("no complete pair of results: no ratios")
-    sys.exit(1)
-# The same ratios per round (each round ran both back to back), then their
-# median: steadier than the ratio of medians when the machine is busy.
-ours = [r for r in rows if r[0] == "mio_wasi"]
-ups = [r for r in rows if r[0] == "upstream"]
-pairs = list(zip(ours, ups))
-lat_r = statistics.median(float(o[1]) / float(u[1]) for o, u in pairs)
-thr_r = statistics.median(float(o[2]) / float(u[2]) for o, u in pairs)
-print(f"medians (Rust {sys.argv[2]}, wasmtime):")
-print(f"  ping-pong:   mio_wasi {ours_lat:.1f} us/round trip, mio 1.2.5 {up_lat:.1f} us/round trip;"
-      f" ratio mio_wasi/upstream = {ours_lat / up_lat:.2f} (below 1: mio_wasi faster)")
-print(f"  64-conn echo: mio_wasi {ours_thr:.0f} round trips/s, mio 1.2.5 {up_thr:.0f} round trips/s;"
-      f" ratio mio_wasi/upstream = {ours_thr / up_thr:.2f} (above 1: mio_wasi faster)")
-print(f"  per-round ratios, median of {len(pairs)}: ping-pong {lat_r:.2f}, 64-conn echo {thr_r:.2f}")
-PY
+"$CLIENT" tcp-echo-summary "$results" "$TC"
 [ $? -eq 0 ] || status=1
 
 if [ "${BENCH_JCO:-0}" = 1 ]; then
@@ -194,6 +160,6 @@ if [ "${BENCH_NATIVE:-0}" = 1 ]; then
     echo "== native, mio_wasi"
     cargo "+$TC" bench -q --features os-poll,net --bench tcp_echo --target-dir "$ours_dir"
     echo "== native, mio 1.2.5"
-    (cd "$scratch" && cargo "+$TC" run -q --release --target-dir "target-$TC")
+    cargo "+$TC" run -q --release --manifest-path "$upstream_manifest" --target-dir "$upstream_dir"
 fi
 exit $status

@@ -16,7 +16,7 @@
 #    raw wasi:io/poll imports of src/sys/wasi/p2/bindings.rs;
 # 5. builds for wasm32-wasip2 with os-poll,net (for 0.3 with
 #    `--cfg mio_wasip3`) and runs the tests (override the test command with
-#    TEST_CMD="..."; for 0.3 the default is scripts/test-wasip3.sh).
+#    TEST_CMD="..."; for 0.3 the default is `cargo xtask test wasip3`).
 #
 # Review and commit the result afterwards (wit/wasi-0.X/, generated/).
 set -euo pipefail
@@ -124,7 +124,7 @@ if [ "$minor" = 0.2 ]; then
 else
     echo "update-wasi-snapshot: RUSTFLAGS=\"--cfg mio_wasip3\" cargo build --target wasm32-wasip2 --features os-poll,net"
     RUSTFLAGS="--cfg mio_wasip3" cargo build --target wasm32-wasip2 --features os-poll,net --target-dir target/wasip3
-    test_cmd=${TEST_CMD:-bash scripts/test-wasip3.sh}
+    test_cmd=${TEST_CMD:-cargo xtask test wasip3}
 fi
 echo "update-wasi-snapshot: $test_cmd"
 $test_cmd

@@ -9,7 +9,7 @@
 //! `from_std_without_interop_fails_on_register` checks that std's sockets
 //! handed over anyway fail with it instead of panicking. A test run can pin which mode
 //! it expects with `MIO_WASIP2_EXPECT_STD_INTEROP=1` or `=0` at build time
-//! (scripts/test-wasip2.sh does), so a toolchain the crate should know
+//! (the wasip2 suite of `cargo xtask test` does), so a toolchain the crate should know
 //! cannot fall back to the unsupported mode unnoticed.
 //!
 //! Not on the WASI 0.3 backend (`--cfg mio_wasip3`): std's sockets are WASI

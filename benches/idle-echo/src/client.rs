@@ -4,6 +4,7 @@
 //! idle-echo-client pingpong ADDR PID IDLE ROUNDS   one active connection
 //! idle-echo-client many ADDR PID CONNS ROUNDS SIZE  CONNS at once
 //! idle-echo-client summary FILE                     table and ratios
+//! idle-echo-client tcp-echo-summary FILE RUST        medians of benches/tcp_echo
 //! ```
 //!
 //! `pingpong` opens IDLE connections (each echoes one byte once, so the
@@ -19,6 +20,12 @@
 //! label, each variant's range and median and the ratios of the medians of
 //! the first variant to each other one; then, per variant, the medians at
 //! each `idle=N` label over those at `idle=0`.
+//!
+//! `tcp-echo-summary` reads lines `<mio_wasi|upstream> <us per round trip>
+//! <round trips/s>` (benches/tcp_echo.rs under wasmtime, the two taking
+//! turns; scripts/bench-wasip2.sh writes them) and prints each one's
+//! medians, their ratios, and the median of the per-round ratios; RUST
+//! names the toolchain in the heading.
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
@@ -49,6 +56,7 @@ fn main() -> io::Result<()> {
             num(5)?,
         ),
         "summary" => summary(arg(1)?),
+        "tcp-echo-summary" => tcp_echo_summary(arg(1)?, arg(2)?),
         _ => Err(bad("unknown mode")),
     }
 }
@@ -297,4 +305,75 @@ fn summary(file: &str) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `(us per round trip, round trips/s)` of one tcp_echo run of `name`, from
+/// each line `<name> <latency> <throughput>`; other lines are ignored.
+fn tcp_echo_rows(text: &str, name: &str) -> Vec<(f64, f64)> {
+    text.lines()
+        .filter_map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words[..] {
+                [n, lat, thr] if n == name => Some((lat.parse().ok()?, thr.parse().ok()?)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+fn tcp_echo_summary(file: &str, rust: &str) -> io::Result<()> {
+    let text = fs::read_to_string(file)?;
+    let ours = tcp_echo_rows(&text, "mio_wasi");
+    let ups = tcp_echo_rows(&text, "upstream");
+    if ours.is_empty() || ups.is_empty() {
+        println!("no complete pair of results: no ratios");
+        return Err(bad("no results"));
+    }
+    let med = |rows: &[(f64, f64)], col: fn(&(f64, f64)) -> f64| {
+        median(&mut rows.iter().map(col).collect::<Vec<_>>())
+    };
+    let (ours_lat, up_lat) = (med(&ours, |r| r.0), med(&ups, |r| r.0));
+    let (ours_thr, up_thr) = (med(&ours, |r| r.1), med(&ups, |r| r.1));
+    // The same ratios per round (each round ran both back to back), then
+    // their median: steadier than the ratio of medians on a busy machine.
+    let pairs: Vec<_> = ours.iter().zip(&ups).collect();
+    let lat_r = median(&mut pairs.iter().map(|(o, u)| o.0 / u.0).collect::<Vec<_>>());
+    let thr_r = median(&mut pairs.iter().map(|(o, u)| o.1 / u.1).collect::<Vec<_>>());
+    println!("medians (Rust {rust}, wasmtime):");
+    println!(
+        "  ping-pong:   mio_wasi {ours_lat:.1} us/round trip, mio 1.2.5 {up_lat:.1} us/round trip; \
+         ratio mio_wasi/upstream = {:.2} (below 1: mio_wasi faster)",
+        ours_lat / up_lat
+    );
+    println!(
+        "  64-conn echo: mio_wasi {ours_thr:.0} round trips/s, mio 1.2.5 {up_thr:.0} round trips/s; \
+         ratio mio_wasi/upstream = {:.2} (above 1: mio_wasi faster)",
+        ours_thr / up_thr
+    );
+    println!(
+        "  per-round ratios, median of {}: ping-pong {lat_r:.2}, 64-conn echo {thr_r:.2}",
+        pairs.len()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tcp_echo_rows_keep_complete_lines_of_one_name() {
+        let text = "mio_wasi 10.5 2000\nupstream 12 1800\nmio_wasi 11\nmio_wasi 9.5 2100\n";
+        assert_eq!(
+            tcp_echo_rows(text, "mio_wasi"),
+            [(10.5, 2000.0), (9.5, 2100.0)]
+        );
+        assert_eq!(tcp_echo_rows(text, "upstream"), [(12.0, 1800.0)]);
+    }
+
+    #[test]
+    fn median_of_even_and_odd_counts() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
 }

@@ -132,6 +132,24 @@ pub fn test_executables(
     Ok(found)
 }
 
+/// The variable that makes cargo run wasm32-wasip2 binaries (test
+/// binaries, doctests, `cargo run`) under `host` (`wasmtime` or `jco`)
+/// through this driver's `runner` command, which stops a binary after
+/// `MIO_WASI_RUN_TIMEOUT` seconds (default 300): set it with
+/// `run.env(name, value)`. Install the host first (`ctx.tools.wasmtime()`).
+pub fn wasip2_runner_env(host: &str) -> Fallible<(&'static str, String)> {
+    let exe = std::env::current_exe().context("the test driver's own path")?;
+    let exe = exe.to_str().ok_or("the test driver's path is not UTF-8")?;
+    // Cargo splits a runner given in the environment at whitespace.
+    if exe.contains(char::is_whitespace) {
+        return Err(format!("the test driver's path has a space: {exe}"));
+    }
+    Ok((
+        "CARGO_TARGET_WASM32_WASIP2_RUNNER",
+        format!("{exe} runner {host}"),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

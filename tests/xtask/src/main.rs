@@ -33,6 +33,8 @@ commands:
 environment:
   MIO_WASI_TOOLS      where runtimes are installed (default: .tools/ in the checkout)
   WASMEDGE            the WasmEdge binary (default: `wasmedge` on PATH)
+  MIO_WASI_RUN_TIMEOUT  seconds the runner lets one wasm binary run (default 300;
+                      the wasip3 suite sets 120 unless given)
 ";
 
 fn main() -> ExitCode {

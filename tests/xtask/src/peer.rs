@@ -107,6 +107,57 @@ impl EchoServer {
         Ok(EchoServer { addr, handle })
     }
 
+    /// Serves one connection and echoes exactly `bytes` bytes, then shuts
+    /// down its writing half and closes: for a client that does not
+    /// half-close (jco's `shutdown` closes the whole socket). Fails if the
+    /// client stops sending early.
+    pub fn start_exact(bytes: u64, timeout: Duration) -> Fallible<EchoServer> {
+        let listener = TcpListener::bind("127.0.0.1:0").context("bind 127.0.0.1:0")?;
+        let addr = listener.local_addr().context("local_addr")?;
+        // A client that never comes must not hold the thread forever.
+        listener.set_nonblocking(true).context("set_nonblocking")?;
+        let handle = thread::spawn(move || -> Fallible<u64> {
+            let deadline = std::time::Instant::now() + timeout;
+            let mut stream = loop {
+                match listener.accept() {
+                    Ok((stream, _)) => break stream,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        if std::time::Instant::now() >= deadline {
+                            return Err(format!("no connection in {}s", timeout.as_secs()));
+                        }
+                        thread::sleep(Duration::from_millis(20));
+                    }
+                    Err(e) => return Err(format!("accept: {e}")),
+                }
+            };
+            stream.set_nonblocking(false).context("set_nonblocking")?;
+            stream
+                .set_read_timeout(Some(timeout))
+                .context("set_read_timeout")?;
+            stream
+                .set_write_timeout(Some(timeout))
+                .context("set_write_timeout")?;
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut seen = 0;
+            while seen < bytes {
+                let want = buf.len().min((bytes - seen) as usize);
+                let n = stream
+                    .read(&mut buf[..want])
+                    .context(format!("echo read after {seen} of {bytes} bytes"))?;
+                if n == 0 {
+                    return Err(format!("EOF after {seen} of {bytes} bytes"));
+                }
+                stream.write_all(&buf[..n]).context("echo write")?;
+                seen += n as u64;
+            }
+            stream
+                .shutdown(Shutdown::Write)
+                .context("shutdown(Write)")?;
+            Ok(seen)
+        });
+        Ok(EchoServer { addr, handle })
+    }
+
     /// Waits for the server thread: the bytes echoed.
     pub fn finish(self) -> Fallible<u64> {
         self.handle
@@ -240,6 +291,11 @@ fn abbreviate(text: &str) -> String {
 /// Sends one datagram per entry of `sizes` to a UDP echo server and expects
 /// each back, byte for byte and from `addr` itself, within `timeout`.
 pub fn udp_datagrams(addr: SocketAddr, sizes: &[usize], timeout: Duration) -> Fallible {
+/// Like [`udp_echo`], for a server that stops after a fixed number of
+/// datagrams and so must not be sent many duplicates: each datagram waits
+/// `wait` for its echo (skipping late echoes of earlier ones without
+/// sending again) and is sent at most `tries` times.
+pub fn udp_echo_each(addr: SocketAddr, count: usize, wait: Duration, tries: usize) -> Fallible {
     let bind = if addr.is_ipv6() {
         "[::1]:0"
     } else {
@@ -266,6 +322,44 @@ pub fn udp_datagrams(addr: SocketAddr, sizes: &[usize], timeout: Duration) -> Fa
         }
         if from != addr {
             return Err(format!("reply from {from}, expected {addr}"));
+    socket.connect(addr).context(format!("connect {addr}"))?;
+    let mut buf = vec![0u8; 65536];
+    for n in 0..count {
+        let size = 1 + (n * 97) % 1400;
+        let msg: Vec<u8> = (0..size).map(|i| pattern(i + n)).collect();
+        let mut echoed = false;
+        'tries: for _ in 0..tries.max(1) {
+            socket.send(&msg).context(format!("send datagram {n}"))?;
+            let deadline = std::time::Instant::now() + wait;
+            loop {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                socket
+                    .set_read_timeout(Some(left))
+                    .context("set_read_timeout")?;
+                match socket.recv(&mut buf) {
+                    Ok(got) if buf[..got] == msg[..] => {
+                        echoed = true;
+                        break 'tries;
+                    }
+                    // A late echo of an earlier datagram: keep waiting.
+                    Ok(_) => continue,
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        break
+                    }
+                    Err(e) => return Err(format!("recv datagram {n}: {e}")),
+                }
+            }
+        }
+        if !echoed {
+            return Err(format!("datagram {n} ({size} bytes) not echoed"));
         }
     }
     Ok(())
@@ -280,6 +374,36 @@ mod tests {
         let server = EchoServer::start(1, Duration::from_secs(10)).unwrap();
         tcp_echo(server.addr, 300_000, Duration::from_secs(10)).unwrap();
         assert_eq!(server.finish().unwrap(), 300_000);
+    }
+
+    #[test]
+    fn exact_echo_server_stops_after_its_bytes() {
+        let server = EchoServer::start_exact(100_000, Duration::from_secs(10)).unwrap();
+        let mut s = TcpStream::connect(server.addr).unwrap();
+        let data: Vec<u8> = (0..100_000).map(pattern).collect();
+        let mut writer = s.try_clone().unwrap();
+        let t = thread::spawn(move || writer.write_all(&data));
+        let mut back = Vec::new();
+        s.read_to_end(&mut back).unwrap();
+        t.join().unwrap().unwrap();
+        assert_eq!(back.len(), 100_000);
+        assert!(back.iter().enumerate().all(|(i, b)| *b == pattern(i)));
+        assert_eq!(server.finish().unwrap(), 100_000);
+    }
+
+    #[test]
+    fn udp_echo_each_against_an_echo_socket() {
+        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = server.local_addr().unwrap();
+        let t = thread::spawn(move || {
+            let mut buf = [0u8; 2048];
+            for _ in 0..20 {
+                let (n, from) = server.recv_from(&mut buf).unwrap();
+                server.send_to(&buf[..n], from).unwrap();
+            }
+        });
+        udp_echo_each(addr, 20, Duration::from_secs(2), 3).unwrap();
+        t.join().unwrap();
     }
 
     #[test]

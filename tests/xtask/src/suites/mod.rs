@@ -8,6 +8,8 @@ mod kqueue;
 mod package;
 mod regen;
 mod windows;
+mod wasip2;
+mod wasip3;
 
 pub static ALL: &[Suite] = &[
     core::CORE_EPOLL,
@@ -19,4 +21,6 @@ pub static ALL: &[Suite] = &[
     kqueue::KQUEUE_TARGETS,
     windows::WINDOWS_WINE,
     package::PACKAGE,
+    wasip2::WASIP2,
+    wasip3::WASIP3,
 ];

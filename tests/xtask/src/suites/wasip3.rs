@@ -1,0 +1,258 @@
+//! The WASI 0.3 backend (wasm32-wasip2 built with `--cfg mio_wasip3`)
+//! under wasmtime, which runs WASI 0.3 by default: clippy for each feature
+//! set, the tests/ that apply to the backend (what it cannot do yet is
+//! skipped with the reason), and guests against native peers.
+
+use super::wasip2::{self, Guests, Host, FEATURES, TARGET};
+use crate::cargo::{cargo, libtest_counts, wasip2_runner_env};
+use crate::harness::{Ctx, Fallible, Report, Suite};
+use crate::process::{cmd, Run};
+
+pub const WASIP3: Suite = Suite {
+    name: "wasip3",
+    about: "the WASI 0.3 backend under wasmtime: clippy per feature set, tests/ (skips printed), guests against native TCP/UDP peers",
+    run: wasip3,
+};
+
+const FLAGS: &str = "--cfg mio_wasip3";
+/// The cfg changes every artifact: a target directory of its own.
+const DIR: &str = "target/wasip3";
+/// Seconds a test binary may run (`MIO_WASI_RUN_TIMEOUT` overrides it).
+const RUN_TIMEOUT: &str = "120";
+
+/// The test binaries that apply to this backend.
+const TESTS: &[&str] = &[
+    "drop_in",
+    "poll",
+    "poll_no_alloc",
+    "tcp",
+    "tcp_many",
+    "udp",
+    "waker",
+    "wasi_poll",
+    "wasi_tcp",
+    "wasi_tcp_connect_error",
+    "wasi_alloc",
+    "wasi_dns",
+    "wasi_udp",
+    "wasi_ipv6",
+    "wasi_registration",
+    "wasi_p3_linger",
+];
+
+const STD_REASON: &str = "uses std::net sockets (from_std), which are WASI 0.2 descriptors";
+const SLEEP_REASON: &str = "hangs under the WASI 0.3 backend: its setup waits for accept with std::thread::sleep (a blocking WASI 0.2 call), and wasmtime was seen to make no progress on WASI 0.3 I/O meanwhile";
+
+/// Test binaries compiled out with `mio_wasip3`.
+const NOT_RUN: &[&str] = &["wasi_std_interop", "wasi_close_kinds"];
+
+/// Cases skipped per test binary: std's sockets (`from_std`, the
+/// `tcp_pair` helper) are wasi-libc descriptors over WASI 0.2 and cannot
+/// become WASI 0.3 sockets.
+const SKIP_STD: &[(&str, &[&str])] = &[
+    (
+        "poll",
+        &[
+            "events_capacity_is_empty_clear_iter",
+            "events_capacity_limits_batch",
+            "events_capacity_zero",
+            "event_accessors_and_debug",
+            "register_twice_fails",
+            "reregister_and_deregister_unregistered_fail",
+            "register_with_second_poll_fails",
+            "reregister_changes_interest_and_token",
+            "deregister_stops_events",
+            "dropping_a_source_stops_events",
+            "registry_clone_used_while_poll_blocks",
+            "many_registries_from_many_threads",
+            "timeout_returns_early_on_event",
+            "poll_none_timeout_with_event",
+            "source_trait_and_boxed_sources",
+            "listener_and_udp_share_a_poll",
+            "huge_timeout_with_ready_source",
+            "largest_token_round_trips",
+            "registry_outlives_poll",
+            "deregister_some_of_many",
+            "deregister_from_another_thread_while_polling",
+            "registrations_from_threads_while_polling_continuously",
+        ],
+    ),
+    (
+        "tcp",
+        &[
+            "listener_methods",
+            "listener_from_std",
+            "stream_from_std",
+            "connect_refused_reports_error",
+            "unix_fd_conversions",
+        ],
+    ),
+    (
+        "udp",
+        &[
+            "from_std_socket",
+            "unix_fd_conversions",
+            "ipv6_options_and_only_v6",
+            "connected_to_closed_port_reports_error",
+        ],
+    ),
+];
+
+/// Cases skipped because they hang on this backend.
+const SKIP_SLEEP: &[(&str, &[&str])] =
+    &[("poll_no_alloc", &["steady_state_poll_does_not_allocate"])];
+
+fn install(ctx: &Ctx) -> Fallible<Host> {
+    ctx.tools.target(None, TARGET)?;
+    let wasmtime = ctx.tools.wasmtime()?;
+    cmd(&wasmtime).arg("--version").go().ok()?;
+    Ok(Host::wasmtime(&wasmtime, &[]))
+}
+
+fn wasip3(ctx: &Ctx, report: &mut Report) {
+    let host = match install(ctx) {
+        Ok(host) => host,
+        Err(e) => {
+            report.fail("installing the wasm32-wasip2 target and wasmtime", e);
+            return;
+        }
+    };
+    let runner = match wasip2_runner_env("wasmtime") {
+        Ok(runner) => runner,
+        Err(e) => {
+            report.fail("the wasmtime runner", e);
+            return;
+        }
+    };
+    let timeout = std::env::var("MIO_WASI_RUN_TIMEOUT").unwrap_or_else(|_| RUN_TIMEOUT.into());
+    // Every cargo run of this suite: the backend's cfg, its own target
+    // directory, test binaries under wasmtime with a time limit.
+    let cargo3 = |args: &[&str]| -> Run {
+        cargo(None, args)
+            .env("RUSTFLAGS", FLAGS)
+            .env("CARGO_TARGET_DIR", ctx.path(DIR))
+            .env(runner.0, &runner.1)
+            .env("MIO_WASI_RUN_TIMEOUT", &timeout)
+    };
+    report.section("wasip3 lint", |r| lint(r, &cargo3));
+    report.section("wasip3 tests", |r| tests(r, &cargo3));
+    report.section("wasip3 cross", |r| cross(ctx, r, &host));
+}
+
+/// clippy -D warnings for each feature set with os-poll: the library alone
+/// for the smaller ones (tests/ need `net`).
+fn lint(report: &mut Report, cargo3: &dyn Fn(&[&str]) -> Run) {
+    for (features, what) in [
+        ("os-poll", "--lib"),
+        ("os-poll,net", "--lib"),
+        (FEATURES, "--all-targets"),
+    ] {
+        let out = cargo3(&[
+            "clippy",
+            "--quiet",
+            "--target",
+            TARGET,
+            "--features",
+            features,
+            what,
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .go();
+        report.check(format!("clippy, features '{features}' ({what})"), out.ok());
+    }
+}
+
+/// The `--skip` arguments for test binary `test`, printing a SKIP line for
+/// each case.
+fn skips(report: &mut Report, test: &str) -> Vec<String> {
+    let mut args = Vec::new();
+    for (list, reason) in [(SKIP_STD, STD_REASON), (SKIP_SLEEP, SLEEP_REASON)] {
+        for (_, names) in list.iter().filter(|(t, _)| *t == test) {
+            for name in names.iter() {
+                report.skip(format!("{test}::{name}"), reason);
+                args.push("--skip".to_string());
+                args.push(name.to_string());
+            }
+        }
+    }
+    args
+}
+
+fn tests(report: &mut Report, cargo3: &dyn Fn(&[&str]) -> Run) {
+    for test in NOT_RUN {
+        report.skip(
+            format!("test binary {test}"),
+            format!("{STD_REASON} (compiled out with mio_wasip3)"),
+        );
+    }
+    for test in TESTS {
+        let skip = skips(report, test);
+        let out = cargo3(&[
+            "test",
+            "--target",
+            TARGET,
+            "--features",
+            FEATURES,
+            "--test",
+            test,
+            "--",
+            "--exact",
+        ])
+        .args(&skip)
+        .quiet()
+        .go();
+        for line in out.text.lines() {
+            if line.starts_with("test ") || line.contains("test result") {
+                println!("{line}");
+            }
+        }
+        let counts = libtest_counts(&out);
+        if !out.success() {
+            // Aborted (a panic on wasm), timed out or did not build.
+            println!("{}", out.tail(30));
+        }
+        report.add(counts);
+    }
+}
+
+fn cross(ctx: &Ctx, report: &mut Report, host: &Host) {
+    let guests = match Guests::build(ctx, Some(FLAGS), DIR) {
+        Ok(guests) => guests,
+        Err(e) => {
+            report.fail("building the guests", e);
+            return;
+        }
+    };
+    report.check(
+        "WASI 0.3: examples/tcp_server, native client, 16 MiB echo",
+        wasip2::example_tcp_server(host, &guests.tcp_server),
+    );
+    wasip2::guest_cases(report, "WASI 0.3:", host, &guests);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_skipped_case_belongs_to_a_test_that_runs() {
+        for (test, _) in SKIP_STD.iter().chain(SKIP_SLEEP) {
+            assert!(TESTS.contains(test), "{test}");
+        }
+    }
+
+    #[test]
+    fn skips_print_and_pass_each_case() {
+        let mut report = Report::default();
+        assert_eq!(
+            skips(&mut report, "poll_no_alloc"),
+            ["--skip", "steady_state_poll_does_not_allocate"]
+        );
+        assert_eq!(report.skipped, 1);
+        assert_eq!(skips(&mut report, "tcp").len(), 10);
+        assert!(skips(&mut report, "waker").is_empty());
+        assert_eq!(report.skipped, 6);
+    }
+}
