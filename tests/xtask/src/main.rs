@@ -11,7 +11,9 @@
 
 mod cargo;
 mod harness;
+mod p1_imports;
 mod peer;
+mod peer_p1;
 mod process;
 mod suites;
 mod tools;
@@ -26,6 +28,8 @@ commands:
   list                the suites, one per line, with what each covers
   runner HOST ARGS..  cargo runner: run a wasm test binary under HOST
                       (wasmtime or jco) with a timeout
+  peer MODE -- CMD..  a native peer for a preview-1 guest command
+                      (`cargo xtask peer help` for the modes)
 
 environment:
   MIO_WASI_TOOLS      where runtimes are installed (default: .tools/ in the checkout)
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         "runner" => process::runner(rest),
+        "peer" => peer_p1::main(rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             ExitCode::SUCCESS

@@ -19,6 +19,12 @@ pub fn pattern(i: usize) -> u8 {
 /// back and compares; then shuts down its writing half and expects EOF.
 pub fn tcp_echo(addr: SocketAddr, len: usize, timeout: Duration) -> Fallible {
     let stream = TcpStream::connect_timeout(&addr, timeout).context(format!("connect {addr}"))?;
+    echo_stream(stream, len, timeout)
+}
+
+/// The echo check of [`tcp_echo`] on a connection that is already open:
+/// `len` pattern bytes out, the same back, then EOF.
+pub fn echo_stream(stream: TcpStream, len: usize, timeout: Duration) -> Fallible {
     stream
         .set_read_timeout(Some(timeout))
         .context("set_read_timeout")?;
