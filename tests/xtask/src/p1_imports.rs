@@ -197,11 +197,10 @@ pub fn func_imports(bytes: &[u8]) -> Fallible<Vec<FuncImport>> {
                         TypeRef::Func(i) | TypeRef::FuncExact(i) => i,
                         _ => continue,
                     };
-                    let sig = types
-                        .get(index as usize)
-                        .cloned()
-                        .flatten()
-                        .ok_or(format!("import `{}`: no function type {index}", import.name))?;
+                    let sig = types.get(index as usize).cloned().flatten().ok_or(format!(
+                        "import `{}`: no function type {index}",
+                        import.name
+                    ))?;
                     imports.push(FuncImport {
                         module: import.module.to_string(),
                         name: import.name.to_string(),

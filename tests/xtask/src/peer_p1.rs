@@ -208,7 +208,9 @@ fn exit_check(report: &mut Report, name: &str, mut guest: Background, timeout: D
 /// `rounds` request/response round trips of 64 bytes (one poll wake-up
 /// each in the guest).
 fn pingpong(mut stream: &TcpStream, rounds: usize) -> Fallible {
-    stream.set_read_timeout(Some(IO)).context("set_read_timeout")?;
+    stream
+        .set_read_timeout(Some(IO))
+        .context("set_read_timeout")?;
     let msg = [b'x'; 64];
     let mut got = [0u8; 64];
     for round in 0..rounds {
@@ -248,8 +250,17 @@ pub fn client(report: &mut Report, name: &str, command: &[String]) {
         if !out.text.contains("PASS") {
             return Err("the guest printed no PASS".into());
         }
-        // The guest closed its connection: the server is done.
-        server.finish().map(|_| ())
+        // The guest has closed its connection, so the server is done or
+        // about to be; a guest that passed without connecting leaves it
+        // waiting in accept, which must not hold the suite up.
+        let (tx, rx) = std::sync::mpsc::channel();
+        thread::spawn(move || tx.send(server.finish()));
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(Ok(0)) => Err("the native echo server received nothing".into()),
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(format!("native echo server: {e}")),
+            Err(_) => Err("the guest never connected to the native echo server".into()),
+        }
     });
     report.check(name, result);
 }
@@ -270,7 +281,12 @@ pub fn udp(report: &mut Report, name: &str, count: usize, command: &[String]) {
         Err(e) => return report.fail(format!("{name}-start"), e),
     };
     report.check(name, udp_exchange(addr, count));
-    exit_check(report, &format!("{name}-exit"), guest, Duration::from_secs(30));
+    exit_check(
+        report,
+        &format!("{name}-exit"),
+        guest,
+        Duration::from_secs(30),
+    );
 }
 
 fn udp_exchange(guest: SocketAddr, count: usize) -> Fallible {
@@ -285,9 +301,9 @@ fn udp_exchange(guest: SocketAddr, count: usize) -> Fallible {
         socket
             .send_to(payload.as_bytes(), guest)
             .context(format!("send datagram {i}"))?;
-        let (n, from) = socket.recv_from(&mut buf).map_err(|e| {
-            format!("no reply to datagram {i} ({e}): the guest sent it elsewhere")
-        })?;
+        let (n, from) = socket
+            .recv_from(&mut buf)
+            .map_err(|e| format!("no reply to datagram {i} ({e}): the guest sent it elsewhere"))?;
         let reply = &buf[..n];
         let want = format!("echo:{payload}");
         if reply != want.as_bytes() || from.port() != guest.port() {
@@ -335,7 +351,10 @@ fn stat_cpu_ticks(stat: &str) -> Option<u64> {
 /// `cargo xtask peer MODE [OPTIONS] -- GUEST COMMAND...`: one peer by hand.
 /// Prints the checks and `N passed, N failed`; fails if any check failed.
 pub fn main(args: &[String]) -> std::process::ExitCode {
-    if matches!(args.first().map(String::as_str), None | Some("help" | "-h" | "--help")) {
+    if matches!(
+        args.first().map(String::as_str),
+        None | Some("help" | "-h" | "--help")
+    ) {
         println!("{PEER_USAGE}");
         return std::process::ExitCode::SUCCESS;
     }

@@ -148,8 +148,7 @@ fn imports(ctx: &Ctx, report: &mut Report) {
     };
     let std = Guests::in_dir(ctx, STD_DIR);
     let we = Guests::in_dir(ctx, WASMEDGE_DIR);
-    for (label, guests, allow_wasmedge) in [("no-wasmedge", &std, false), ("wasmedge", &we, true)]
-    {
+    for (label, guests, allow_wasmedge) in [("no-wasmedge", &std, false), ("wasmedge", &we, true)] {
         for module in [&guests.cases, &guests.echo] {
             let result = expected.check_file(module, allow_wasmedge).map(|count| {
                 println!("  {count} {} imports match", p1_imports::MODULE);
@@ -217,11 +216,19 @@ fn wasmtime(ctx: &Ctx, report: &mut Report) {
         ("registry", &std.cases, "registry"),
     ] {
         match tcplisten() {
-            Ok(listen) => case(report, name, runtime().args(["-S", &listen]).arg(module).arg(c)),
+            Ok(listen) => case(
+                report,
+                name,
+                runtime().args(["-S", &listen]).arg(module).arg(c),
+            ),
             Err(e) => report.fail(name, e),
         }
     }
-    case(report, "waker-release", runtime().arg(&release).arg("waker"));
+    case(
+        report,
+        "waker-release",
+        runtime().arg(&release).arg("waker"),
+    );
     match tcplisten() {
         Ok(listen) => case(
             report,
@@ -356,7 +363,12 @@ fn wasmedge(ctx: &Ctx, report: &mut Report, we: &Path) {
         3,
         &guest(m, &["udp-echo", "127.0.0.1:0", "3"]),
     );
-    peer_p1::udp(report, "udp-v6", 3, &guest(m, &["udp-echo", "[::1]:0", "3"]));
+    peer_p1::udp(
+        report,
+        "udp-v6",
+        3,
+        &guest(m, &["udp-echo", "[::1]:0", "3"]),
+    );
     peer_p1::echo(
         report,
         &EchoOptions {
