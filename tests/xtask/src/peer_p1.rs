@@ -21,7 +21,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::harness::{Context, Fallible, Report};
-use crate::peer::{echo_stream, EchoServer};
+use crate::peer::{echo_data, pattern_bytes, EchoServer};
 use crate::process::{cmd, Background};
 
 /// How long a guest may take to print `LISTENING`.
@@ -181,9 +181,10 @@ pub fn echo(report: &mut Report, opts: &EchoOptions, command: &[String]) {
         );
     }
 
+    let data = pattern_bytes(opts.mib << 20).into();
     let start_time = Instant::now();
     let start_cpu = cpu_seconds(pid);
-    let result = echo_stream(stream, opts.mib << 20, IO);
+    let result = echo_data(stream, data, IO);
     let elapsed = start_time.elapsed().as_secs_f64();
     let used = cpu_delta(pid, start_cpu);
     report.check(format!("{name}-{}MiB", opts.mib), result);
