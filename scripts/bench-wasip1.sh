@@ -60,6 +60,8 @@ fi
 
 MIB=${1:-128}
 RUNS=${2:-3}
+# The native peer is the test driver's (`cargo xtask peer echo`).
+cargo build --quiet -p xtask || exit 1
 for v in new old; do
     (cd benches/wasip1-echo &&
         cargo build --quiet --release --target wasm32-wasip1 --features "$v" \
@@ -68,7 +70,7 @@ done
 for v in new old; do
     name=$([ "$v" = new ] && echo "mio_wasi (this crate)" || echo "mio_wasi 0.8.9")
     for i in $(seq "$RUNS"); do
-        out=$(python3 scripts/wasip1/peer.py echo --mib "$MIB" --pingpong 5000 --name "$v" -- \
+        out=$(cargo xtask peer echo --mib "$MIB" --pingpong 5000 --name "$v" -- \
             "$WE" "target/bench-wasip1/$v/wasm32-wasip1/release/wasip1-echo-bench.wasm" 127.0.0.1:0 2>&1)
         echo "$name run $i: $(grep -E '^  (idle|echo|pingpong):' <<<"$out" | tr -s ' ' | tr '\n' ' ')$(grep -o 'polls=[0-9]*' <<<"$out")"
         grep '^FAIL' <<<"$out"

@@ -11,7 +11,9 @@
 
 mod cargo;
 mod harness;
+mod p1_imports;
 mod peer;
+mod peer_p1;
 mod process;
 mod regenerate;
 mod suites;
@@ -29,6 +31,8 @@ commands:
                       or jco for wasm, wine for Windows) with a timeout
   regenerate [--check]
                       refresh generated/ from wit/ (--check: only compare)
+  peer MODE -- CMD..  a native peer for a preview-1 guest command
+                      (`cargo xtask peer help` for the modes)
 
 environment:
   MIO_WASI_TOOLS      where runtimes are installed (default: .tools/ in the checkout)
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         }
         "runner" => process::runner(rest),
         "regenerate" => regenerate::command(rest),
+        "peer" => peer_p1::main(rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             ExitCode::SUCCESS

@@ -373,6 +373,11 @@ impl Background {
         addr.parse().context(format!("`listening on {addr}`"))
     }
 
+    /// The process id of the child (the leader of its process group).
+    pub fn pid(&self) -> u32 {
+        self.child.0.id()
+    }
+
     /// Whether it is still running.
     pub fn running(&mut self) -> bool {
         matches!(self.child.0.try_wait(), Ok(None))

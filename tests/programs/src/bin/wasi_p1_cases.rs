@@ -1,12 +1,12 @@
 //! Test cases for the WASI preview 1 backend, one per run:
 //! `wasi_p1_cases.wasm <case> [args]`. Prints `PASS <case>` and exits 0, or
-//! prints `FAIL <case>: <why>` and exits 1. `scripts/test-wasip1.sh` runs
+//! prints `FAIL <case>: <why>` and exits 1. The `wasip1` suite runs
 //! them under wasmtime and WasmEdge; each case is small and independent, so
 //! one failure (or a trap) cannot hide the others.
 //!
 //! Cases for every preview-1 host: `timeout`, `waker`, `error-event`,
 //! `no-alloc`, `registry` and `peek-echo` (need a listener at descriptor 3 or
-//! `--listen ADDR`; `peek-echo` also a client, see scripts/wasip1/peer.py),
+//! `--listen ADDR`; `peek-echo` also a client, see tests/xtask/src/peer_p1.rs),
 //! `unsupported` (a build without `wasmedge`).
 //! Cases for WasmEdge (`wasmedge` feature): `client ADDR`, `refused ADDR`,
 //! `udp-echo ADDR COUNT`, `udp-pair ADDR`, `self-connect ADDR`, `dns`,
@@ -28,7 +28,7 @@ fn main() {
 
 #[cfg(not(all(target_os = "wasi", target_env = "p1")))]
 fn main() {
-    println!("this example is for wasm32-wasip1 (see scripts/test-wasip1.sh)");
+    println!("this program is for wasm32-wasip1 (see `cargo xtask test wasip1`)");
 }
 
 #[cfg(all(target_os = "wasi", target_env = "p1"))]

@@ -10,6 +10,7 @@ mod regen;
 mod windows;
 mod wasip2;
 mod wasip3;
+mod wasip1;
 
 pub static ALL: &[Suite] = &[
     core::CORE_EPOLL,
@@ -23,4 +24,5 @@ pub static ALL: &[Suite] = &[
     package::PACKAGE,
     wasip2::WASIP2,
     wasip3::WASIP3,
+    wasip1::WASIP1,
 ];
