@@ -26,6 +26,9 @@ commands:
   list                the suites, one per line, with what each covers
   runner HOST ARGS..  cargo runner: run a wasm test binary under HOST
                       (wasmtime or jco) with a timeout
+  runner peer CMD ARGS..
+                      run CMD with a timeout next to a native TCP echo
+                      server; `{ADDR}` in ARGS is its address
 
 environment:
   MIO_WASI_TOOLS      where runtimes are installed (default: .tools/ in the checkout)

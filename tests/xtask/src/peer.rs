@@ -3,6 +3,9 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::process::{Command, ExitCode};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -115,6 +118,97 @@ impl EchoServer {
     }
 }
 
+/// A native TCP echo server on 127.0.0.1 for any number of clients at
+/// once, each echoed until it shuts down its writing half, for as long as
+/// the value lives (a peer for guest clients that connect when they like,
+/// e.g. a whole `cargo test` run).
+pub struct EchoPeer {
+    pub addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+}
+
+impl EchoPeer {
+    /// How long a connection may stay idle before the peer drops it.
+    const IDLE: Duration = Duration::from_secs(600);
+
+    pub fn start() -> Fallible<EchoPeer> {
+        let listener = TcpListener::bind("127.0.0.1:0").context("bind 127.0.0.1:0")?;
+        let addr = listener.local_addr().context("local_addr")?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Ok(stream) = conn {
+                    thread::spawn(move || echo_until_eof(stream, Self::IDLE));
+                }
+            }
+        });
+        Ok(EchoPeer { addr, stop })
+    }
+}
+
+impl Drop for EchoPeer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accepting thread, which then sees `stop`.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+    }
+}
+
+/// Echoes everything `stream` sends until EOF (or an error, or `idle`
+/// without data), then closes it.
+fn echo_until_eof(mut stream: TcpStream, idle: Duration) {
+    if stream.set_read_timeout(Some(idle)).is_err() {
+        return;
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if stream.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = stream.shutdown(Shutdown::Write);
+}
+
+/// `ARGS` with every `{ADDR}` replaced by `addr`.
+pub fn with_addr(args: &[String], addr: SocketAddr) -> Vec<String> {
+    args.iter()
+        .map(|a| a.replace("{ADDR}", &addr.to_string()))
+        .collect()
+}
+
+/// `cargo xtask runner peer COMMAND [ARGS...]`: runs COMMAND next to an
+/// [`EchoPeer`], with `{ADDR}` in its arguments replaced by the peer's
+/// address, under the runner time limit; passes its exit status on. As a
+/// cargo runner (`wasmedge --env TOKIO_SUITE_PEER={ADDR}`), it gives every
+/// test binary a native server to connect to.
+pub fn runner(args: &[String]) -> ExitCode {
+    let Some((program, rest)) = args.split_first() else {
+        eprintln!("usage: cargo xtask runner peer COMMAND [ARGS...]");
+        return ExitCode::from(2);
+    };
+    let peer = match EchoPeer::start() {
+        Ok(peer) => peer,
+        Err(e) => {
+            eprintln!("cannot start the echo peer: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(with_addr(rest, peer.addr));
+    let code = crate::process::run_as_runner(cmd);
+    drop(peer);
+    code
+}
+
 /// Sends `count` datagrams of different sizes to a UDP echo server and
 /// expects each back, byte for byte (retrying a datagram a few times:
 /// loopback UDP can still drop under load).
@@ -185,5 +279,33 @@ mod tests {
         });
         assert!(tcp_echo(addr, 10, Duration::from_secs(5)).is_err());
         t.join().unwrap();
+    }
+
+    #[test]
+    fn echo_peer_serves_clients_at_once() {
+        let peer = EchoPeer::start().unwrap();
+        let clients: Vec<_> = (0..3)
+            .map(|i| {
+                let addr = peer.addr;
+                thread::spawn(move || tcp_echo(addr, 100_000 * (i + 1), Duration::from_secs(10)))
+            })
+            .collect();
+        for c in clients {
+            c.join().unwrap().unwrap();
+        }
+    }
+
+    #[test]
+    fn addr_placeholders() {
+        let addr: SocketAddr = "127.0.0.1:4000".parse().unwrap();
+        let args = [
+            "--env".to_string(),
+            "PEER={ADDR}".to_string(),
+            "x".to_string(),
+        ];
+        assert_eq!(
+            with_addr(&args, addr),
+            ["--env", "PEER=127.0.0.1:4000", "x"]
+        );
     }
 }

@@ -3,10 +3,15 @@
 use crate::harness::Suite;
 
 mod core;
+mod http;
+mod tokio;
+mod tokio_echo;
 
 pub static ALL: &[Suite] = &[
     core::CORE_EPOLL,
     core::CORE_POLL,
     core::FEATURE_MATRIX,
     core::LINT,
+    tokio::TOKIO,
+    http::HTTP,
 ];
