@@ -282,7 +282,8 @@ fn client_against_native(
 ) {
     report.part(format!("{label}: client against the native server"));
     let server = native.join("http-server");
-    if let Some((server, addr)) = start_server(report, "native", &server, &[]) {
+    let server_label = format!("{label}: native server");
+    if let Some((server, addr)) = start_server(report, &server_label, &server, &[]) {
         run_client(report, program, args, addr);
         stop_server(report, label, server);
     }
