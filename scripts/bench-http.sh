@@ -21,15 +21,17 @@
 # median over the rounds. Per variant and round: a warm-up of 200 requests,
 # then `seq` (REQUESTS sequential keep-alive requests on one connection,
 # 1 in 5 a small POST, the rest GET /hello) and `conc` (20 connections x 50
-# requests). Release builds. Needs the tools scripts/test-http.sh installs.
+# requests). Release builds. Needs the tools `cargo xtask test http` installs
+# (into $MIO_WASI_TOOLS, default .tools/).
 #
 # Usage: [ROUNDS=5] [REQUESTS=2000] [VARIANTS="native ..."] [WASMEDGE=path]
 #        [WASMEDGE_AOT=1|0] bash scripts/bench-http.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-WASMTIME=$ROOT/.tools/bin/wasmtime
-JCO=$ROOT/.tools/jco/node_modules/.bin/jco
+TOOLS=${MIO_WASI_TOOLS:-$ROOT/.tools}
+WASMTIME=$TOOLS/bin/wasmtime
+JCO=$TOOLS/jco/node_modules/.bin/jco
 ROUNDS=${ROUNDS:-5}
 REQUESTS=${REQUESTS:-2000}
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -93,7 +95,7 @@ for v in "${variants[@]}"; do
         native-upstream) build_upstream || { echo "SKIP native-upstream: build failed"; continue; } ;;
         wasmtime | jco)
             if [ ! -x "$WASMTIME" ] || [ ! -x "$JCO" ]; then
-                echo "SKIP $v: run scripts/test-http.sh once to install wasmtime and jco"
+                echo "SKIP $v: run \`cargo xtask test http\` once to install wasmtime and jco"
                 continue
             fi
             build --target wasm32-wasip2 --bin http-server || continue

@@ -1,6 +1,6 @@
 //! A client talking to a server outside this process: the address of a
 //! native echo server (one that echoes every byte on every connection until
-//! EOF) comes from `TOKIO_SUITE_PEER`. `scripts/test-tokio.sh` sets it on
+//! EOF) comes from `TOKIO_SUITE_PEER`. The driver's tokio suite sets it on
 //! every target; in a wasm runtime this checks the guest's outgoing connect
 //! to the host. Without it the test reports a skip.
 

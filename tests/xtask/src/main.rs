@@ -33,6 +33,9 @@ commands:
                       refresh generated/ from wit/ (--check: only compare)
   peer MODE -- CMD..  a native peer for a preview-1 guest command
                       (`cargo xtask peer help` for the modes)
+  runner peer CMD ARGS..
+                      run CMD with a timeout next to a native TCP echo
+                      server; `{ADDR}` in ARGS is its address
 
 environment:
   MIO_WASI_TOOLS      where runtimes are installed (default: .tools/ in the checkout)

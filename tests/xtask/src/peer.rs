@@ -3,6 +3,8 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::process::{Command, ExitCode};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -185,6 +187,97 @@ impl EchoServer {
     }
 }
 
+/// A native TCP echo server on 127.0.0.1 for any number of clients at
+/// once, each echoed until it shuts down its writing half, for as long as
+/// the value lives (a peer for guest clients that connect when they like,
+/// e.g. a whole `cargo test` run).
+pub struct EchoPeer {
+    pub addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+}
+
+impl EchoPeer {
+    /// How long a connection may stay idle before the peer drops it.
+    const IDLE: Duration = Duration::from_secs(600);
+
+    pub fn start() -> Fallible<EchoPeer> {
+        let listener = TcpListener::bind("127.0.0.1:0").context("bind 127.0.0.1:0")?;
+        let addr = listener.local_addr().context("local_addr")?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Ok(stream) = conn {
+                    thread::spawn(move || echo_until_eof(stream, Self::IDLE));
+                }
+            }
+        });
+        Ok(EchoPeer { addr, stop })
+    }
+}
+
+impl Drop for EchoPeer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accepting thread, which then sees `stop`.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+    }
+}
+
+/// Echoes everything `stream` sends until EOF (or an error, or `idle`
+/// without data), then closes it.
+fn echo_until_eof(mut stream: TcpStream, idle: Duration) {
+    if stream.set_read_timeout(Some(idle)).is_err() {
+        return;
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if stream.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = stream.shutdown(Shutdown::Write);
+}
+
+/// `ARGS` with every `{ADDR}` replaced by `addr`.
+pub fn with_addr(args: &[String], addr: SocketAddr) -> Vec<String> {
+    args.iter()
+        .map(|a| a.replace("{ADDR}", &addr.to_string()))
+        .collect()
+}
+
+/// `cargo xtask runner peer COMMAND [ARGS...]`: runs COMMAND next to an
+/// [`EchoPeer`], with `{ADDR}` in its arguments replaced by the peer's
+/// address, under the runner time limit; passes its exit status on. As a
+/// cargo runner (`wasmedge --env TOKIO_SUITE_PEER={ADDR}`), it gives every
+/// test binary a native server to connect to.
+pub fn runner(args: &[String]) -> ExitCode {
+    let Some((program, rest)) = args.split_first() else {
+        eprintln!("usage: cargo xtask runner peer COMMAND [ARGS...]");
+        return ExitCode::from(2);
+    };
+    let peer = match EchoPeer::start() {
+        Ok(peer) => peer,
+        Err(e) => {
+            eprintln!("cannot start the echo peer: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(with_addr(rest, peer.addr));
+    let code = crate::process::run_as_runner(cmd);
+    drop(peer);
+    code
+}
+
 /// Sends `count` datagrams of different sizes to a UDP echo server and
 /// expects each back, byte for byte (retrying a datagram a few times:
 /// loopback UDP can still drop under load).
@@ -223,6 +316,60 @@ pub fn udp_echo(addr: SocketAddr, count: usize, timeout: Duration) -> Fallible {
                     continue
                 }
                 Err(e) => return Err(format!("recv datagram {n}: {e}")),
+            }
+        }
+        if !echoed {
+            return Err(format!("datagram {n} ({size} bytes) not echoed"));
+        }
+    }
+    Ok(())
+}
+
+/// Like [`udp_echo`], for a server that stops after a fixed number of
+/// datagrams and so must not be sent many duplicates: each datagram waits
+/// `wait` for its echo (skipping late echoes of earlier ones without
+/// sending again) and is sent at most `tries` times.
+pub fn udp_echo_each(addr: SocketAddr, count: usize, wait: Duration, tries: usize) -> Fallible {
+    let bind = if addr.is_ipv6() {
+        "[::1]:0"
+    } else {
+        "127.0.0.1:0"
+    };
+    let socket = UdpSocket::bind(bind).context(format!("bind {bind}"))?;
+    socket.connect(addr).context(format!("connect {addr}"))?;
+    let mut buf = vec![0u8; 65536];
+    for n in 0..count {
+        let size = 1 + (n * 97) % 1400;
+        let msg: Vec<u8> = (0..size).map(|i| pattern(i + n)).collect();
+        let mut echoed = false;
+        'tries: for _ in 0..tries.max(1) {
+            socket.send(&msg).context(format!("send datagram {n}"))?;
+            let deadline = std::time::Instant::now() + wait;
+            loop {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                socket
+                    .set_read_timeout(Some(left))
+                    .context("set_read_timeout")?;
+                match socket.recv(&mut buf) {
+                    Ok(got) if buf[..got] == msg[..] => {
+                        echoed = true;
+                        break 'tries;
+                    }
+                    // A late echo of an earlier datagram: keep waiting.
+                    Ok(_) => continue,
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        break
+                    }
+                    Err(e) => return Err(format!("recv datagram {n}: {e}")),
+                }
             }
         }
         if !echoed {
@@ -310,11 +457,6 @@ fn abbreviate(text: &str) -> String {
 /// Sends one datagram per entry of `sizes` to a UDP echo server and expects
 /// each back, byte for byte and from `addr` itself, within `timeout`.
 pub fn udp_datagrams(addr: SocketAddr, sizes: &[usize], timeout: Duration) -> Fallible {
-/// Like [`udp_echo`], for a server that stops after a fixed number of
-/// datagrams and so must not be sent many duplicates: each datagram waits
-/// `wait` for its echo (skipping late echoes of earlier ones without
-/// sending again) and is sent at most `tries` times.
-pub fn udp_echo_each(addr: SocketAddr, count: usize, wait: Duration, tries: usize) -> Fallible {
     let bind = if addr.is_ipv6() {
         "[::1]:0"
     } else {
@@ -341,44 +483,6 @@ pub fn udp_echo_each(addr: SocketAddr, count: usize, wait: Duration, tries: usiz
         }
         if from != addr {
             return Err(format!("reply from {from}, expected {addr}"));
-    socket.connect(addr).context(format!("connect {addr}"))?;
-    let mut buf = vec![0u8; 65536];
-    for n in 0..count {
-        let size = 1 + (n * 97) % 1400;
-        let msg: Vec<u8> = (0..size).map(|i| pattern(i + n)).collect();
-        let mut echoed = false;
-        'tries: for _ in 0..tries.max(1) {
-            socket.send(&msg).context(format!("send datagram {n}"))?;
-            let deadline = std::time::Instant::now() + wait;
-            loop {
-                let left = deadline.saturating_duration_since(std::time::Instant::now());
-                if left.is_zero() {
-                    break;
-                }
-                socket
-                    .set_read_timeout(Some(left))
-                    .context("set_read_timeout")?;
-                match socket.recv(&mut buf) {
-                    Ok(got) if buf[..got] == msg[..] => {
-                        echoed = true;
-                        break 'tries;
-                    }
-                    // A late echo of an earlier datagram: keep waiting.
-                    Ok(_) => continue,
-                    Err(e)
-                        if matches!(
-                            e.kind(),
-                            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                        ) =>
-                    {
-                        break
-                    }
-                    Err(e) => return Err(format!("recv datagram {n}: {e}")),
-                }
-            }
-        }
-        if !echoed {
-            return Err(format!("datagram {n} ({size} bytes) not echoed"));
         }
     }
     Ok(())
@@ -393,6 +497,20 @@ mod tests {
         let server = EchoServer::start(1, Duration::from_secs(10)).unwrap();
         tcp_echo(server.addr, 300_000, Duration::from_secs(10)).unwrap();
         assert_eq!(server.finish().unwrap(), 300_000);
+    }
+
+    #[test]
+    fn echo_client_notices_a_server_that_drops_bytes() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let t = thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 10];
+            s.read_exact(&mut buf).unwrap();
+            s.write_all(&buf[1..]).unwrap();
+        });
+        assert!(tcp_echo(addr, 10, Duration::from_secs(5)).is_err());
+        t.join().unwrap();
     }
 
     #[test]
@@ -426,19 +544,6 @@ mod tests {
     }
 
     #[test]
-    fn echo_client_notices_a_server_that_drops_bytes() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let t = thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            let mut buf = [0u8; 10];
-            s.read_exact(&mut buf).unwrap();
-            s.write_all(&buf[1..]).unwrap();
-        });
-        assert!(tcp_echo(addr, 10, Duration::from_secs(5)).is_err());
-        t.join().unwrap();
-    }
-    #[test]
     fn exchange_and_line_echo_against_echo_server() {
         let server = EchoServer::start(3, Duration::from_secs(10)).unwrap();
         let t = Duration::from_secs(10);
@@ -470,5 +575,33 @@ mod tests {
     fn abbreviates_long_lines() {
         assert_eq!(abbreviate("short"), "'short'");
         assert!(abbreviate(&"y".repeat(100)).ends_with("...' (100 bytes)"));
+    }
+
+    #[test]
+    fn echo_peer_serves_clients_at_once() {
+        let peer = EchoPeer::start().unwrap();
+        let clients: Vec<_> = (0..3)
+            .map(|i| {
+                let addr = peer.addr;
+                thread::spawn(move || tcp_echo(addr, 100_000 * (i + 1), Duration::from_secs(10)))
+            })
+            .collect();
+        for c in clients {
+            c.join().unwrap().unwrap();
+        }
+    }
+
+    #[test]
+    fn addr_placeholders() {
+        let addr: SocketAddr = "127.0.0.1:4000".parse().unwrap();
+        let args = [
+            "--env".to_string(),
+            "PEER={ADDR}".to_string(),
+            "x".to_string(),
+        ];
+        assert_eq!(
+            with_addr(&args, addr),
+            ["--env", "PEER=127.0.0.1:4000", "x"]
+        );
     }
 }

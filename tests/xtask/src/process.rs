@@ -383,6 +383,28 @@ impl Background {
         matches!(self.child.0.try_wait(), Ok(None))
     }
 
+    /// Waits for it to exit on its own and returns its status, keeping it
+    /// (and its output) for further checks; stops it and fails after
+    /// `timeout`.
+    pub fn exit_status(&mut self, timeout: Duration) -> Fallible<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            match self.child.0.try_wait() {
+                Ok(Some(status)) => return Ok(status),
+                Ok(None) if Instant::now() >= deadline => {
+                    self.child.kill();
+                    return Err(format!(
+                        "`{}` still running after {}s, stopped",
+                        self.command,
+                        timeout.as_secs()
+                    ));
+                }
+                Ok(None) => thread::sleep(Duration::from_millis(50)),
+                Err(e) => return Err(format!("cannot wait for `{}`: {e}", self.command)),
+            }
+        }
+    }
+
     /// Waits for it to exit on its own; `Ok` on status 0.
     pub fn wait(mut self, timeout: Duration) -> Fallible {
         let deadline = Instant::now() + timeout;
@@ -433,14 +455,19 @@ impl Background {
 /// `cargo xtask runner HOST WASM ARGS...`: the cargo runner for
 /// wasm32-wasip2 test binaries. HOST is `wasmtime` (network and name lookup
 /// allowed) or `jco`; `wine` runs x86_64-pc-windows-gnu test binaries
-/// instead. The binary's exit status is passed on; a binary that runs
-/// longer than `MIO_WASI_RUN_TIMEOUT` seconds (default 300) is stopped and
-/// fails.
+/// instead; `peer` runs any command next to a native echo server (see
+/// [`crate::peer::runner`]). The binary's exit status is passed on; a
+/// binary that runs longer than `MIO_WASI_RUN_TIMEOUT` seconds (default
+/// 300) is stopped and fails.
 pub fn runner(args: &[String]) -> ExitCode {
     let Some((host, rest)) = args.split_first() else {
         eprintln!("usage: cargo xtask runner wasmtime|jco|wine BINARY [ARGS...]");
+        eprintln!("       cargo xtask runner peer COMMAND [ARGS...]");
         return ExitCode::from(2);
     };
+    if host == "peer" {
+        return crate::peer::runner(rest);
+    }
     let tools = crate::tools::Tools::new(&crate::harness::checkout());
     let mut cmd = match host.as_str() {
         "wasmtime" => {
@@ -469,6 +496,13 @@ pub fn runner(args: &[String]) -> ExitCode {
         }
     };
     cmd.args(rest);
+    run_as_runner(cmd)
+}
+
+/// Runs `cmd` for a cargo runner: with the time limit of
+/// `MIO_WASI_RUN_TIMEOUT` seconds (default 300), passing its exit status on
+/// (a run stopped by the limit fails).
+pub fn run_as_runner(cmd: Command) -> ExitCode {
     let secs = std::env::var("MIO_WASI_RUN_TIMEOUT")
         .ok()
         .and_then(|s| s.parse().ok())

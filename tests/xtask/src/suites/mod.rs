@@ -4,13 +4,16 @@ use crate::harness::Suite;
 
 mod core;
 mod examples;
+mod http;
 mod kqueue;
 mod package;
 mod regen;
-mod windows;
+mod tokio;
+mod tokio_echo;
+mod wasip1;
 mod wasip2;
 mod wasip3;
-mod wasip1;
+mod windows;
 
 pub static ALL: &[Suite] = &[
     core::CORE_EPOLL,
@@ -21,8 +24,10 @@ pub static ALL: &[Suite] = &[
     regen::REGEN_CHECK,
     kqueue::KQUEUE_TARGETS,
     windows::WINDOWS_WINE,
-    package::PACKAGE,
     wasip2::WASIP2,
     wasip3::WASIP3,
     wasip1::WASIP1,
+    tokio::TOKIO,
+    http::HTTP,
+    package::PACKAGE,
 ];

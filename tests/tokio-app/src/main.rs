@@ -1,7 +1,9 @@
-//! tokio on this crate, built for wasm32-wasip2 by scripts/test-wasip2.sh
-//! (suite `tokio`): TCP echo through tokio's listener and stream, UDP,
+//! tokio on this crate as a user's project gets it (see Cargo.toml),
+//! built for wasm32-wasip2 and run under wasmtime and jco by the driver's
+//! `tokio` suite: TCP echo through tokio's listener and stream, UDP,
 //! timers, and std sockets taken into tokio (`from_std`) and back
-//! (`into_std`). Prints one line per check and "N passed, N failed".
+//! (`into_std`). The first argument names the host. Prints one line per
+//! check and, last, `N passed, N failed`.
 
 use std::time::Duration;
 
@@ -104,7 +106,10 @@ impl WriteAllStd for &std::net::TcpStream {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let (mut passed, mut failed) = (0, 0);
-    let checks: [(&str, std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>>>>); 4] = [
+    let checks: [(
+        &str,
+        std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>>>>,
+    ); 4] = [
         ("tcp echo 4 MiB", Box::pin(tcp_echo())),
         ("udp", Box::pin(udp())),
         ("timers", Box::pin(timers())),
@@ -126,8 +131,11 @@ async fn main() {
             }
         }
     }
-    let host = std::env::args().nth(1).unwrap_or_else(|| "wasip2".to_string());
-    println!("tokio ({host}): {passed} passed, {failed} failed");
+    let host = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "wasip2".to_string());
+    println!("tokio on {host}:");
+    println!("{passed} passed, {failed} failed");
     if failed > 0 {
         std::process::exit(1);
     }
