@@ -6,9 +6,6 @@
 //! runs them, plays the native peers itself, and prints one
 //! `NAME: N passed, N failed` line per suite and a total.
 
-// Until every suite is ported, parts of the shared API are unused.
-#![allow(dead_code)]
-
 mod cargo;
 mod harness;
 mod p1_imports;

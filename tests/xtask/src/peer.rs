@@ -279,56 +279,11 @@ pub fn runner(args: &[String]) -> ExitCode {
 }
 
 /// Sends `count` datagrams of different sizes to a UDP echo server and
-/// expects each back, byte for byte (retrying a datagram a few times:
-/// loopback UDP can still drop under load).
-pub fn udp_echo(addr: SocketAddr, count: usize, timeout: Duration) -> Fallible {
-    let bind = if addr.is_ipv6() {
-        "[::1]:0"
-    } else {
-        "127.0.0.1:0"
-    };
-    let socket = UdpSocket::bind(bind).context(format!("bind {bind}"))?;
-    socket.connect(addr).context(format!("connect {addr}"))?;
-    socket
-        .set_read_timeout(Some(Duration::from_millis(500)))
-        .context("set_read_timeout")?;
-    let mut buf = vec![0u8; 65536];
-    let attempts = (timeout.as_millis() / 500).max(1);
-    for n in 0..count {
-        let size = 1 + (n * 97) % 1400;
-        let msg: Vec<u8> = (0..size).map(|i| pattern(i + n)).collect();
-        let mut echoed = false;
-        for _ in 0..attempts {
-            socket.send(&msg).context(format!("send datagram {n}"))?;
-            match socket.recv(&mut buf) {
-                Ok(got) if buf[..got] == msg[..] => {
-                    echoed = true;
-                    break;
-                }
-                // An echo of an earlier retry; keep waiting for ours.
-                Ok(_) => continue,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    continue
-                }
-                Err(e) => return Err(format!("recv datagram {n}: {e}")),
-            }
-        }
-        if !echoed {
-            return Err(format!("datagram {n} ({size} bytes) not echoed"));
-        }
-    }
-    Ok(())
-}
-
-/// Like [`udp_echo`], for a server that stops after a fixed number of
-/// datagrams and so must not be sent many duplicates: each datagram waits
+/// expects each back, byte for byte. The server may stop after a fixed
+/// number of datagrams, so few duplicates are sent: each datagram waits
 /// `wait` for its echo (skipping late echoes of earlier ones without
-/// sending again) and is sent at most `tries` times.
+/// sending again) and is sent at most `tries` times (loopback UDP can
+/// still drop under load).
 pub fn udp_echo_each(addr: SocketAddr, count: usize, wait: Duration, tries: usize) -> Fallible {
     let bind = if addr.is_ipv6() {
         "[::1]:0"

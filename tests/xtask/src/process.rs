@@ -120,11 +120,6 @@ impl Run {
         self
     }
 
-    /// The command line, for messages.
-    pub fn describe(&self) -> String {
-        describe(&self.cmd)
-    }
-
     /// Runs it to the end or to the time limit. A command that cannot even
     /// start gives an `Outcome` without a status and says why in its text.
     pub fn go(mut self) -> Outcome {
