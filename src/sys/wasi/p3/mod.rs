@@ -26,6 +26,7 @@
 //!   all of the backend's `unsafe`.
 //! * `selector`, `io_source`, `waker`, `tcp`, `udp` (`send`/`receive`
 //!   subtasks), `dns` (name lookup as an event source).
+//! * `fd`: descriptor numbers for the raw-descriptor traits (`std_impls`).
 //! * `entry`: the exported async `wasi:cli/run@0.3` that calls the
 //!   program's `main`; blocking in a waitable set is possible only there.
 
@@ -57,6 +58,11 @@ pub(crate) mod udp;
 #[cfg(feature = "net")]
 pub(super) mod dns;
 
+#[cfg(feature = "net")]
+mod fd;
+#[cfg(feature = "net")]
+mod std_impls;
+
 /// What `mio::wasi` offers on this backend: non-blocking name lookup, and
 /// `std_interop`, which says that std's sockets do not convert.
 #[cfg(feature = "net")]
@@ -65,9 +71,15 @@ pub(crate) mod wasi_ext {
 
     /// Whether this crate's sockets convert to and from std's here: never
     /// on the WASI 0.3 backend, whose sockets are WASI 0.3 resources while
-    /// std's are wasi-libc descriptors over WASI 0.2. `from_std` gives a
-    /// socket whose every call fails with this error; the raw-descriptor
-    /// traits are not implemented.
+    /// std's are wasi-libc descriptors over WASI 0.2. `from_std` (and
+    /// `FromRawFd`) of a std socket closes it and gives a socket whose every
+    /// call fails with this error.
+    ///
+    /// The raw-descriptor traits work within this crate: a socket's
+    /// `AsRawFd` number is its own (never a wasi-libc descriptor), and
+    /// `IntoRawFd` keeps the socket open until `FromRawFd` or `from_std`
+    /// takes that number back, as tokio's `into_std`/`from_std` do. std's
+    /// calls on such a number fail with `EBADF`.
     pub fn std_interop() -> std::io::Result<()> {
         Err(super::bindings::unsupported(
             "std interop (from_std, raw descriptors: std's sockets are WASI 0.2 descriptors)",

@@ -16,6 +16,7 @@
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
 use std::rc::Rc;
 use std::{cmp, fmt, ptr};
 
@@ -26,6 +27,7 @@ use super::bindings::{
     EVENT_NONE, EVENT_STREAM_READ, EVENT_STREAM_WRITE, EVENT_SUBTASK, HOST, SUBTASK_RETURNED,
 };
 use super::entry::blocking_allowed;
+use super::fd::{self, Parked};
 use super::io_source::Selectable;
 use super::selector::{Home, Hook, Linger, Source};
 use super::Shared;
@@ -137,18 +139,54 @@ pub(crate) fn accept(listener: &TcpListener) -> io::Result<(TcpStream, SocketAdd
     Ok((TcpStream { inner: stream }, peer))
 }
 
-pub(crate) fn stream_from_std(_: std::net::TcpStream) -> TcpStream {
-    // std's sockets are wasi-libc descriptors over WASI 0.2 sockets, which
-    // cannot become WASI 0.3 sockets.
-    let state = StreamState::new_unsupported();
-    TcpStream {
-        inner: Shared::new(state),
+/// A std socket is either one of ours converted with `IntoRawFd` (see
+/// `fd`), which comes back as it was, or a wasi-libc descriptor over a WASI
+/// 0.2 socket, which cannot become a WASI 0.3 socket: that one is closed
+/// and every operation on the result fails.
+pub(crate) fn stream_from_std(std: std::net::TcpStream) -> TcpStream {
+    match fd::take(std.into_raw_fd(), |p| matches!(p, Parked::Stream(_))) {
+        Some(Parked::Stream(stream)) => stream,
+        _ => TcpStream {
+            inner: Shared::new(StreamState::new_unsupported()),
+        },
     }
 }
 
-pub(crate) fn listener_from_std(_: std::net::TcpListener) -> TcpListener {
-    TcpListener {
-        inner: Shared::new(ListenerState::unsupported()),
+/// As `stream_from_std`.
+pub(crate) fn listener_from_std(std: std::net::TcpListener) -> TcpListener {
+    match fd::take(std.into_raw_fd(), |p| matches!(p, Parked::Listener(_))) {
+        Some(Parked::Listener(listener)) => listener,
+        _ => TcpListener {
+            inner: Shared::new(ListenerState::unsupported()),
+        },
+    }
+}
+
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> RawFd {
+        fd::number(&self.inner)
+    }
+}
+
+impl IntoRawFd for TcpStream {
+    fn into_raw_fd(self) -> RawFd {
+        let number = fd::number(&self.inner);
+        fd::park(number, Parked::Stream(self));
+        number
+    }
+}
+
+impl AsRawFd for TcpListener {
+    fn as_raw_fd(&self) -> RawFd {
+        fd::number(&self.inner)
+    }
+}
+
+impl IntoRawFd for TcpListener {
+    fn into_raw_fd(self) -> RawFd {
+        let number = fd::number(&self.inner);
+        fd::park(number, Parked::Listener(self));
+        number
     }
 }
 

@@ -9,6 +9,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
 use std::rc::Rc;
 use std::{cmp, fmt, io};
 
@@ -17,6 +18,7 @@ use super::bindings::{
     subtask_drop, to_wasi, udp_receive_result, udp_send_result, unsupported, ErrorCode,
     UdpReceiveArea, UdpSendArea, WasiUdpSocket, EVENT_SUBTASK, SUBTASK_RETURNED,
 };
+use super::fd::{self, Parked};
 use super::io_source::Selectable;
 use super::selector::{Hook, Source};
 use super::Shared;
@@ -48,7 +50,13 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
     Ok(UdpSocket { inner })
 }
 
-pub(crate) fn from_std(_: std::net::UdpSocket) -> UdpSocket {
+/// One of ours converted with `IntoRawFd` comes back as it was; a
+/// wasi-libc descriptor is closed and every operation on the result fails
+/// (see `fd`).
+pub(crate) fn from_std(std: std::net::UdpSocket) -> UdpSocket {
+    if let Some(Parked::Udp(socket)) = fd::take(std.into_raw_fd(), |p| matches!(p, Parked::Udp(_))) {
+        return socket;
+    }
     UdpSocket {
         inner: Shared::new(UdpState {
             io: RefCell::new(Io {
@@ -71,6 +79,20 @@ pub(crate) fn from_std(_: std::net::UdpSocket) -> UdpSocket {
 pub(crate) fn only_v6(socket: &UdpSocket) -> io::Result<bool> {
     let family = socket.inner.socket()?.get_address_family();
     Ok(family == super::bindings::IpAddressFamily::Ipv6)
+}
+
+impl AsRawFd for UdpSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        fd::number(&self.inner)
+    }
+}
+
+impl IntoRawFd for UdpSocket {
+    fn into_raw_fd(self) -> RawFd {
+        let number = fd::number(&self.inner);
+        fd::park(number, Parked::Udp(self));
+        number
+    }
 }
 
 pub(crate) struct UdpSocket {
