@@ -78,7 +78,11 @@ fn listener_and_stream_survive_a_round_trip_through_std() {
 
     let mut client = TcpStream::connect(addr).unwrap();
     poll.registry()
-        .register(&mut client, Token(1), Interest::READABLE | Interest::WRITABLE)
+        .register(
+            &mut client,
+            Token(1),
+            Interest::READABLE | Interest::WRITABLE,
+        )
         .unwrap();
     let server = accept(&mut poll, &listener);
 
@@ -173,4 +177,22 @@ fn udp_socket_survives_a_round_trip() {
         }
     }
     panic!("the datagram never arrived");
+}
+
+#[test]
+fn an_unsupported_socket_cannot_be_registered() {
+    let poll = Poll::new().unwrap();
+    // SAFETY: as in a_number_not_handed_out_gives_an_unsupported_socket.
+    let mut stream = unsafe { TcpStream::from_raw_fd((1 << 30) + 7) };
+    let err = poll
+        .registry()
+        .register(&mut stream, Token(0), Interest::READABLE)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+    // SAFETY: as above.
+    let listener = unsafe { TcpListener::from_raw_fd((1 << 30) + 11) };
+    assert_eq!(
+        listener.accept().unwrap_err().kind(),
+        ErrorKind::Unsupported
+    );
 }

@@ -114,6 +114,7 @@ pub(crate) fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
 
 pub(crate) fn accept(listener: &TcpListener) -> io::Result<(TcpStream, SocketAddr)> {
     let state = &*listener.inner;
+    state.socket()?;
     let handle = match state.ready.take() {
         Some(handle) => handle,
         None => {
@@ -346,7 +347,10 @@ impl TcpListener {
 }
 
 impl Selectable for TcpListener {
+    /// A socket made by `from_std` cannot be registered: it would never
+    /// become ready.
     fn source(&self) -> io::Result<Shared<dyn Source>> {
+        self.inner.socket()?;
         Ok(Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn Source>))
     }
 }
@@ -1167,7 +1171,10 @@ impl Write for TcpStream {
 }
 
 impl Selectable for TcpStream {
+    /// A socket made by `from_std` cannot be registered: it would never
+    /// become ready.
     fn source(&self) -> io::Result<Shared<dyn Source>> {
+        self.inner.socket()?;
         Ok(Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn Source>))
     }
 }

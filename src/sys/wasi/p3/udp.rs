@@ -54,7 +54,8 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
 /// wasi-libc descriptor is closed and every operation on the result fails
 /// (see `fd`).
 pub(crate) fn from_std(std: std::net::UdpSocket) -> UdpSocket {
-    if let Some(Parked::Udp(socket)) = fd::take(std.into_raw_fd(), |p| matches!(p, Parked::Udp(_))) {
+    if let Some(Parked::Udp(socket)) = fd::take(std.into_raw_fd(), |p| matches!(p, Parked::Udp(_)))
+    {
         return socket;
     }
     UdpSocket {
@@ -299,7 +300,10 @@ impl Source for UdpState {
 }
 
 impl Selectable for UdpSocket {
+    /// A socket made by `from_std` cannot be registered: it would never
+    /// become ready.
     fn source(&self) -> io::Result<Shared<dyn Source>> {
+        self.inner.socket()?;
         Ok(Shared::from_rc(Rc::clone(self.inner.rc()) as Rc<dyn Source>))
     }
 }

@@ -123,7 +123,14 @@ fn run(ctx: &Ctx, report: &mut Report) {
     if mode != "off" {
         for tc in wasip2_toolchains() {
             report.section(format!("tokio wasip2 (Rust {tc})"), |r| {
-                wasip2(ctx, r, &tc, mode == "auto")
+                wasip2(ctx, r, &tc, mode == "auto", Wasi::P2)
+            });
+        }
+        // The WASI 0.3 backend, under wasmtime 49 (which runs WASI 0.3),
+        // with the first toolchain.
+        if let Some(tc) = wasip2_toolchains().first() {
+            report.section(format!("tokio wasip3 (Rust {tc})"), |r| {
+                wasip2(ctx, r, tc, mode == "auto", Wasi::P3)
             });
         }
         report.section("tokio app, wasm32-wasip2 (wasmtime, jco)", |r| {
@@ -389,9 +396,42 @@ fn wasmedge_echo(ctx: &Ctx, report: &mut Report, wasmedge: &Path) {
 
 /// The suite and the example on wasm32-wasip2 with toolchain `tc`. When
 /// `may_skip`, a failed build is a skip.
-fn wasip2(ctx: &Ctx, report: &mut Report, tc: &str, may_skip: bool) {
-    let dir = wasip2_dir(ctx, tc);
+/// Which backend a wasm32-wasip2 build uses: WASI 0.2, or WASI 0.3
+/// (`--cfg mio_wasip3`, its own target directory: the cfg changes every
+/// artifact).
+#[derive(Clone, Copy, PartialEq)]
+enum Wasi {
+    P2,
+    P3,
+}
+
+impl Wasi {
+    fn label(self) -> &'static str {
+        match self {
+            Wasi::P2 => "wasm32-wasip2",
+            Wasi::P3 => "WASI 0.3 (--cfg mio_wasip3)",
+        }
+    }
+
+    fn rustflags(self) -> &'static str {
+        match self {
+            Wasi::P2 => TOKIO_UNSTABLE,
+            Wasi::P3 => "--cfg mio_wasip3 --cfg tokio_unstable",
+        }
+    }
+
+    fn dir(self, ctx: &Ctx, tc: &str) -> PathBuf {
+        match self {
+            Wasi::P2 => wasip2_dir(ctx, tc),
+            Wasi::P3 => ctx.path("target/wasip3-tokio"),
+        }
+    }
+}
+
+fn wasip2(ctx: &Ctx, report: &mut Report, tc: &str, may_skip: bool, wasi: Wasi) {
+    let dir = wasi.dir(ctx, tc);
     let dir_arg = dir.to_string_lossy().into_owned();
+    let label = wasi.label();
     let built = ctx
         .tools
         .toolchain(tc, &["wasm32-wasip2"])
@@ -410,7 +450,7 @@ fn wasip2(ctx: &Ctx, report: &mut Report, tc: &str, may_skip: bool) {
                 ],
             )
             .env_remove("RUSTFLAGS")
-            .env(P2_RUSTFLAGS, TOKIO_UNSTABLE)
+            .env(P2_RUSTFLAGS, wasi.rustflags())
             .quiet()
             .go();
             out.ok().map_err(|e| format!("{e}\n{}", out.tail(40)))
@@ -429,19 +469,19 @@ fn wasip2(ctx: &Ctx, report: &mut Report, tc: &str, may_skip: bool) {
                 ],
             )
             .env_remove("RUSTFLAGS")
-            .env(P2_RUSTFLAGS, TOKIO_UNSTABLE)
+            .env(P2_RUSTFLAGS, wasi.rustflags())
             .quiet()
             .go();
             out.ok().map_err(|e| format!("{e}\n{}", out.tail(40)))
         });
-    let name = format!("wasm32-wasip2 build, Rust {tc}");
+    let name = format!("{label} build, Rust {tc}");
     match built {
         Ok(()) => println!("{name}: builds"),
         Err(e) if may_skip => {
             let first = e.lines().find(|l| l.starts_with("error")).unwrap_or("");
             return report.skip(
-                format!("tokio-wasip2 (Rust {tc})"),
-                format!("tokio does not build for wasm32-wasip2 against this tree yet ({first})"),
+                format!("tokio {label} (Rust {tc})"),
+                format!("tokio does not build for {label} against this tree yet ({first})"),
             );
         }
         Err(e) => return report.fail(name, e),
@@ -451,7 +491,7 @@ fn wasip2(ctx: &Ctx, report: &mut Report, tc: &str, may_skip: bool) {
         Err(e) => return report.fail("install wasmtime 49", e),
     };
 
-    report.part(format!("tokio suite, wasm32-wasip2 (wasmtime, Rust {tc})"));
+    report.part(format!("tokio suite, {label} (wasmtime, Rust {tc})"));
     match std::env::current_exe() {
         Ok(exe) => {
             // `cargo xtask runner wasmtime`: network and name lookup, and a
@@ -469,7 +509,7 @@ fn wasip2(ctx: &Ctx, report: &mut Report, tc: &str, may_skip: bool) {
                     "--nocapture",
                 ],
                 &[
-                    (P2_RUSTFLAGS, TOKIO_UNSTABLE),
+                    (P2_RUSTFLAGS, wasi.rustflags()),
                     ("CARGO_TARGET_WASM32_WASIP2_RUNNER", &runner),
                 ],
             );
@@ -477,14 +517,18 @@ fn wasip2(ctx: &Ctx, report: &mut Report, tc: &str, may_skip: bool) {
         Err(e) => report.fail("the driver's own path", e),
     }
 
-    report.part(format!("tokio-echo, wasm32-wasip2 (wasmtime, Rust {tc})"));
+    report.part(format!("tokio-echo, {label} (wasmtime, Rust {tc})"));
     let wasm = dir.join("wasm32-wasip2/debug/tokio-echo.wasm");
     let command = EchoCommand {
         program: &wasmtime,
         args: strings(&["run", "-S", "inherit-network", &wasm.to_string_lossy()]),
         native: false,
     };
-    tokio_echo::check(report, &format!("tokio-echo wasip2 Rust {tc}"), &command);
+    let name = match wasi {
+        Wasi::P2 => format!("tokio-echo wasip2 Rust {tc}"),
+        Wasi::P3 => format!("tokio-echo wasip3 Rust {tc}"),
+    };
+    tokio_echo::check(report, &name, &command);
 }
 
 // --------------------------------------------------------------- tokio app

@@ -38,6 +38,7 @@ const TESTS: &[&str] = &[
     "wasi_ipv6",
     "wasi_registration",
     "wasi_p3_linger",
+    "wasi_p3_raw_fd",
 ];
 
 const STD_REASON: &str = "uses std::net sockets (from_std), which are WASI 0.2 descriptors";
