@@ -55,36 +55,12 @@ build() {
     (cd examples/http && cargo build -q --release "$@")
 }
 
-# The example's own sources, built against upstream mio: a scratch project
-# that depends on it by path, without the `[patch.crates-io]`.
+# The example's own sources, built against upstream mio: benches/http-upstream,
+# a project of its own that depends on it by path, without the
+# `[patch.crates-io]`.
 build_upstream() {
-    mkdir -p "$UPSTREAM_DIR/src"
-    cat >"$UPSTREAM_DIR/Cargo.toml" <<TOML
-[package]
-name = "http-upstream-baseline"
-version = "0.0.0"
-edition = "2021"
-publish = false
-
-[dependencies]
-http-example = { path = "$ROOT/examples/http", features = ["upstream-mio"] }
-tokio = { version = "1", features = ["rt", "macros", "net"] }
-axum = { version = "0.8", default-features = false, features = ["http1", "tokio"] }
-
-[workspace]
-TOML
-    cat >"$UPSTREAM_DIR/src/main.rs" <<'RS'
-// examples/http's server (http-server.rs) on upstream mio.
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    println!("mio: {}", http_example::MIO);
-    println!("listening on {}", listener.local_addr().expect("local_addr"));
-    axum::serve(listener, http_example::app()).await.expect("serve");
-}
-RS
     echo "--- build: native on upstream mio" >&2
-    (cd "$UPSTREAM_DIR" && cargo build -q --release)
+    (cd benches/http-upstream && cargo build -q --release --target-dir "$UPSTREAM_DIR")
 }
 
 available=()
@@ -142,7 +118,7 @@ done
 server_cmd() {
     case "$1" in
         native) echo "$REL/http-server 127.0.0.1:0" ;;
-        native-upstream) echo "$UPSTREAM_DIR/target/release/http-upstream-baseline" ;;
+        native-upstream) echo "$UPSTREAM_DIR/release/http-upstream-baseline" ;;
         wasmtime) echo "$WASMTIME run -S inherit-network $ROOT/target/wasm32-wasip2/release/http-server.wasm 127.0.0.1:0" ;;
         jco) echo "$JCO run $ROOT/target/wasm32-wasip2/release/http-server.wasm 127.0.0.1:0" ;;
         wasmedge) echo "$WASMEDGE $wasmedge_run_opts $wasmedge_wasm 127.0.0.1:0" ;;
