@@ -432,48 +432,22 @@ fn wasip2(ctx: &Ctx, report: &mut Report, tc: &str, may_skip: bool, wasi: Wasi) 
     let dir = wasi.dir(ctx, tc);
     let dir_arg = dir.to_string_lossy().into_owned();
     let label = wasi.label();
-    let built = ctx
-        .tools
-        .toolchain(tc, &["wasm32-wasip2"])
-        .and_then(|()| {
-            let out = cargo(
-                Some(tc),
-                &[
-                    "test",
-                    "-p",
-                    "tokio-suite",
-                    "--target",
-                    "wasm32-wasip2",
-                    "--no-run",
-                    "--target-dir",
-                    &dir_arg,
-                ],
-            )
-            .env_remove("RUSTFLAGS")
-            .env(P2_RUSTFLAGS, wasi.rustflags())
-            .quiet()
-            .go();
+    let built = ctx.tools.toolchain(tc, &["wasm32-wasip2"]).and_then(|()| {
+        // The suite's test binaries, then the example.
+        let builds: [&[&str]; 2] = [
+            &["test", "-p", "tokio-suite", "--no-run"],
+            &["build", "-p", "tokio-echo"],
+        ];
+        builds.iter().try_for_each(|args| {
+            let out = cargo(Some(tc), args)
+                .args(["--target", "wasm32-wasip2", "--target-dir", &dir_arg])
+                .env_remove("RUSTFLAGS")
+                .env(P2_RUSTFLAGS, wasi.rustflags())
+                .quiet()
+                .go();
             out.ok().map_err(|e| format!("{e}\n{}", out.tail(40)))
         })
-        .and_then(|()| {
-            let out = cargo(
-                Some(tc),
-                &[
-                    "build",
-                    "-p",
-                    "tokio-echo",
-                    "--target",
-                    "wasm32-wasip2",
-                    "--target-dir",
-                    &dir_arg,
-                ],
-            )
-            .env_remove("RUSTFLAGS")
-            .env(P2_RUSTFLAGS, wasi.rustflags())
-            .quiet()
-            .go();
-            out.ok().map_err(|e| format!("{e}\n{}", out.tail(40)))
-        });
+    });
     let name = format!("{label} build, Rust {tc}");
     match built {
         Ok(()) => println!("{name}: builds"),
