@@ -23,10 +23,11 @@
 mod witx_gen;
 
 use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use wit_bindgen_core::WorldGenerator;
-use wit_parser::abi::{AbiVariant, WasmType};
+use wit_parser::abi::WasmType;
 use wit_parser::{LiftLowerAbi, ManglingAndAbi, Resolve, WasmImport, WorldItem};
 
 /// Versions of the generator crates, named in the headers. The build checks
@@ -66,6 +67,11 @@ struct RawImports {
     interface: &'static str,
     /// WIT function names (`[method]resource.name` for methods).
     functions: &'static [&'static str],
+    /// Lowered asynchronously (WASI 0.3): the import is named
+    /// `[async-lower]...`, takes its parameters and a result area by
+    /// pointer where they do not fit flat, and returns the subtask state
+    /// and handle.
+    asynchronous: bool,
 }
 
 const COMPONENT_SNAPSHOTS: &[ComponentSnapshot] = &[
@@ -77,6 +83,7 @@ const COMPONENT_SNAPSHOTS: &[ComponentSnapshot] = &[
         raw_imports: &[RawImports {
             interface: "wasi:io/poll",
             functions: &["poll", "[method]pollable.ready", "[method]pollable.block"],
+            asynchronous: false,
         }],
     },
     ComponentSnapshot {
@@ -84,7 +91,29 @@ const COMPONENT_SNAPSHOTS: &[ComponentSnapshot] = &[
         world: "backend",
         output: "wasi_p3.rs",
         title: "WASI 0.3 imports and `run` export of the WASI 0.3 backend",
-        raw_imports: &[],
+        // The calls the backend starts as subtasks and waits for in its
+        // waitable set.
+        raw_imports: &[
+            RawImports {
+                interface: "wasi:clocks/monotonic-clock",
+                functions: &["wait-for"],
+                asynchronous: true,
+            },
+            RawImports {
+                interface: "wasi:sockets/types",
+                functions: &[
+                    "[method]tcp-socket.connect",
+                    "[method]udp-socket.send",
+                    "[method]udp-socket.receive",
+                ],
+                asynchronous: true,
+            },
+            RawImports {
+                interface: "wasi:sockets/ip-name-lookup",
+                functions: &["resolve-addresses"],
+                asynchronous: true,
+            },
+        ],
     },
 ];
 
@@ -203,13 +232,16 @@ fn raw_imports(
     if wanted.is_empty() {
         return Ok(String::new());
     }
-    let mangling = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
     let mut out = String::new();
-    out.push_str("\n/// Bare imports of functions whose generated wrappers above allocate on\n");
+    out.push_str("\n/// Bare imports of functions the backend calls without the generated\n");
     out.push_str(
-        "/// every call; listed in build/generate.rs, signatures computed from the WIT.\n",
+        "/// wrappers above (which allocate, or cannot lower asynchronously); listed in\n",
     );
+    out.push_str("/// build/generate.rs, names and signatures computed from the WIT.\n");
     out.push_str("#[rustfmt::skip]\npub mod raw {\n");
+    // Module path (`wasi`, `sockets`, `types`) -> its declarations; emitted
+    // as one tree so that interfaces of one package share their parents.
+    let mut modules: BTreeMap<Vec<String>, String> = BTreeMap::new();
     for group in wanted {
         let (key, id) = resolve.worlds[world]
             .imports
@@ -225,11 +257,14 @@ fn raw_imports(
             .with_context(|| format!("the world does not import {}", group.interface))?;
         let interface = &resolve.interfaces[id];
         let path: Vec<String> = group.interface.split([':', '/']).map(rust_ident).collect();
-        for segment in &path {
-            out.push_str(&format!("pub mod {segment} {{\n"));
-        }
+        let mut body = String::new();
         let module_name = resolve.name_world_key(key);
-        out.push_str(&format!("//! Raw imports of `{module_name}`.\n"));
+        body.push_str(&format!("//! Raw imports of `{module_name}`.\n"));
+        let mangling = ManglingAndAbi::Legacy(if group.asynchronous {
+            LiftLowerAbi::AsyncCallback
+        } else {
+            LiftLowerAbi::Sync
+        });
         for name in group.functions {
             let func = interface
                 .functions
@@ -242,7 +277,7 @@ fn raw_imports(
                     func,
                 },
             );
-            let sig = resolve.wasm_signature(AbiVariant::GuestImport, func);
+            let sig = resolve.wasm_signature(mangling.import_variant(), func);
             let rust_name = rust_ident(field.rsplit(']').next().unwrap_or(&field));
             let params: Vec<String> = sig
                 .params
@@ -256,39 +291,61 @@ fn raw_imports(
                 _ => bail!("{module_name}#{name} returns more than one core value"),
             };
             let params = params.join(", ");
+            let mut notes = Vec::new();
+            if sig.indirect_params {
+                notes.push("the first argument points at the parameters");
+            }
+            if sig.retptr {
+                notes.push("the last argument points at the return area");
+            }
+            if group.asynchronous {
+                notes.push("returns the subtask state (low 4 bits) and handle");
+            }
             let doc = format!(
                 "/// `{name}` as the core-wasm import `{module}#{field}`{}.\n",
-                if sig.retptr {
-                    "; the last argument points at the return area"
-                } else {
-                    ""
-                }
+                notes.iter().map(|n| format!("; {n}")).collect::<String>()
             );
-            out.push_str("#[cfg(target_arch = \"wasm32\")]\n");
-            out.push_str(&format!("#[link(wasm_import_module = \"{module}\")]\n"));
-            out.push_str("extern \"C\" {\n");
-            out.push_str(&format!("    {doc}"));
-            out.push_str(&format!("    #[link_name = \"{field}\"]\n"));
-            out.push_str(&format!("    pub fn {rust_name}({params}){result};\n"));
-            out.push_str("}\n");
-            out.push_str(&doc);
-            out.push_str("#[cfg(not(target_arch = \"wasm32\"))]\n");
+            body.push_str("#[cfg(target_arch = \"wasm32\")]\n");
+            body.push_str(&format!("#[link(wasm_import_module = \"{module}\")]\n"));
+            body.push_str("extern \"C\" {\n");
+            body.push_str(&format!("    {doc}"));
+            body.push_str(&format!("    #[link_name = \"{field}\"]\n"));
+            body.push_str(&format!("    pub fn {rust_name}({params}){result};\n"));
+            body.push_str("}\n");
+            body.push_str(&doc);
+            body.push_str("#[cfg(not(target_arch = \"wasm32\"))]\n");
             let ignored: Vec<String> = sig
                 .params
                 .iter()
                 .map(|ty| format!("_: {}", wasm_type(*ty)))
                 .collect();
-            out.push_str(&format!(
+            body.push_str(&format!(
                 "pub unsafe extern \"C\" fn {rust_name}({}){result} {{\n",
                 ignored.join(", ")
             ));
-            out.push_str(&format!(
+            body.push_str(&format!(
                 "    unreachable!(\"{module} exists only on wasm32\")\n}}\n"
             ));
         }
-        for _ in &path {
+        if modules.insert(path, body).is_some() {
+            bail!("{} is listed twice", group.interface);
+        }
+    }
+    let mut open: Vec<String> = Vec::new();
+    for (path, body) in &modules {
+        let common = open.iter().zip(path).take_while(|(a, b)| a == b).count();
+        for _ in common..open.len() {
             out.push_str("}\n");
         }
+        open.truncate(common);
+        for segment in &path[common..] {
+            out.push_str(&format!("pub mod {segment} {{\n"));
+            open.push(segment.clone());
+        }
+        out.push_str(body);
+    }
+    for _ in &open {
+        out.push_str("}\n");
     }
     out.push_str("}\n");
     Ok(out)

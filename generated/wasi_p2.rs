@@ -6613,8 +6613,9 @@ pub fn __link_custom_section_describing_imports() {
     wit_bindgen::rt::maybe_link_cabi_realloc();
 }
 
-/// Bare imports of functions whose generated wrappers above allocate on
-/// every call; listed in build/generate.rs, signatures computed from the WIT.
+/// Bare imports of functions the backend calls without the generated
+/// wrappers above (which allocate, or cannot lower asynchronously); listed in
+/// build/generate.rs, names and signatures computed from the WIT.
 #[rustfmt::skip]
 pub mod raw {
 pub mod wasi {

@@ -7478,3 +7478,85 @@ processed-by\x02\x0dwit-component\x070.262.0\x10wit-bindgen-rust\x060.63.0";
 pub fn __link_custom_section_describing_imports() {
     wit_bindgen::rt::maybe_link_cabi_realloc();
 }
+
+/// Bare imports of functions the backend calls without the generated
+/// wrappers above (which allocate, or cannot lower asynchronously); listed in
+/// build/generate.rs, names and signatures computed from the WIT.
+#[rustfmt::skip]
+pub mod raw {
+pub mod wasi {
+pub mod clocks {
+pub mod monotonic_clock {
+//! Raw imports of `wasi:clocks/monotonic-clock@0.3.2`.
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "wasi:clocks/monotonic-clock@0.3.2")]
+extern "C" {
+    /// `wait-for` as the core-wasm import `wasi:clocks/monotonic-clock@0.3.2#[async-lower]wait-for`; returns the subtask state (low 4 bits) and handle.
+    #[link_name = "[async-lower]wait-for"]
+    pub fn wait_for(arg0: i64) -> i32;
+}
+/// `wait-for` as the core-wasm import `wasi:clocks/monotonic-clock@0.3.2#[async-lower]wait-for`; returns the subtask state (low 4 bits) and handle.
+#[cfg(not(target_arch = "wasm32"))]
+pub unsafe extern "C" fn wait_for(_: i64) -> i32 {
+    unreachable!("wasi:clocks/monotonic-clock@0.3.2 exists only on wasm32")
+}
+}
+}
+pub mod sockets {
+pub mod ip_name_lookup {
+//! Raw imports of `wasi:sockets/ip-name-lookup@0.3.2`.
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "wasi:sockets/ip-name-lookup@0.3.2")]
+extern "C" {
+    /// `resolve-addresses` as the core-wasm import `wasi:sockets/ip-name-lookup@0.3.2#[async-lower]resolve-addresses`; the last argument points at the return area; returns the subtask state (low 4 bits) and handle.
+    #[link_name = "[async-lower]resolve-addresses"]
+    pub fn resolve_addresses(arg0: *mut u8, arg1: usize, arg2: *mut u8) -> i32;
+}
+/// `resolve-addresses` as the core-wasm import `wasi:sockets/ip-name-lookup@0.3.2#[async-lower]resolve-addresses`; the last argument points at the return area; returns the subtask state (low 4 bits) and handle.
+#[cfg(not(target_arch = "wasm32"))]
+pub unsafe extern "C" fn resolve_addresses(_: *mut u8, _: usize, _: *mut u8) -> i32 {
+    unreachable!("wasi:sockets/ip-name-lookup@0.3.2 exists only on wasm32")
+}
+}
+pub mod types {
+//! Raw imports of `wasi:sockets/types@0.3.2`.
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "wasi:sockets/types@0.3.2")]
+extern "C" {
+    /// `[method]tcp-socket.connect` as the core-wasm import `wasi:sockets/types@0.3.2#[async-lower][method]tcp-socket.connect`; the first argument points at the parameters; the last argument points at the return area; returns the subtask state (low 4 bits) and handle.
+    #[link_name = "[async-lower][method]tcp-socket.connect"]
+    pub fn tcp_socket_connect(arg0: *mut u8, arg1: *mut u8) -> i32;
+}
+/// `[method]tcp-socket.connect` as the core-wasm import `wasi:sockets/types@0.3.2#[async-lower][method]tcp-socket.connect`; the first argument points at the parameters; the last argument points at the return area; returns the subtask state (low 4 bits) and handle.
+#[cfg(not(target_arch = "wasm32"))]
+pub unsafe extern "C" fn tcp_socket_connect(_: *mut u8, _: *mut u8) -> i32 {
+    unreachable!("wasi:sockets/types@0.3.2 exists only on wasm32")
+}
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "wasi:sockets/types@0.3.2")]
+extern "C" {
+    /// `[method]udp-socket.send` as the core-wasm import `wasi:sockets/types@0.3.2#[async-lower][method]udp-socket.send`; the first argument points at the parameters; the last argument points at the return area; returns the subtask state (low 4 bits) and handle.
+    #[link_name = "[async-lower][method]udp-socket.send"]
+    pub fn udp_socket_send(arg0: *mut u8, arg1: *mut u8) -> i32;
+}
+/// `[method]udp-socket.send` as the core-wasm import `wasi:sockets/types@0.3.2#[async-lower][method]udp-socket.send`; the first argument points at the parameters; the last argument points at the return area; returns the subtask state (low 4 bits) and handle.
+#[cfg(not(target_arch = "wasm32"))]
+pub unsafe extern "C" fn udp_socket_send(_: *mut u8, _: *mut u8) -> i32 {
+    unreachable!("wasi:sockets/types@0.3.2 exists only on wasm32")
+}
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "wasi:sockets/types@0.3.2")]
+extern "C" {
+    /// `[method]udp-socket.receive` as the core-wasm import `wasi:sockets/types@0.3.2#[async-lower][method]udp-socket.receive`; the last argument points at the return area; returns the subtask state (low 4 bits) and handle.
+    #[link_name = "[async-lower][method]udp-socket.receive"]
+    pub fn udp_socket_receive(arg0: i32, arg1: *mut u8) -> i32;
+}
+/// `[method]udp-socket.receive` as the core-wasm import `wasi:sockets/types@0.3.2#[async-lower][method]udp-socket.receive`; the last argument points at the return area; returns the subtask state (low 4 bits) and handle.
+#[cfg(not(target_arch = "wasm32"))]
+pub unsafe extern "C" fn udp_socket_receive(_: i32, _: *mut u8) -> i32 {
+    unreachable!("wasi:sockets/types@0.3.2 exists only on wasm32")
+}
+}
+}
+}
+}

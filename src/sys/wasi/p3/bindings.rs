@@ -24,6 +24,10 @@ generated_bindings! {
 pub(crate) use self::generated::wasi::sockets::types::{
     ErrorCode, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, Ipv6SocketAddress, TcpSocket,
 };
+// The async-lowered imports the backend starts as subtasks, declared by the
+// generator from the WIT (so their WASI version is the snapshot's).
+use self::generated::raw::wasi::clocks::monotonic_clock;
+use self::generated::raw::wasi::sockets::{ip_name_lookup, types};
 use self::generated::wit_future::FuturePayload;
 use self::generated::wit_stream::StreamPayload;
 
@@ -73,20 +77,6 @@ extern "C" {
     fn raw_subtask_drop(subtask: u32);
 }
 
-#[cfg(target_arch = "wasm32")]
-#[link(wasm_import_module = "wasi:clocks/monotonic-clock@0.3.2")]
-extern "C" {
-    #[link_name = "[async-lower]wait-for"]
-    fn raw_wait_for(nanos: i64) -> u32;
-}
-
-#[cfg(target_arch = "wasm32")]
-#[link(wasm_import_module = "wasi:sockets/types@0.3.2")]
-extern "C" {
-    #[link_name = "[async-lower][method]tcp-socket.connect"]
-    fn raw_connect(params: *mut u8, results: *mut u8) -> u32;
-}
-
 // Host builds (rustdoc, `cargo check` of the crate for another target) never
 // call these; they exist so the module type-checks everywhere.
 #[cfg(not(target_arch = "wasm32"))]
@@ -106,12 +96,6 @@ mod host_stubs {
         unreachable!("the canonical ABI exists only on wasm32")
     }
     pub(super) unsafe fn raw_subtask_drop(_: u32) {}
-    pub(super) unsafe fn raw_wait_for(_: i64) -> u32 {
-        unreachable!("the canonical ABI exists only on wasm32")
-    }
-    pub(super) unsafe fn raw_connect(_: *mut u8, _: *mut u8) -> u32 {
-        unreachable!("the canonical ABI exists only on wasm32")
-    }
 }
 #[cfg(not(target_arch = "wasm32"))]
 use self::host_stubs::*;
@@ -218,7 +202,7 @@ pub(crate) fn subtask_drop(subtask: u32) {
 pub(crate) fn start_wait_for(nanos: u64) -> Option<u32> {
     // SAFETY: the import takes its one flat u64 argument by value and has no
     // results, so no memory is shared with the host.
-    let status = unsafe { raw_wait_for(nanos as i64) };
+    let status = unsafe { monotonic_clock::wait_for(nanos as i64) } as u32;
     subtask_of(status)
 }
 
@@ -279,7 +263,7 @@ pub(crate) fn start_connect(
     // for the result (at most 20 bytes). The caller keeps the area alive and
     // unmoved (it is boxed) until the subtask returns or is cancelled, and
     // keeps the socket alive as long.
-    let status = unsafe { raw_connect(base, base.add(CONNECT_RESULTS)) };
+    let status = unsafe { types::tcp_socket_connect(base, base.add(CONNECT_RESULTS)) } as u32;
     subtask_of(status)
 }
 
@@ -516,17 +500,6 @@ pub(crate) fn tcp_listen(socket: &TcpSocket) -> Result<u32, ErrorCode> {
     socket.listen().map(|stream| stream.take_handle())
 }
 
-#[cfg(target_arch = "wasm32")]
-#[link(wasm_import_module = "wasi:sockets/ip-name-lookup@0.3.2")]
-extern "C" {
-    #[link_name = "[async-lower]resolve-addresses"]
-    fn raw_resolve_addresses(name: *const u8, len: usize, results: *mut u8) -> u32;
-}
-#[cfg(not(target_arch = "wasm32"))]
-unsafe fn raw_resolve_addresses(_: *const u8, _: usize, _: *mut u8) -> u32 {
-    unreachable!("the canonical ABI exists only on wasm32")
-}
-
 /// The result of `resolve-addresses` as the canonical ABI lays it out
 /// (wasm32: 20 bytes).
 #[repr(C, align(8))]
@@ -547,7 +520,9 @@ impl ResolveArea {
 pub(crate) fn start_resolve(name: &[u8], area: &mut ResolveArea) -> Option<u32> {
     // SAFETY: `name` is valid for `len` bytes and `area` has room for the
     // lowered result; the caller keeps both alive until the call is done.
-    let status = unsafe { raw_resolve_addresses(name.as_ptr(), name.len(), area.0.as_mut_ptr()) };
+    let status = unsafe {
+        ip_name_lookup::resolve_addresses(name.as_ptr().cast_mut(), name.len(), area.0.as_mut_ptr())
+    } as u32;
     subtask_of(status)
 }
 
@@ -632,23 +607,6 @@ pub(crate) fn resolve_result(area: &ResolveArea) -> io::Result<Vec<IpAddr>> {
 }
 
 pub(crate) use self::generated::wasi::sockets::types::UdpSocket as WasiUdpSocket;
-
-#[cfg(target_arch = "wasm32")]
-#[link(wasm_import_module = "wasi:sockets/types@0.3.2")]
-extern "C" {
-    #[link_name = "[async-lower][method]udp-socket.send"]
-    fn raw_udp_send(params: *mut u8, results: *mut u8) -> u32;
-    #[link_name = "[async-lower][method]udp-socket.receive"]
-    fn raw_udp_receive(socket: i32, results: *mut u8) -> u32;
-}
-#[cfg(not(target_arch = "wasm32"))]
-unsafe fn raw_udp_send(_: *mut u8, _: *mut u8) -> u32 {
-    unreachable!("the canonical ABI exists only on wasm32")
-}
-#[cfg(not(target_arch = "wasm32"))]
-unsafe fn raw_udp_receive(_: i32, _: *mut u8) -> u32 {
-    unreachable!("the canonical ABI exists only on wasm32")
-}
 
 /// Parameters (offset 0) and result (offset 48) of an async
 /// `udp-socket.send`, canonical ABI layout on wasm32.
@@ -737,7 +695,7 @@ pub(crate) fn start_udp_send(
     // the list pointing into `data`, the optional address) and has room for
     // the result at offset 48; the caller keeps `data`, `area` and the
     // socket alive until the subtask returns or is cancelled.
-    let status = unsafe { raw_udp_send(base, base.add(UDP_SEND_RESULTS)) };
+    let status = unsafe { types::udp_socket_send(base, base.add(UDP_SEND_RESULTS)) } as u32;
     subtask_of(status)
 }
 
@@ -774,7 +732,8 @@ impl UdpReceiveArea {
 pub(crate) fn start_udp_receive(socket: &WasiUdpSocket, area: &mut UdpReceiveArea) -> Option<u32> {
     // SAFETY: `area` has room for the lowered result; the caller keeps it
     // and the socket alive until the subtask returns or is cancelled.
-    let status = unsafe { raw_udp_receive(socket.handle() as i32, area.0.as_mut_ptr()) };
+    let status =
+        unsafe { types::udp_socket_receive(socket.handle() as i32, area.0.as_mut_ptr()) } as u32;
     subtask_of(status)
 }
 
