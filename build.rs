@@ -84,6 +84,8 @@ fn backend() -> &'static str {
             "p1" => return "wasi_p1",
             "p2" if env::var_os("CARGO_CFG_MIO_WASIP3").is_some() => return "wasi_p3",
             "p2" => return "wasi_p2",
+            // The nightly wasm32-wasip3 target: WASI 0.3 without the cfg.
+            "p3" => return "wasi_p3",
             _ => {}
         }
     }
