@@ -82,7 +82,7 @@ pub(crate) mod wasi_ext {
     /// calls on such a number fail with `EBADF`.
     pub fn std_interop() -> std::io::Result<()> {
         Err(super::bindings::unsupported(
-            "std interop (from_std, raw descriptors: std's sockets are WASI 0.2 descriptors)",
+            "std interop (from_std of std's sockets, which are WASI 0.2 descriptors)",
         ))
     }
 }
