@@ -31,20 +31,7 @@ fn not_supported(operation: &str) -> io::Error {
 pub(crate) fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
     let socket = WasiUdpSocket::create(family_of(&addr)).map_err(error)?;
     socket.bind(to_wasi(addr)).map_err(error)?;
-    let inner = Shared::new(UdpState {
-        io: RefCell::new(Io {
-            receiving: None,
-            recv_area: UdpReceiveArea::new(),
-            received: None,
-            sending: None,
-            send_area: UdpSendArea::new(),
-            send_buf: Vec::new(),
-            error: None,
-        }),
-        hook: RefCell::new(None),
-        connected: Cell::new(false),
-        socket: Some(socket),
-    });
+    let inner = Shared::new(UdpState::new(Some(socket)));
     // The state is on the heap now: the host writes into its areas.
     inner.start_receive(&mut inner.io.borrow_mut());
     Ok(UdpSocket { inner })
@@ -59,20 +46,7 @@ pub(crate) fn from_std(std: std::net::UdpSocket) -> UdpSocket {
         return socket;
     }
     UdpSocket {
-        inner: Shared::new(UdpState {
-            io: RefCell::new(Io {
-                receiving: None,
-                recv_area: UdpReceiveArea::new(),
-                received: None,
-                sending: None,
-                send_area: UdpSendArea::new(),
-                send_buf: Vec::new(),
-                error: None,
-            }),
-            hook: RefCell::new(None),
-            connected: Cell::new(false),
-            socket: None,
-        }),
+        inner: Shared::new(UdpState::new(None)),
     }
 }
 
@@ -120,6 +94,27 @@ struct UdpState {
     connected: Cell<bool>,
     /// `None` for a socket made by `from_std`.
     socket: Option<WasiUdpSocket>,
+}
+
+impl UdpState {
+    /// A socket's state, nothing in flight; `None` for one made by
+    /// `from_std`.
+    fn new(socket: Option<WasiUdpSocket>) -> UdpState {
+        UdpState {
+            io: RefCell::new(Io {
+                receiving: None,
+                recv_area: UdpReceiveArea::new(),
+                received: None,
+                sending: None,
+                send_area: UdpSendArea::new(),
+                send_buf: Vec::new(),
+                error: None,
+            }),
+            hook: RefCell::new(None),
+            connected: Cell::new(false),
+            socket,
+        }
+    }
 }
 
 fn from_std_error() -> io::Error {
