@@ -340,9 +340,10 @@ impl TcpListener {
             .map_err(error)
     }
 
+    /// WASI 0.3 has no way to ask a listening socket for a pending error.
     pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.inner.socket()?;
-        Ok(None)
+        Err(unsupported("take_error on a TCP listener"))
     }
 }
 

@@ -42,66 +42,9 @@ const TESTS: &[&str] = &[
 ];
 
 const STD_REASON: &str = "uses std::net sockets (from_std), which are WASI 0.2 descriptors";
-const SLEEP_REASON: &str = "hangs under the WASI 0.3 backend: its setup waits for accept with std::thread::sleep (a blocking WASI 0.2 call), and wasmtime was seen to make no progress on WASI 0.3 I/O meanwhile";
 
 /// Test binaries compiled out with `mio_wasip3`.
 const NOT_RUN: &[&str] = &["wasi_std_interop", "wasi_close_kinds"];
-
-/// Cases skipped per test binary: std's sockets (`from_std`, the
-/// `tcp_pair` helper) are wasi-libc descriptors over WASI 0.2 and cannot
-/// become WASI 0.3 sockets.
-const SKIP_STD: &[(&str, &[&str])] = &[
-    (
-        "poll",
-        &[
-            "events_capacity_is_empty_clear_iter",
-            "events_capacity_limits_batch",
-            "events_capacity_zero",
-            "event_accessors_and_debug",
-            "register_twice_fails",
-            "reregister_and_deregister_unregistered_fail",
-            "register_with_second_poll_fails",
-            "reregister_changes_interest_and_token",
-            "deregister_stops_events",
-            "dropping_a_source_stops_events",
-            "registry_clone_used_while_poll_blocks",
-            "many_registries_from_many_threads",
-            "timeout_returns_early_on_event",
-            "poll_none_timeout_with_event",
-            "source_trait_and_boxed_sources",
-            "listener_and_udp_share_a_poll",
-            "huge_timeout_with_ready_source",
-            "largest_token_round_trips",
-            "registry_outlives_poll",
-            "deregister_some_of_many",
-            "deregister_from_another_thread_while_polling",
-            "registrations_from_threads_while_polling_continuously",
-        ],
-    ),
-    (
-        "tcp",
-        &[
-            "listener_methods",
-            "listener_from_std",
-            "stream_from_std",
-            "connect_refused_reports_error",
-            "unix_fd_conversions",
-        ],
-    ),
-    (
-        "udp",
-        &[
-            "from_std_socket",
-            "unix_fd_conversions",
-            "ipv6_options_and_only_v6",
-            "connected_to_closed_port_reports_error",
-        ],
-    ),
-];
-
-/// Cases skipped because they hang on this backend.
-const SKIP_SLEEP: &[(&str, &[&str])] =
-    &[("poll_no_alloc", &["steady_state_poll_does_not_allocate"])];
 
 fn install(ctx: &Ctx) -> Fallible<Host> {
     ctx.tools.target(None, TARGET)?;
@@ -165,22 +108,6 @@ fn lint(report: &mut Report, cargo3: &dyn Fn(&[&str]) -> Run) {
     }
 }
 
-/// The `--skip` arguments for test binary `test`, printing a SKIP line for
-/// each case.
-fn skips(report: &mut Report, test: &str) -> Vec<String> {
-    let mut args = Vec::new();
-    for (list, reason) in [(SKIP_STD, STD_REASON), (SKIP_SLEEP, SLEEP_REASON)] {
-        for (_, names) in list.iter().filter(|(t, _)| *t == test) {
-            for name in names.iter() {
-                report.skip(format!("{test}::{name}"), reason);
-                args.push("--skip".to_string());
-                args.push(name.to_string());
-            }
-        }
-    }
-    args
-}
-
 fn tests(report: &mut Report, cargo3: &dyn Fn(&[&str]) -> Run) {
     for test in NOT_RUN {
         report.skip(
@@ -189,7 +116,6 @@ fn tests(report: &mut Report, cargo3: &dyn Fn(&[&str]) -> Run) {
         );
     }
     for test in TESTS {
-        let skip = skips(report, test);
         let out = cargo3(&[
             "test",
             "--target",
@@ -198,10 +124,7 @@ fn tests(report: &mut Report, cargo3: &dyn Fn(&[&str]) -> Run) {
             FEATURES,
             "--test",
             test,
-            "--",
-            "--exact",
         ])
-        .args(&skip)
         .quiet()
         .go();
         for line in out.text.lines() {
@@ -238,22 +161,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_skipped_case_belongs_to_a_test_that_runs() {
-        for (test, _) in SKIP_STD.iter().chain(SKIP_SLEEP) {
-            assert!(TESTS.contains(test), "{test}");
+    fn binaries_compiled_out_are_not_run() {
+        for test in NOT_RUN {
+            assert!(!TESTS.contains(test), "{test}");
         }
-    }
-
-    #[test]
-    fn skips_print_and_pass_each_case() {
-        let mut report = Report::default();
-        assert_eq!(
-            skips(&mut report, "poll_no_alloc"),
-            ["--skip", "steady_state_poll_does_not_allocate"]
-        );
-        assert_eq!(report.skipped, 1);
-        assert_eq!(skips(&mut report, "tcp").len(), 10);
-        assert!(skips(&mut report, "waker").is_empty());
-        assert_eq!(report.skipped, 6);
     }
 }
