@@ -247,11 +247,10 @@ fn echo_until_eof(mut stream: TcpStream, idle: Duration) {
     let _ = stream.shutdown(Shutdown::Write);
 }
 
-/// `ARGS` with every `{ADDR}` replaced by `addr`.
-pub fn with_addr(args: &[String], addr: SocketAddr) -> Vec<String> {
-    args.iter()
-        .map(|a| a.replace("{ADDR}", &addr.to_string()))
-        .collect()
+/// `args` with every `pattern` (a placeholder such as `{ADDR}` or
+/// `{PORT}`) replaced by `value`.
+pub fn substitute(args: &[String], pattern: &str, value: &str) -> Vec<String> {
+    args.iter().map(|a| a.replace(pattern, value)).collect()
 }
 
 /// `cargo xtask runner peer COMMAND [ARGS...]`: runs COMMAND next to an
@@ -272,7 +271,7 @@ pub fn runner(args: &[String]) -> ExitCode {
         }
     };
     let mut cmd = Command::new(program);
-    cmd.args(with_addr(rest, peer.addr));
+    cmd.args(substitute(rest, "{ADDR}", &peer.addr.to_string()));
     let code = crate::process::run_as_runner(cmd);
     drop(peer);
     code
@@ -555,7 +554,7 @@ mod tests {
             "x".to_string(),
         ];
         assert_eq!(
-            with_addr(&args, addr),
+            substitute(&args, "{ADDR}", &addr.to_string()),
             ["--env", "PEER=127.0.0.1:4000", "x"]
         );
     }

@@ -21,7 +21,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::harness::{Context, Fallible, Report};
-use crate::peer::{echo_data, pattern_bytes, EchoServer};
+use crate::peer::{echo_data, pattern_bytes, substitute, EchoServer};
 use crate::process::{cmd, Background};
 
 /// How long a guest may take to print `LISTENING`.
@@ -59,11 +59,6 @@ pub fn free_port() -> Fallible<u16> {
     Ok(listener.local_addr().context("local_addr")?.port())
 }
 
-/// `command` with every `pattern` replaced by `value`.
-fn substitute(command: &[String], pattern: &str, value: &str) -> Vec<String> {
-    command.iter().map(|a| a.replace(pattern, value)).collect()
-}
-
 /// Starts a guest command in the background, its output kept.
 fn start(command: &[String]) -> Fallible<Background> {
     let (program, args) = command.split_first().ok_or("empty guest command")?;
@@ -77,21 +72,6 @@ fn show_guest(guest: &Background) {
             println!("  guest: {line}");
         }
     }
-}
-
-/// Waits for a guest to exit by itself; its output is shown either way.
-fn finish(guest: &mut Background, timeout: Duration) -> Fallible {
-    let deadline = Instant::now() + timeout;
-    while guest.running() && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(50));
-    }
-    // Let the output reader catch the last lines.
-    thread::sleep(Duration::from_millis(100));
-    show_guest(guest);
-    if guest.running() {
-        return Err(format!("guest still running after {}s", timeout.as_secs()));
-    }
-    Ok(())
 }
 
 /// Connects to `addr`, retrying for up to 10 s while the guest gets ready.
@@ -196,12 +176,19 @@ pub fn echo(report: &mut Report, opts: &EchoOptions, command: &[String]) {
     exit_check(report, &format!("{name}-exit"), guest, START);
 }
 
-/// Checks that a guest exits with status 0 within `timeout`.
+/// Checks that a guest exits with status 0 within `timeout` (it is
+/// stopped after that); its output is shown either way.
 fn exit_check(report: &mut Report, name: &str, mut guest: Background, timeout: Duration) {
-    let result = finish(&mut guest, timeout).and_then(|()| {
-        guest
-            .wait(Duration::ZERO)
-            .map_err(|e| e.lines().next().unwrap_or_default().to_string())
+    let status = guest.exit_status(timeout);
+    // Let the output reader catch the last lines.
+    thread::sleep(Duration::from_millis(100));
+    show_guest(&guest);
+    let result = status.and_then(|status| {
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("guest {status}"))
+        }
     });
     report.check(name, result);
 }

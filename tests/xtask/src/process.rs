@@ -402,29 +402,14 @@ impl Background {
 
     /// Waits for it to exit on its own; `Ok` on status 0.
     pub fn wait(mut self, timeout: Duration) -> Fallible {
-        let deadline = Instant::now() + timeout;
-        loop {
-            match self.child.0.try_wait() {
-                Ok(Some(status)) if status.success() => return Ok(()),
-                Ok(Some(status)) => {
-                    return Err(format!(
-                        "`{}` {status}; output:\n{}",
-                        self.command,
-                        self.output()
-                    ))
-                }
-                Ok(None) if Instant::now() >= deadline => {
-                    self.child.kill();
-                    return Err(format!(
-                        "`{}` still running after {}s, stopped; output:\n{}",
-                        self.command,
-                        timeout.as_secs(),
-                        self.output()
-                    ));
-                }
-                Ok(None) => thread::sleep(Duration::from_millis(50)),
-                Err(e) => return Err(format!("cannot wait for `{}`: {e}", self.command)),
-            }
+        match self.exit_status(timeout) {
+            Ok(status) if status.success() => Ok(()),
+            Ok(status) => Err(format!(
+                "`{}` {status}; output:\n{}",
+                self.command,
+                self.output()
+            )),
+            Err(e) => Err(format!("{e}; output:\n{}", self.output())),
         }
     }
 

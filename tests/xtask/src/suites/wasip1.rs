@@ -257,13 +257,24 @@ fn wasmtime(ctx: &Ctx, report: &mut Report) {
         command.extend(args.iter().map(|s| s.to_string()));
         command
     };
+    echo_peers(
+        report,
+        &guest(&std.echo, &[]),
+        &guest(&std.cases, &["peek-echo"]),
+    );
+}
+
+/// The echo checks every host runs: the echo example (16 MiB each way,
+/// idle CPU, exit status) and the cases' peek-echo (1 MiB, idle CPU over
+/// half a second).
+fn echo_peers(report: &mut Report, echo: &[String], peek_echo: &[String]) {
     peer_p1::echo(
         report,
         &EchoOptions {
             name: "echo".into(),
             ..EchoOptions::default()
         },
-        &guest(&std.echo, &[]),
+        echo,
     );
     peer_p1::echo(
         report,
@@ -273,7 +284,7 @@ fn wasmtime(ctx: &Ctx, report: &mut Report) {
             idle: 0.5,
             pingpong: 0,
         },
-        &guest(&std.cases, &["peek-echo"]),
+        peek_echo,
     );
 }
 
@@ -369,22 +380,9 @@ fn wasmedge(ctx: &Ctx, report: &mut Report, we: &Path) {
         3,
         &guest(m, &["udp-echo", "[::1]:0", "3"]),
     );
-    peer_p1::echo(
+    echo_peers(
         report,
-        &EchoOptions {
-            name: "echo".into(),
-            ..EchoOptions::default()
-        },
         &guest(&guests.echo, &["--listen", "127.0.0.1:0"]),
-    );
-    peer_p1::echo(
-        report,
-        &EchoOptions {
-            name: "peek-echo".into(),
-            mib: 1,
-            idle: 0.5,
-            pingpong: 0,
-        },
         &guest(m, &["peek-echo", "--listen", "127.0.0.1:0"]),
     );
 
