@@ -21,7 +21,7 @@
 //! number is only good for converting back into this crate's sockets.
 
 use std::collections::BTreeMap;
-use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::rc::Rc;
 use std::sync::{Mutex, PoisonError};
 
@@ -32,7 +32,7 @@ use super::{tcp, udp, Shared};
 const BASE: usize = 1 << 30;
 
 /// The number of the socket whose state is `state`.
-pub(crate) fn number<T>(state: &Shared<T>) -> RawFd {
+fn number<T>(state: &Shared<T>) -> RawFd {
     let addr = Rc::as_ptr(state.rc()) as usize;
     // Every state is at least 4-aligned and lives in a 32-bit address
     // space, so distinct live states give distinct numbers in
@@ -50,7 +50,7 @@ pub(crate) enum Parked {
 static PARKED: Mutex<BTreeMap<RawFd, Parked>> = Mutex::new(BTreeMap::new());
 
 /// Keeps `socket` under `fd` until [`take`].
-pub(crate) fn park(fd: RawFd, socket: Parked) {
+fn park(fd: RawFd, socket: Parked) {
     PARKED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -62,7 +62,7 @@ pub(crate) fn park(fd: RawFd, socket: Parked) {
 ///
 /// A parked socket of another kind (a listener's number handed to
 /// `TcpStream::from_raw_fd`) stays parked, and `None` is returned.
-pub(crate) fn take(fd: RawFd, wanted: fn(&Parked) -> bool) -> Option<Parked> {
+fn take(fd: RawFd, wanted: fn(&Parked) -> bool) -> Option<Parked> {
     let mut parked = PARKED.lock().unwrap_or_else(PoisonError::into_inner);
     match parked.get(&fd) {
         Some(socket) if wanted(socket) => parked.remove(&fd),
@@ -80,4 +80,45 @@ pub(crate) fn take(fd: RawFd, wanted: fn(&Parked) -> bool) -> Option<Parked> {
             None
         }
     }
+}
+
+/// The way back from a number for one socket type: the socket parked
+/// under it, or `None` (see [`take`]).
+pub(crate) trait Unpark: Sized {
+    fn unpark(fd: RawFd) -> Option<Self>;
+}
+
+/// `AsRawFd`, `IntoRawFd` and [`Unpark`] for the socket types, each
+/// parked as its own kind.
+macro_rules! numbered_sockets {
+    ($($socket:ty => $kind:ident),* $(,)?) => {$(
+        impl AsRawFd for $socket {
+            fn as_raw_fd(&self) -> RawFd {
+                number(&self.inner)
+            }
+        }
+
+        impl IntoRawFd for $socket {
+            fn into_raw_fd(self) -> RawFd {
+                let fd = self.as_raw_fd();
+                park(fd, Parked::$kind(self));
+                fd
+            }
+        }
+
+        impl Unpark for $socket {
+            fn unpark(fd: RawFd) -> Option<Self> {
+                match take(fd, |parked| matches!(parked, Parked::$kind(_))) {
+                    Some(Parked::$kind(socket)) => Some(socket),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+numbered_sockets! {
+    tcp::TcpStream => Stream,
+    tcp::TcpListener => Listener,
+    udp::UdpSocket => Udp,
 }

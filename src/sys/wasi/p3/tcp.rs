@@ -16,7 +16,7 @@
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::net::{Shutdown, SocketAddr};
-use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
+use std::os::fd::IntoRawFd;
 use std::rc::Rc;
 use std::{cmp, fmt, ptr};
 
@@ -27,7 +27,7 @@ use super::bindings::{
     EVENT_NONE, EVENT_STREAM_READ, EVENT_STREAM_WRITE, EVENT_SUBTASK, HOST, SUBTASK_RETURNED,
 };
 use super::entry::blocking_allowed;
-use super::fd::{self, Parked};
+use super::fd::Unpark;
 use super::io_source::Selectable;
 use super::selector::{Home, Hook, Linger, Source};
 use super::Shared;
@@ -145,50 +145,16 @@ pub(crate) fn accept(listener: &TcpListener) -> io::Result<(TcpStream, SocketAdd
 /// 0.2 socket, which cannot become a WASI 0.3 socket: that one is closed
 /// and every operation on the result fails.
 pub(crate) fn stream_from_std(std: std::net::TcpStream) -> TcpStream {
-    match fd::take(std.into_raw_fd(), |p| matches!(p, Parked::Stream(_))) {
-        Some(Parked::Stream(stream)) => stream,
-        _ => TcpStream {
-            inner: Shared::new(StreamState::new_unsupported()),
-        },
-    }
+    TcpStream::unpark(std.into_raw_fd()).unwrap_or_else(|| TcpStream {
+        inner: Shared::new(StreamState::new_unsupported()),
+    })
 }
 
 /// As `stream_from_std`.
 pub(crate) fn listener_from_std(std: std::net::TcpListener) -> TcpListener {
-    match fd::take(std.into_raw_fd(), |p| matches!(p, Parked::Listener(_))) {
-        Some(Parked::Listener(listener)) => listener,
-        _ => TcpListener {
-            inner: Shared::new(ListenerState::unsupported()),
-        },
-    }
-}
-
-impl AsRawFd for TcpStream {
-    fn as_raw_fd(&self) -> RawFd {
-        fd::number(&self.inner)
-    }
-}
-
-impl IntoRawFd for TcpStream {
-    fn into_raw_fd(self) -> RawFd {
-        let number = fd::number(&self.inner);
-        fd::park(number, Parked::Stream(self));
-        number
-    }
-}
-
-impl AsRawFd for TcpListener {
-    fn as_raw_fd(&self) -> RawFd {
-        fd::number(&self.inner)
-    }
-}
-
-impl IntoRawFd for TcpListener {
-    fn into_raw_fd(self) -> RawFd {
-        let number = fd::number(&self.inner);
-        fd::park(number, Parked::Listener(self));
-        number
-    }
+    TcpListener::unpark(std.into_raw_fd()).unwrap_or_else(|| TcpListener {
+        inner: Shared::new(ListenerState::unsupported()),
+    })
 }
 
 fn from_std_error() -> io::Error {
@@ -196,10 +162,10 @@ fn from_std_error() -> io::Error {
 }
 
 pub(crate) struct TcpListener {
-    inner: Shared<ListenerState>,
+    pub(super) inner: Shared<ListenerState>,
 }
 
-struct ListenerState {
+pub(super) struct ListenerState {
     /// Readable end of `stream<tcp-socket>` (0: none, `from_std`).
     stream: u32,
     /// Where the in-flight read puts the accepted socket's handle.
@@ -372,7 +338,7 @@ fn set_hop_limit(socket: &TcpSocket, ttl: u32) -> io::Result<()> {
 }
 
 pub(crate) struct TcpStream {
-    inner: Shared<StreamState>,
+    pub(super) inner: Shared<StreamState>,
 }
 
 enum Phase {
@@ -414,7 +380,7 @@ struct Conn {
     error: Option<io::Error>,
 }
 
-struct StreamState {
+pub(super) struct StreamState {
     conn: RefCell<Conn>,
     hook: RefCell<Option<Hook>>,
     /// The selector of the last registration, for a write still in flight

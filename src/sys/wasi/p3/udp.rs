@@ -9,7 +9,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
+use std::os::fd::IntoRawFd;
 use std::rc::Rc;
 use std::{cmp, fmt, io};
 
@@ -18,7 +18,7 @@ use super::bindings::{
     subtask_drop, to_wasi, udp_receive_result, udp_send_result, unsupported, ErrorCode,
     UdpReceiveArea, UdpSendArea, WasiUdpSocket, EVENT_SUBTASK, SUBTASK_RETURNED,
 };
-use super::fd::{self, Parked};
+use super::fd::Unpark;
 use super::io_source::Selectable;
 use super::selector::{Hook, Source};
 use super::Shared;
@@ -41,13 +41,9 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
 /// wasi-libc descriptor is closed and every operation on the result fails
 /// (see `fd`).
 pub(crate) fn from_std(std: std::net::UdpSocket) -> UdpSocket {
-    if let Some(Parked::Udp(socket)) = fd::take(std.into_raw_fd(), |p| matches!(p, Parked::Udp(_)))
-    {
-        return socket;
-    }
-    UdpSocket {
+    UdpSocket::unpark(std.into_raw_fd()).unwrap_or_else(|| UdpSocket {
         inner: Shared::new(UdpState::new(None)),
-    }
+    })
 }
 
 /// WASI sockets are single-stack: an IPv6 socket takes IPv6 only.
@@ -56,22 +52,8 @@ pub(crate) fn only_v6(socket: &UdpSocket) -> io::Result<bool> {
     Ok(family == super::bindings::IpAddressFamily::Ipv6)
 }
 
-impl AsRawFd for UdpSocket {
-    fn as_raw_fd(&self) -> RawFd {
-        fd::number(&self.inner)
-    }
-}
-
-impl IntoRawFd for UdpSocket {
-    fn into_raw_fd(self) -> RawFd {
-        let number = fd::number(&self.inner);
-        fd::park(number, Parked::Udp(self));
-        number
-    }
-}
-
 pub(crate) struct UdpSocket {
-    inner: Shared<UdpState>,
+    pub(super) inner: Shared<UdpState>,
 }
 
 struct Io {
@@ -88,12 +70,16 @@ struct Io {
     error: Option<io::Error>,
 }
 
-struct UdpState {
+pub(super) struct UdpState {
     io: RefCell<Io>,
     hook: RefCell<Option<Hook>>,
     connected: Cell<bool>,
     /// `None` for a socket made by `from_std`.
     socket: Option<WasiUdpSocket>,
+}
+
+fn from_std_error() -> io::Error {
+    unsupported("from_std (std's sockets are WASI 0.2 descriptors)")
 }
 
 impl UdpState {
@@ -115,13 +101,7 @@ impl UdpState {
             socket,
         }
     }
-}
 
-fn from_std_error() -> io::Error {
-    unsupported("from_std (std's sockets are WASI 0.2 descriptors)")
-}
-
-impl UdpState {
     fn socket(&self) -> io::Result<&WasiUdpSocket> {
         self.socket.as_ref().ok_or_else(from_std_error)
     }
