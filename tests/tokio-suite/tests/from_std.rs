@@ -14,21 +14,34 @@ fn std_sockets() {
     );
 }
 
+/// What tokio's `from_std` of a std socket gave. Where mio cannot take
+/// std's sockets (the WASI 0.3 backend) it must be mio's `Unsupported`
+/// error, not a socket that never becomes ready; the rest of `test` is then
+/// skipped with mio's reason (`None`).
+#[cfg(not(all(target_os = "wasi", target_env = "p1")))]
+#[cfg_attr(not(target_os = "wasi"), allow(unused_variables))]
+fn adopted<T: std::fmt::Debug>(test: &str, from_std: std::io::Result<T>) -> Option<T> {
+    #[cfg(target_os = "wasi")]
+    if let Err(why) = mio::wasi::std_interop() {
+        let err = from_std.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::Unsupported, "{err}");
+        tokio_suite::skip(test, &why.to_string());
+        return None;
+    }
+    Some(from_std.unwrap())
+}
+
 #[cfg(not(all(target_os = "wasi", target_env = "p1")))]
 #[tokio::test]
 async fn std_listener_and_stream_through_from_std() {
     let std_listener = std::net::TcpListener::bind(any_local()).unwrap();
     std_listener.set_nonblocking(true).unwrap();
-    #[cfg(target_os = "wasi")]
-    if let Err(why) = mio::wasi::std_interop() {
-        // Where mio cannot take std's sockets (the WASI 0.3 backend), tokio
-        // must get that error, not a listener that never becomes ready.
-        let err = tokio::net::TcpListener::from_std(std_listener).unwrap_err();
-        assert_eq!(err.kind(), std::io::ErrorKind::Unsupported, "{err}");
-        tokio_suite::skip("std_listener_and_stream_through_from_std", &why.to_string());
+    let Some(listener) = adopted(
+        "std_listener_and_stream_through_from_std",
+        tokio::net::TcpListener::from_std(std_listener),
+    ) else {
         return;
-    }
-    let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
+    };
     let addr = listener.local_addr().unwrap();
 
     let std_stream = std::net::TcpStream::connect(addr).unwrap();
@@ -72,15 +85,12 @@ async fn mio_listener_into_tokio() {
 async fn std_udp_through_from_std() {
     let a = std::net::UdpSocket::bind(any_local()).unwrap();
     a.set_nonblocking(true).unwrap();
-    #[cfg(target_os = "wasi")]
-    if let Err(why) = mio::wasi::std_interop() {
-        // As for the TCP listener above: tokio gets the error.
-        let err = tokio::net::UdpSocket::from_std(a).unwrap_err();
-        assert_eq!(err.kind(), std::io::ErrorKind::Unsupported, "{err}");
-        tokio_suite::skip("std_udp_through_from_std", &why.to_string());
+    let Some(a) = adopted(
+        "std_udp_through_from_std",
+        tokio::net::UdpSocket::from_std(a),
+    ) else {
         return;
-    }
-    let a = tokio::net::UdpSocket::from_std(a).unwrap();
+    };
     let b = tokio::net::UdpSocket::bind(any_local()).await.unwrap();
     a.send_to(b"std", b.local_addr().unwrap()).await.unwrap();
     let mut buf = [0; 8];
