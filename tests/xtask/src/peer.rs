@@ -446,6 +446,21 @@ pub fn udp_datagrams(addr: SocketAddr, sizes: &[usize], timeout: Duration) -> Fa
 mod tests {
     use super::*;
 
+    /// A UDP socket on loopback that echoes `count` datagrams (any size)
+    /// on a thread of its own.
+    fn udp_echo_socket(count: usize) -> (SocketAddr, JoinHandle<()>) {
+        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = server.local_addr().unwrap();
+        let t = thread::spawn(move || {
+            let mut buf = vec![0u8; 65536];
+            for _ in 0..count {
+                let (n, from) = server.recv_from(&mut buf).unwrap();
+                server.send_to(&buf[..n], from).unwrap();
+            }
+        });
+        (addr, t)
+    }
+
     #[test]
     fn echo_client_against_echo_server() {
         let server = EchoServer::start(1, Duration::from_secs(10)).unwrap();
@@ -484,15 +499,7 @@ mod tests {
 
     #[test]
     fn udp_echo_each_against_an_echo_socket() {
-        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let addr = server.local_addr().unwrap();
-        let t = thread::spawn(move || {
-            let mut buf = [0u8; 2048];
-            for _ in 0..20 {
-                let (n, from) = server.recv_from(&mut buf).unwrap();
-                server.send_to(&buf[..n], from).unwrap();
-            }
-        });
+        let (addr, t) = udp_echo_socket(20);
         udp_echo_each(addr, 20, Duration::from_secs(2), 3).unwrap();
         t.join().unwrap();
     }
@@ -512,15 +519,7 @@ mod tests {
 
     #[test]
     fn udp_datagrams_against_an_echo_socket() {
-        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let addr = server.local_addr().unwrap();
-        let t = thread::spawn(move || {
-            let mut buf = vec![0u8; 65536];
-            for _ in 0..2 {
-                let (n, from) = server.recv_from(&mut buf).unwrap();
-                server.send_to(&buf[..n], from).unwrap();
-            }
-        });
+        let (addr, t) = udp_echo_socket(2);
         udp_datagrams(addr, &[1, 60000], Duration::from_secs(5)).unwrap();
         t.join().unwrap();
     }
