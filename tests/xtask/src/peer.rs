@@ -41,12 +41,7 @@ pub fn pattern_bytes(len: usize) -> Vec<u8> {
 /// enough even in an unoptimised driver to measure a guest's throughput);
 /// then shuts down its writing half and expects EOF.
 pub fn echo_data(stream: TcpStream, data: Arc<[u8]>, timeout: Duration) -> Fallible {
-    stream
-        .set_read_timeout(Some(timeout))
-        .context("set_read_timeout")?;
-    stream
-        .set_write_timeout(Some(timeout))
-        .context("set_write_timeout")?;
+    set_timeouts(&stream, timeout)?;
     let mut writer = stream.try_clone().context("clone stream")?;
     let out = Arc::clone(&data);
     let sender = thread::spawn(move || -> Fallible {
@@ -152,12 +147,7 @@ impl EchoServer {
                 }
             };
             stream.set_nonblocking(false).context("set_nonblocking")?;
-            stream
-                .set_read_timeout(Some(timeout))
-                .context("set_read_timeout")?;
-            stream
-                .set_write_timeout(Some(timeout))
-                .context("set_write_timeout")?;
+            set_timeouts(&stream, timeout)?;
             let mut buf = vec![0u8; 64 * 1024];
             let mut seen = 0;
             while seen < bytes {
@@ -333,16 +323,21 @@ pub fn udp_echo_each(addr: SocketAddr, count: usize, wait: Duration, tries: usiz
     Ok(())
 }
 
-/// Connects to `addr` with `timeout` for the connection and for every read
-/// and write after it.
-pub fn connect(addr: SocketAddr, timeout: Duration) -> Fallible<TcpStream> {
-    let stream = TcpStream::connect_timeout(&addr, timeout).context(format!("connect {addr}"))?;
+/// Sets `timeout` on every read and write of `stream`.
+fn set_timeouts(stream: &TcpStream, timeout: Duration) -> Fallible {
     stream
         .set_read_timeout(Some(timeout))
         .context("set_read_timeout")?;
     stream
         .set_write_timeout(Some(timeout))
-        .context("set_write_timeout")?;
+        .context("set_write_timeout")
+}
+
+/// Connects to `addr` with `timeout` for the connection and for every read
+/// and write after it.
+pub fn connect(addr: SocketAddr, timeout: Duration) -> Fallible<TcpStream> {
+    let stream = TcpStream::connect_timeout(&addr, timeout).context(format!("connect {addr}"))?;
+    set_timeouts(&stream, timeout)?;
     Ok(stream)
 }
 

@@ -26,7 +26,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::harness::{Context, Fallible, Report};
-use crate::peer::pattern;
+use crate::peer::{self, pattern};
 use crate::process::{cmd, Background, Run};
 
 /// A wasm runtime may compile the module first.
@@ -188,12 +188,8 @@ impl Server {
 }
 
 fn connect(addr: SocketAddr) -> Fallible<TcpStream> {
-    let s = TcpStream::connect_timeout(&addr, IO_TIMEOUT).context(format!("connect {addr}"))?;
+    let s = peer::connect(addr, IO_TIMEOUT)?;
     s.set_nodelay(true).context("TCP_NODELAY")?;
-    s.set_read_timeout(Some(IO_TIMEOUT))
-        .context("set_read_timeout")?;
-    s.set_write_timeout(Some(IO_TIMEOUT))
-        .context("set_write_timeout")?;
     Ok(s)
 }
 
