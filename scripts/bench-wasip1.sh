@@ -16,8 +16,12 @@
 # ping-pongs 64-byte messages (ROUNDS, default 2000) beside 0, 100 or 1000
 # silent ones, then 64 connections x 200 round trips of 1 KiB. Prints the
 # runtime's CPU time per round trip, the mean round-trip time and the wall
-# time (median and range over RUNS runs, default 3, variants alternating)
-# and the ratios this crate / mio_wasi 0.8.9.
+# time (median and range over RUNS runs, default 3, variants taking turns
+# to go first) and the ratios this crate / each other variant.
+# IDLE_VARIANTS (default "wasmedge old floor") picks the builds: this crate,
+# mio_wasi 0.8.9, and the host's floor (benches/idle-echo/src/floor_p1.rs:
+# the same service on the bare host calls, no library), which shows what
+# part of each figure is the host's own.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -32,27 +36,45 @@ if [ "${1:-}" = idle ]; then
     RUNS=${2:-3}
     ROUNDS=${3:-2000}
     idle_echo_client || exit 1
-    for v in wasmedge old; do
+    read -r -a variants <<<"${IDLE_VARIANTS:-wasmedge old floor}"
+    for v in "${variants[@]}"; do
+        case $v in
+        wasmedge | old) bin=idle-echo-server feature=$v ;;
+        floor) bin=idle-echo-floor-p1 feature=floor-p1 ;;
+        *) echo "unknown variant $v (wasmedge, old, floor)"; exit 1 ;;
+        esac
         (cd benches/idle-echo && cargo build --quiet --release --target wasm32-wasip1 \
-            --bin idle-echo-server --features "$v" --target-dir "$ROOT/target/idle-echo/$v") || exit 1
+            --bin "$bin" --features "$feature" --target-dir "$ROOT/target/idle-echo/$v") || exit 1
+        # One name for every variant's module.
+        cp "target/idle-echo/$v/wasm32-wasip1/release/$bin.wasm" "target/idle-echo/$v/server-p1.wasm" || exit 1
     done
     RESULTS=$(mktemp)
-    name() { [ "$1" = wasmedge ] && echo "this-crate" || echo "mio_wasi-0.8.9"; }
+    name() {
+        case $1 in
+        wasmedge) echo "this-crate" ;;
+        old) echo "mio_wasi-0.8.9" ;;
+        *) echo "host-floor" ;;
+        esac
+    }
     for run in $(seq "$RUNS"); do
-        order="wasmedge old"
-        [ $((run % 2)) -eq 0 ] && order="old wasmedge"
+        # Each run starts with the next variant.
+        n=${#variants[@]}
+        order=()
+        for i in $(seq 0 $((n - 1))); do
+            order+=("${variants[$(((run - 1 + i) % n))]}")
+        done
         for idle in 0 100 1000; do
-            for v in $order; do
-                idle_echo_run "idle=$idle" "$(name $v)" pingpong "$idle" "$ROUNDS" -- \
-                    "$WE" "target/idle-echo/$v/wasm32-wasip1/release/idle-echo-server.wasm" 127.0.0.1:0
+            for v in "${order[@]}"; do
+                idle_echo_run "idle=$idle" "$(name "$v")" pingpong "$idle" "$ROUNDS" -- \
+                    "$WE" "target/idle-echo/$v/server-p1.wasm" 127.0.0.1:0
             done
         done
-        for v in $order; do
-            idle_echo_run "64x200x1K" "$(name $v)" many 64 200 1024 -- \
-                "$WE" "target/idle-echo/$v/wasm32-wasip1/release/idle-echo-server.wasm" 127.0.0.1:0
+        for v in "${order[@]}"; do
+            idle_echo_run "64x200x1K" "$(name "$v")" many 64 200 1024 -- \
+                "$WE" "target/idle-echo/$v/server-p1.wasm" 127.0.0.1:0
         done
     done
-    echo "== $("$WE" --version | head -n1): this crate / mio_wasi 0.8.9, $RUNS runs"
+    echo "== $("$WE" --version | head -n1): ${variants[*]}, $RUNS runs of $ROUNDS round trips"
     "$CLIENT" summary "$RESULTS"
     rm -f "$RESULTS"
     exit 0

@@ -19,9 +19,10 @@
 # under .tools/ (or $MIO_WASI_TOOLS).
 #
 # Idle-connections mode: bash scripts/bench-wasip2.sh idle [RUNS] [ROUNDS]
-# The echo server of benches/idle-echo under wasmtime, built three ways:
+# The echo server of benches/idle-echo under wasmtime, built four ways:
 # this crate's WASI 0.3 backend (`--cfg mio_wasip3`, its own target dir),
-# this crate's WASI 0.2 backend, and upstream mio 1.2.5 (the anchor), driven
+# this crate's WASI 0.2 backend, upstream mio 1.2.5 (the anchor) and the
+# host's floor (see below), driven
 # by its native client: one connection ping-pongs 64-byte messages (ROUNDS
 # round trips, default 5000) while 0, 100 or 1000 others stay open and
 # silent, then 64 connections do 200 round trips of 1 KiB each at once.
@@ -31,8 +32,11 @@
 # first within each run), the ratios of the WASI 0.3 build to each other
 # one, and each variant's cost at 100 and 1000 idle connections over its
 # cost at none. All are built with $BENCH_TOOLCHAIN unless THIS_RUST or
-# UPSTREAM_RUST say otherwise; IDLE_VARIANTS (default "p3 this upstream")
-# picks the builds, the first being the one the ratios are taken of.
+# UPSTREAM_RUST say otherwise; IDLE_VARIANTS (default "p3 this upstream
+# floor") picks the builds, the first being the one the ratios are taken
+# of. `floor` is the host's floor (benches/idle-echo/src/floor_p2.rs: the
+# same service on the bare `wasi:io`/`wasi:sockets` calls, no library),
+# which shows what part of each figure is wasmtime's own.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -58,23 +62,28 @@ if [ "${1:-}" = idle ]; then
     ROUNDS=${3:-5000}
     THIS_RUST=${THIS_RUST:-$TC}
     UPSTREAM_RUST=${UPSTREAM_RUST:-$TC}
-    read -r -a variants <<<"${IDLE_VARIANTS:-p3 this upstream}"
+    read -r -a variants <<<"${IDLE_VARIANTS:-p3 this upstream floor}"
     for v in "${variants[@]}"; do
+        bin=idle-echo-server
         case $v in
         p3) rust=$THIS_RUST feature=this flags="--cfg mio_wasip3" ;;
         this) rust=$THIS_RUST feature=this flags= ;;
         upstream) rust=$UPSTREAM_RUST feature=upstream flags= ;;
-        *) echo "unknown variant $v (p3, this, upstream)"; exit 1 ;;
+        floor) rust=$THIS_RUST feature=floor-p2 flags= bin=idle-echo-floor-p2 ;;
+        *) echo "unknown variant $v (p3, this, upstream, floor)"; exit 1 ;;
         esac
         (cd benches/idle-echo && RUSTFLAGS="$flags" cargo "+$rust" build --quiet --release \
-            --target wasm32-wasip2 --bin idle-echo-server --features "$feature" \
+            --target wasm32-wasip2 --bin "$bin" --features "$feature" \
             --target-dir "$ROOT/target/idle-echo/$v") || exit 1
+        # One name for every variant's module.
+        cp "target/idle-echo/$v/wasm32-wasip2/release/$bin.wasm" "target/idle-echo/$v/server.wasm" || exit 1
     done
     RESULTS=$(mktemp)
     name() {
         case $1 in
         p3) echo "this-crate-wasi0.3" ;;
         this) echo "this-crate-wasi0.2" ;;
+        floor) echo "host-floor-wasi0.2" ;;
         *) echo "upstream-1.2.5" ;;
         esac
     }
@@ -90,13 +99,13 @@ if [ "${1:-}" = idle ]; then
             for v in "${order[@]}"; do
                 idle_echo_run "idle=$idle" "$(name "$v")" pingpong "$idle" "$ROUNDS" -- \
                     "$WASMTIME" run -S inherit-network \
-                    "target/idle-echo/$v/wasm32-wasip2/release/idle-echo-server.wasm" 127.0.0.1:0
+                    "target/idle-echo/$v/server.wasm" 127.0.0.1:0
             done
         done
         for v in "${order[@]}"; do
             idle_echo_run "64x200x1K" "$(name "$v")" many 64 200 1024 -- \
                 "$WASMTIME" run -S inherit-network \
-                "target/idle-echo/$v/wasm32-wasip2/release/idle-echo-server.wasm" 127.0.0.1:0
+                "target/idle-echo/$v/server.wasm" 127.0.0.1:0
         done
     done
     echo "== wasmtime $("$WASMTIME" --version | cut -d' ' -f2): ${variants[*]} (this crate: Rust $THIS_RUST, upstream mio 1.2.5: Rust $UPSTREAM_RUST), $RUNS runs of $ROUNDS round trips"

@@ -208,6 +208,49 @@ fn cross(ctx: &Ctx, report: &mut Report, runtimes: &Runtimes) {
     for host in [&wasmtime, &jco] {
         guest_cases(report, host.name, host, &guests);
     }
+    idle_echo_servers(ctx, report, &wasmtime);
+}
+
+/// The servers of the idle-connections benchmark (`scripts/bench-wasip2.sh
+/// idle`), this crate's and the host's floor, built as the script builds
+/// them: each must echo what a native client sends, so that a benchmark
+/// never times a server that does not do the work.
+fn idle_echo_servers(ctx: &Ctx, report: &mut Report, wasmtime: &Host) {
+    for (feature, bin) in [
+        ("this", "idle-echo-server"),
+        ("floor-p2", "idle-echo-floor-p2"),
+    ] {
+        report.check(
+            format!("wasmtime: benches/idle-echo {bin} ({feature}), native client, 1 MiB echo"),
+            idle_echo_build(ctx, TARGET, feature, bin)
+                .and_then(|wasm| idle_echo_check(wasmtime.run(&wasm, &["127.0.0.1:0"]))),
+        );
+    }
+}
+
+/// Builds server `bin` of benches/idle-echo with `feature` for `target`
+/// (release, as the benchmark scripts do) and returns the module.
+pub fn idle_echo_build(ctx: &Ctx, target: &str, feature: &str, bin: &str) -> Fallible<PathBuf> {
+    let dir = ctx.root.join("target/idle-echo-check").join(feature);
+    cargo(None, &["build", "--release", "--target", target])
+        .args(["--bin", bin, "--features", feature, "--target-dir"])
+        .arg(&dir)
+        .dir(ctx.root.join("benches/idle-echo"))
+        .go()
+        .ok()?;
+    Ok(dir.join(target).join("release").join(format!("{bin}.wasm")))
+}
+
+/// Starts an idle-echo server (`server` runs the module with its address
+/// argument), has a native client echo 1 MiB through it and stops it.
+pub fn idle_echo_check(server: Run) -> Fallible {
+    let mut server = server.quiet().spawn()?;
+    let addr = server.wait_for("LISTENING ", LISTEN_TIMEOUT)?;
+    let addr = addr.parse().context(format!("`LISTENING {addr}`"))?;
+    if let Err(e) = peer::tcp_echo(addr, 1024 * 1024, PEER_TIMEOUT) {
+        return Err(format!("{e}; server output:\n{}", server.output()));
+    }
+    server.stop()
 }
 
 /// The guests of the cross cases, built for wasm32-wasip2.
