@@ -20,6 +20,7 @@ use crate::harness::{Ctx, Fallible, Report, Suite};
 use crate::p1_imports::{self, Expected};
 use crate::peer_p1::{self, free_port, EchoOptions};
 use crate::process::{cmd, Run};
+use crate::suites::wasip2::{idle_echo_build, idle_echo_check};
 
 pub const WASIP1: Suite = Suite {
     name: "wasip1",
@@ -33,6 +34,12 @@ const TARGET: &str = "wasm32-wasip1";
 const STD_DIR: &str = "target/wasip1/std";
 const WASMEDGE_DIR: &str = "target/wasip1/wasmedge";
 const COUNT_DIR: &str = "target/wasip1/count";
+/// (feature, binary) of the WasmEdge servers of benches/idle-echo: this
+/// crate's and the host's floor.
+const IDLE_ECHO: [(&str, &str); 2] = [
+    ("wasmedge", "idle-echo-server"),
+    ("floor-p1", "idle-echo-floor-p1"),
+];
 /// How long one guest case may run.
 const CASE_TIMEOUT: Duration = Duration::from_secs(120);
 const BUILD_TIMEOUT: Duration = Duration::from_secs(1800);
@@ -116,6 +123,11 @@ fn build(ctx: &Ctx) -> Fallible {
     build_cases(STD_DIR, "", false)?;
     build_examples(WASMEDGE_DIR, "os-poll,net,wasmedge")?;
     build_cases(WASMEDGE_DIR, "wasmedge", false)?;
+    // The WasmEdge servers of `scripts/bench-wasip1.sh idle`, run below
+    // only where WasmEdge is.
+    for (feature, bin) in IDLE_ECHO {
+        idle_echo_build(ctx, TARGET, feature, bin)?;
+    }
     // The waker and registry cases once more in release: two wakers and a
     // second Poll only reach the backend there (debug builds stop them).
     build_cases(STD_DIR, "", true)
@@ -385,6 +397,14 @@ fn wasmedge(ctx: &Ctx, report: &mut Report, we: &Path) {
         &guest(&guests.echo, &["--listen", "127.0.0.1:0"]),
         &guest(m, &["peek-echo", "--listen", "127.0.0.1:0"]),
     );
+
+    for (feature, bin) in IDLE_ECHO {
+        report.check(
+            format!("benches/idle-echo {bin} ({feature}), native client, 1 MiB echo"),
+            idle_echo_build(ctx, TARGET, feature, bin)
+                .and_then(|wasm| idle_echo_check(cmd(we).arg(&wasm).arg("127.0.0.1:0"))),
+        );
+    }
 
     // The backend's unit tests (address conversion, the recv_from port
     // fix): the test binary imports WasmEdge functions, so it runs there
