@@ -1,17 +1,17 @@
 //! The host's floor for the idle-connections benchmark on WASI 0.2: the
 //! same echo service as `server.rs`, written straight on `wasi:sockets` and
-//! `wasi:io` with the fewest host calls a round trip can take and nothing
-//! else, so that the figures of any library on this host can be put beside
+//! `wasi:io` with no library in between, so that the figures of any library on this host can be put beside
 //! what the host itself costs.
 //!
 //! Per 64-byte round trip: one `poll` over every connection's read
-//! pollable (kept from one wait to the next), one `read`, one
-//! `check-write` and one `write`. It does not read again to see the
-//! stream empty (the next `poll` tells, the pollable being level-triggered)
-//! and keeps no write interest: what the stream does not take at once is
-//! written with `blocking-write-and-flush` (4 KiB at a time), which stalls the other
-//! connections and is acceptable only in a floor (the ping-pong never
-//! needs it). Not a model for real code.
+//! pollable (kept from one wait to the next), `read` until the stream is
+//! empty, as an edge-triggered loop reads (wasmtime reports a stream ready
+//! again until a read finds it empty, so stopping at a short read costs a
+//! wasted wake-up as often as not), one `check-write` and one `write`. It
+//! keeps no write interest: what the stream does not take at once is
+//! written with `blocking-write-and-flush` (4 KiB at a time), which stalls
+//! the other connections and is acceptable only in a floor (the ping-pong
+//! never needs it). Not a model for real code.
 //!
 //! Prints `LISTENING <addr>` and serves until killed, like `server.rs`.
 
@@ -32,12 +32,35 @@ struct Conn {
     _socket: TcpSocket,
 }
 
+/// Reads until the stream is empty, as an edge-triggered loop does,
+/// writing what each read got straight back. An error: the connection is
+/// finished.
+fn echo(conn: &Conn) -> Result<(), StreamError> {
+    loop {
+        let data = conn.input.read(64 * 1024)?;
+        if data.is_empty() {
+            return Ok(());
+        }
+        if conn.output.check_write()? >= data.len() as u64 {
+            conn.output.write(&data)?;
+        } else {
+            for chunk in data.chunks(4096) {
+                conn.output.blocking_write_and_flush(chunk)?;
+            }
+        }
+    }
+}
+
 fn fail(what: &str, code: ErrorCode) -> io::Error {
     io::Error::other(format!("{what}: {code:?}"))
 }
 
 /// Repeats a `finish-*` call until the host has finished the operation.
-fn finish<T>(socket: &TcpSocket, what: &str, mut f: impl FnMut() -> Result<T, ErrorCode>) -> io::Result<T> {
+fn finish<T>(
+    socket: &TcpSocket,
+    what: &str,
+    mut f: impl FnMut() -> Result<T, ErrorCode>,
+) -> io::Result<T> {
     loop {
         match f() {
             Err(ErrorCode::WouldBlock) => socket.subscribe().block(),
@@ -69,11 +92,15 @@ fn main() -> io::Result<()> {
         .map_err(|c| fail("backlog", c))?;
     listener.start_listen().map_err(|c| fail("listen", c))?;
     finish(&listener, "listen", || listener.finish_listen())?;
-    let IpSocketAddress::Ipv4(bound) = listener.local_address().map_err(|c| fail("address", c))? else {
+    let IpSocketAddress::Ipv4(bound) = listener.local_address().map_err(|c| fail("address", c))?
+    else {
         return Err(io::Error::other("the listener's address is not IPv4"));
     };
     let (a, b, c, d) = bound.address;
-    println!("LISTENING {}", SocketAddrV4::new(Ipv4Addr::new(a, b, c, d), bound.port));
+    println!(
+        "LISTENING {}",
+        SocketAddrV4::new(Ipv4Addr::new(a, b, c, d), bound.port)
+    );
     io::stdout().flush()?;
 
     // pollables[0] is the listener's; pollables[i] is conns[i - 1]'s input.
@@ -98,25 +125,7 @@ fn main() -> io::Result<()> {
                 }
                 continue;
             }
-            let conn = &conns[i - 1];
-            let data = match conn.input.read(64 * 1024) {
-                Ok(data) => data,
-                Err(StreamError::Closed | StreamError::LastOperationFailed(_)) => {
-                    closed.push(i);
-                    continue;
-                }
-            };
-            if data.is_empty() {
-                continue;
-            }
-            let sent = match conn.output.check_write() {
-                Ok(permit) if permit >= data.len() as u64 => conn.output.write(&data),
-                Ok(_) => data
-                    .chunks(4096)
-                    .try_for_each(|chunk| conn.output.blocking_write_and_flush(chunk)),
-                Err(e) => Err(e),
-            };
-            if sent.is_err() {
+            if echo(&conns[i - 1]).is_err() {
                 closed.push(i);
             }
         }
