@@ -22,8 +22,10 @@
 //!
 //! The subscriptions of the armed directions are kept from one poll to the
 //! next: arming a direction appends its subscription, reporting it removes
-//! it (the last one takes its place), and sources are found by a binary
-//! search over their descriptor numbers. A poll hands the list to the host
+//! it (the last one takes its place). A subscription's `userdata` is the
+//! position of its source, so an event leads to its source directly; calls
+//! that name a descriptor (registering, re-arming after `WouldBlock`) find
+//! it by a binary search over the descriptor numbers. A poll hands the list to the host
 //! as it is, plus a clock for a timeout; nothing is rebuilt per call, which
 //! matters on hosts that interpret the module (WasmEdge by default). The
 //! buffers grow when sources are registered; polling allocates nothing.
@@ -46,7 +48,8 @@ use crate::sys::{misuse, next_selector_id, SelectorApi};
 use crate::{Interest, Token};
 
 /// `userdata` of the timeout subscription; fd subscriptions use
-/// `index << 1 | is_write`, which never reaches this value.
+/// `position << 1 | is_write` (see [`userdata`]), which never reaches this
+/// value.
 const CLOCK_USERDATA: u64 = u64::MAX;
 
 /// How long one host wait lasts when there is no timeout and nothing to
@@ -123,12 +126,20 @@ pub(crate) struct Selector {
 /// `Entry::at` of a direction that is not subscribed.
 const NONE: u32 = u32::MAX;
 
+/// Slots of `State::recent` (a power of two).
+const RECENT: usize = 64;
+
 struct State {
     entries: Vec<Entry>,
     /// (descriptor, position in `entries`) of each registered source,
     /// sorted by descriptor: hosts hand out descriptor numbers sparsely
     /// (WasmEdge), so this is searched rather than indexed.
     index: Vec<(RawFd, u32)>,
+    /// (descriptor, position in `entries`) of sources recently reported or
+    /// looked up, at `descriptor % RECENT`: the re-arm that follows an
+    /// event's `WouldBlock` finds its source here instead of searching
+    /// `index`. A slot is a guess, checked against `entries` before use.
+    recent: [(RawFd, u32); RECENT],
     /// The subscriptions of the armed directions, in no order, kept from
     /// one poll to the next (a clock is appended for the call only).
     subs: Vec<Subscription>,
@@ -159,10 +170,20 @@ struct Entry {
     event_at: u32,
 }
 
-/// `userdata` of a descriptor's subscription: its number and direction.
-/// Descriptors are never negative, so this never reaches `CLOCK_USERDATA`.
-fn userdata(fd: RawFd, write: bool) -> u64 {
-    (u64::from(fd as u32) << 1) | u64::from(write)
+/// `userdata` of a subscription: the position of its source in
+/// `State::entries` and its direction, so that an event and a moved
+/// subscription lead to their entry without a search (a search costs
+/// dozens of instructions on the interpreters WasmEdge runs by default,
+/// and would run twice per event). Positions fit in 32 bits, so this never
+/// reaches `CLOCK_USERDATA`. An entry that moves (`deregister` fills the
+/// gap with the last one) has its subscriptions' `userdata` rewritten.
+fn userdata(position: usize, write: bool) -> u64 {
+    ((position as u64) << 1) | u64::from(write)
+}
+
+/// The entry position and direction a subscription's `userdata` names.
+fn position_of(userdata: u64) -> (usize, bool) {
+    ((userdata >> 1) as usize, userdata & 1 == 1)
 }
 
 impl fmt::Debug for Selector {
@@ -178,6 +199,7 @@ impl SelectorApi for Selector {
         let mut state = State {
             entries: Vec::new(),
             index: Vec::new(),
+            recent: [(-1, 0); RECENT],
             subs: Vec::new(),
             out: Vec::new(),
             woken: Vec::new(),
@@ -264,11 +286,16 @@ impl State {
     }
 
     /// Position in `entries` of the source with descriptor `fd`.
-    fn lookup(&self, fd: RawFd) -> Option<usize> {
-        self.index
-            .binary_search_by_key(&fd, |&(f, _)| f)
-            .ok()
-            .map(|k| self.index[k].1 as usize)
+    fn lookup(&mut self, fd: RawFd) -> Option<usize> {
+        let slot = fd as u32 as usize % RECENT;
+        let (seen, at) = self.recent[slot];
+        if seen == fd && self.entries.get(at as usize).is_some_and(|e| e.fd == fd) {
+            return Some(at as usize);
+        }
+        let k = self.index.binary_search_by_key(&fd, |&(f, _)| f).ok()?;
+        let at = self.index[k].1;
+        self.recent[slot] = (fd, at);
+        Some(at as usize)
     }
 
     fn set_index(&mut self, fd: RawFd, i: usize) {
@@ -277,7 +304,7 @@ impl State {
         }
     }
 
-    fn find(&self, fd: RawFd) -> io::Result<usize> {
+    fn find(&mut self, fd: RawFd) -> io::Result<usize> {
         self.lookup(fd).ok_or_else(misuse::not_registered_here)
     }
 
@@ -293,11 +320,8 @@ impl State {
         let at = &mut entry.at[usize::from(write)];
         if wanted && *at == NONE {
             *at = self.subs.len() as u32;
-            self.subs.push(host::fd_subscription(
-                entry.fd,
-                write,
-                userdata(entry.fd, write),
-            ));
+            self.subs
+                .push(host::fd_subscription(entry.fd, write, userdata(i, write)));
         }
     }
 
@@ -311,9 +335,9 @@ impl State {
         self.subs.swap_remove(at);
         // The last subscription took the place of the removed one.
         if let Some(moved) = self.subs.get(at) {
-            let write = (moved.userdata & 1) as usize;
-            if let Some(j) = self.lookup((moved.userdata >> 1) as RawFd) {
-                self.entries[j].at[write] = at as u32;
+            let (j, write) = position_of(moved.userdata);
+            if let Some(entry) = self.entries.get_mut(j) {
+                entry.at[usize::from(write)] = at as u32;
             }
         }
     }
@@ -363,10 +387,7 @@ impl State {
                 continue;
             }
             fd_seen = true;
-            let write = ev.userdata & 1 == 1;
-            let Some(i) = self.lookup((ev.userdata >> 1) as RawFd) else {
-                continue;
-            };
+            let (i, write) = position_of(ev.userdata);
             let Some(entry) = self.entries.get(i) else {
                 continue;
             };
@@ -398,6 +419,7 @@ impl State {
             } else {
                 let token = entry.token;
                 let entry = &mut self.entries[i];
+                self.recent[entry.fd as u32 as usize % RECENT] = (entry.fd, i as u32);
                 entry.event_batch = self.batch;
                 entry.event_at = events.len() as u32;
                 events.push(Event {
@@ -517,10 +539,16 @@ impl Selector {
         if let Ok(k) = state.index.binary_search_by_key(&fd, |&(f, _)| f) {
             state.index.remove(k);
         }
-        // The last entry took the place of the removed one.
+        // The last entry took the place of the removed one: its index
+        // entry and its subscriptions name the new position.
         if let Some(moved) = state.entries.get(i) {
-            let moved = moved.fd;
-            state.set_index(moved, i);
+            let (fd, at) = (moved.fd, moved.at);
+            state.set_index(fd, i);
+            for (write, at) in [(false, at[0]), (true, at[1])] {
+                if let Some(sub) = state.subs.get_mut(at as usize) {
+                    sub.userdata = userdata(i, write);
+                }
+            }
         }
         Ok(())
     }
