@@ -579,7 +579,14 @@ mod cases {
                             )?;
                             peeked = true;
                         }
-                        Err(err) if err.kind() == ErrorKind::WouldBlock => {}
+                        // Nothing back yet: nothing is read either until a
+                        // peek has seen the first bytes (a read between a
+                        // peek and the data could take them all first).
+                        Err(err) if err.kind() == ErrorKind::WouldBlock => {
+                            poll.poll(&mut events, Some(Duration::from_millis(100)))
+                                .map_err(e)?;
+                            continue;
+                        }
                         Err(err) => return Err(format!("peek: {}", e(err))),
                     }
                 }
