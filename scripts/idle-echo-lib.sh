@@ -6,6 +6,11 @@
 # waits for its LISTENING line and runs the client against it with the
 # runtime's pid: idle_echo_run LABEL VARIANT CLIENT-ARGS -- RUNTIME ARGS...
 # Appends "LABEL VARIANT RESULT ..." to $RESULTS.
+#
+# With taskset and two or more CPUs, the server runs on CPU 0 and the
+# client on CPU 1 (BENCH_PIN=0 turns this off): with both left to the
+# scheduler, the spread of the CPU time per round trip between runs of one
+# build was about twice as wide (measured: 53-75 against 47-55 us).
 idle_echo_run() {
     local label=$1 variant=$2 out pid addr i
     shift 2
@@ -15,8 +20,13 @@ idle_echo_run() {
         shift
     done
     shift
+    local server_cpu=() client_cpu=()
+    if [ "${BENCH_PIN:-1}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+        server_cpu=(taskset -c 0)
+        client_cpu=(taskset -c 1)
+    fi
     out=$(mktemp)
-    "$@" >"$out" 2>&1 &
+    "${server_cpu[@]}" "$@" >"$out" 2>&1 &
     pid=$!
     for i in $(seq 200); do
         grep -q LISTENING "$out" && break
@@ -28,7 +38,7 @@ idle_echo_run() {
     else
         local mode=${args[0]}
         local result
-        result=$("$CLIENT" "$mode" "$addr" "$pid" "${args[@]:1}" 2>&1)
+        result=$("${client_cpu[@]}" "$CLIENT" "$mode" "$addr" "$pid" "${args[@]:1}" 2>&1)
         echo "$label $variant $result" | tee -a "$RESULTS"
     fi
     kill "$pid" 2>/dev/null
