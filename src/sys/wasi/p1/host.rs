@@ -172,6 +172,29 @@ pub(crate) fn recv<'a>(
     ))
 }
 
+/// `sock_recv` into one buffer: what `read` and `recv` use, without the
+/// vectored form's array (every instruction counts in an interpreter).
+pub(crate) fn recv_one(fd: RawFd, buf: &mut [u8], flags: RecvFlags) -> io::Result<usize> {
+    let iovec = [p1::Iovec {
+        buf: buf.as_mut_ptr(),
+        buf_len: u32::try_from(buf.len()).unwrap_or(u32::MAX),
+    }];
+    // SAFETY: the iovec points at `buf`, borrowed mutably for this call.
+    let (len, _) = unsafe { p1::sock_recv(fd_of(fd), &iovec, flags.0) }.map_err(error)?;
+    Ok(len as usize)
+}
+
+/// `sock_send` from one buffer (see [`recv_one`]).
+pub(crate) fn send_one(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
+    let ciovec = [p1::Ciovec {
+        buf: buf.as_ptr(),
+        buf_len: u32::try_from(buf.len()).unwrap_or(u32::MAX),
+    }];
+    // SAFETY: the ciovec points at `buf`, borrowed for this call.
+    let len = unsafe { p1::sock_send(fd_of(fd), &ciovec, 0) }.map_err(error)?;
+    Ok(len as usize)
+}
+
 /// `sock_send` from `bufs`; returns the byte count.
 pub(crate) fn send<'a>(fd: RawFd, bufs: impl Iterator<Item = &'a [u8]>) -> io::Result<usize> {
     let mut array = [EMPTY_CIOVEC; MAX_IOVECS];

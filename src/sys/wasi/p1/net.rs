@@ -45,7 +45,7 @@ impl Socket {
     }
 
     pub(crate) fn recv(&self, buf: &mut [u8], flags: host::RecvFlags) -> io::Result<usize> {
-        host::recv(self.fd(), std::iter::once(buf), flags).map(|(n, _)| n)
+        host::recv_one(self.fd(), buf, flags)
     }
 
     pub(crate) fn recv_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
@@ -58,7 +58,7 @@ impl Socket {
     }
 
     pub(crate) fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        host::send(self.fd(), std::iter::once(buf))
+        host::send_one(self.fd(), buf)
     }
 
     pub(crate) fn send_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
