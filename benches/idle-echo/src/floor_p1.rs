@@ -17,6 +17,8 @@
 //!
 //! Prints `LISTENING <addr>` and serves until killed, like `server.rs`.
 
+mod args;
+
 use std::io::{self, Write};
 use std::os::fd::AsRawFd;
 
@@ -95,11 +97,7 @@ fn fail(what: &str, errno: Errno) -> io::Error {
 }
 
 fn main() -> io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:0".to_string())
-        .parse()
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "bad address"))?;
+    let addr = args::listen_addr()?;
     let listener = TcpListener::bind(addr)?;
     println!("LISTENING {}", listener.local_addr()?);
     io::stdout().flush()?;

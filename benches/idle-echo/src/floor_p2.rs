@@ -15,6 +15,8 @@
 //!
 //! Prints `LISTENING <addr>` and serves until killed, like `server.rs`.
 
+mod args;
+
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -71,11 +73,7 @@ fn finish<T>(
 }
 
 fn main() -> io::Result<()> {
-    let addr: SocketAddrV4 = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:0".to_string())
-        .parse()
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "an IPv4 address"))?;
+    let addr: SocketAddrV4 = args::listen_addr()?;
     let network = instance_network();
     let listener = create_tcp_socket(IpAddressFamily::Ipv4).map_err(|c| fail("socket", c))?;
     let [a, b, c, d] = addr.ip().octets();

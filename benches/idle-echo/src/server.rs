@@ -4,6 +4,8 @@
 //! what the socket does not take is kept and sent on a writable event.
 //! Prints `LISTENING <addr>` and serves until killed.
 
+mod args;
+
 #[cfg(feature = "old")]
 use mio_old as mio;
 #[cfg(feature = "this")]
@@ -25,11 +27,7 @@ struct Conn {
 }
 
 fn main() -> io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:0".to_string())
-        .parse()
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "bad address"))?;
+    let addr = args::listen_addr()?;
     let mut listener = TcpListener::bind(addr)?;
     let mut poll = Poll::new()?;
     let mut events = Events::with_capacity(256);
