@@ -219,6 +219,26 @@ impl State {
         self.regs.borrow_mut().owners.remove(&waitable);
     }
 
+    /// Takes the set's pending events without waiting, while `events` has
+    /// room. An event of the timeout's subtask (`timer`) is not reported:
+    /// a finished timer is dropped and forgotten.
+    fn drain(&self, timer: &mut Option<u32>, events: &mut Events) {
+        while events.len() < events.capacity() {
+            let event = set_poll(self.set);
+            if event.0 == EVENT_NONE {
+                break;
+            }
+            if *timer == Some(event.1) && event.0 == EVENT_SUBTASK {
+                if event.2 & 0xf >= 2 {
+                    subtask_drop(event.1);
+                    *timer = None;
+                }
+                continue;
+            }
+            self.dispatch(event, events);
+        }
+    }
+
     /// Applies one event; pushes what it makes ready onto `events` (or the
     /// overflow list when `events` is full). Whether anything was reported.
     fn dispatch(&self, (code, waitable, result): (u32, u32, u32), events: &mut Events) -> bool {
@@ -363,12 +383,13 @@ impl SelectorApi for Selector {
         events.clear();
         let state = &*self.state;
         self.take_overflow(events);
-        while events.len() < events.capacity() {
-            let event = set_poll(state.set);
-            if event.0 == EVENT_NONE {
-                break;
-            }
-            state.dispatch(event, events);
+        // What is pending already is taken without waiting when the caller
+        // must not wait (a zero timeout, a synchronous export) and before a
+        // timer is started for nothing (5 host calls). A wait without a
+        // timeout skips this: `waitable-set.wait` returns a pending event
+        // at once, and the drain below takes the rest.
+        if timeout.is_some() || !blocking_allowed() {
+            state.drain(&mut None, events);
         }
         if !events.is_empty() || timeout == Some(Duration::ZERO) {
             return Ok(());
@@ -419,20 +440,7 @@ impl SelectorApi for Selector {
                 break;
             }
         }
-        while events.len() < events.capacity() {
-            let event = set_poll(state.set);
-            if event.0 == EVENT_NONE {
-                break;
-            }
-            if timer == Some(event.1) && event.0 == EVENT_SUBTASK {
-                if event.2 & 0xf >= 2 {
-                    subtask_drop(event.1);
-                    timer = None;
-                }
-                continue;
-            }
-            state.dispatch(event, events);
-        }
+        state.drain(&mut timer, events);
         if let Some(subtask) = timer {
             // A synchronous cancel traps on a waitable still in a set.
             join(subtask, 0);
