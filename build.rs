@@ -120,12 +120,10 @@ fn unix_selector() -> Option<&'static str> {
 /// makes (`mio::wasi::host_calls`). Normal builds use generated/ as it is.
 fn count_host_calls() {
     let var = |name: &str| env::var(name).unwrap_or_default();
-    if var("CARGO_CFG_TARGET_OS") != "wasi" {
-        return;
-    }
-    let files: &[&str] = match var("CARGO_CFG_TARGET_ENV").as_str() {
-        "p1" => &["wasi_p1.rs", "wasmedge_sock.rs"],
-        "p2" => &["wasi_p2.rs"],
+    let files: &[&str] = match backend() {
+        "wasi_p1" => &["wasi_p1.rs", "wasmedge_sock.rs"],
+        "wasi_p2" => &["wasi_p2.rs"],
+        "wasi_p3" => &["wasi_p3.rs"],
         _ => return,
     };
     let out_dir = std::path::PathBuf::from(var("OUT_DIR"));
@@ -158,11 +156,13 @@ fn count_host_calls() {
 
 /// The line with `({ bump(); f })(args)` in place of a host import call
 /// `f(args)`: `wit_import<N>(..)` and `drop(_handle ..)` in the WASI 0.2
-/// bindings, `raw::<name>(..)` in the preview-1 ones. Declarations
-/// (`fn wit_import<N>(..)`) are left alone.
+/// and 0.3 bindings, `raw::<name>(..)` in the preview-1 ones, and in the
+/// WASI 0.3 ones the async-lowered ` call(..)` and the stream and future
+/// built-ins `imports::<name>(..)`. Declarations (`fn call(..)`) are left
+/// alone; a method call (`.call(..)`) does not match.
 fn count_call(line: &str) -> String {
     const BUMP: &str = "crate::sys::host_calls::bump();";
-    for pattern in ["wit_import", "raw::", "drop(_handle"] {
+    for pattern in ["wit_import", "raw::", "drop(_handle", " call(", "imports::"] {
         let Some(at) = line.find(pattern) else {
             continue;
         };

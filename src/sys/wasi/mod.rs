@@ -94,10 +94,7 @@ use self::p3 as backend;
 // Shared by some of the backends.
 #[cfg(any(mio_backend = "wasi_p1", mio_backend = "wasi_p2"))]
 mod flag_waker;
-#[cfg(all(
-    feature = "host-call-count",
-    any(mio_backend = "wasi_p1", mio_backend = "wasi_p2")
-))]
+#[cfg(feature = "host-call-count")]
 pub(crate) mod host_calls;
 #[cfg(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"))]
 mod io_source;
@@ -113,10 +110,7 @@ pub(crate) mod api {
     #[cfg(any(mio_backend = "wasi_p1", mio_backend = "wasi_p2"))]
     pub(crate) use super::flag_waker::Waker;
     // build.rs's counting bindings call `crate::sys::host_calls::bump`.
-    #[cfg(all(
-        feature = "host-call-count",
-        any(mio_backend = "wasi_p1", mio_backend = "wasi_p2")
-    ))]
+    #[cfg(feature = "host-call-count")]
     pub(crate) use super::host_calls;
     #[cfg(all(any(mio_backend = "wasi_p2", mio_backend = "wasi_p3"), feature = "net"))]
     pub(crate) use super::io_source::IoSourceState;

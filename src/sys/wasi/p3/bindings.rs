@@ -100,13 +100,25 @@ mod host_stubs {
 #[cfg(not(target_arch = "wasm32"))]
 use self::host_stubs::*;
 
+/// Counts one host call made here rather than through the generated
+/// wrappers: the canonical built-ins and the raw async-lowered imports (the
+/// test-only `host-call-count` feature; build.rs counts the generated
+/// wrappers).
+#[inline(always)]
+fn count() {
+    #[cfg(feature = "host-call-count")]
+    crate::sys::wasi::host_calls::bump();
+}
+
 /// A waitable set: the selector's one set, joined once per waitable.
 pub(crate) fn set_new() -> u32 {
+    count();
     // SAFETY: a built-in without arguments; the result is a fresh handle.
     unsafe { raw_set_new() }
 }
 
 pub(crate) fn set_drop(set: u32) {
+    count();
     // SAFETY: the selector drops its own set once, after every waitable it
     // joined has left it.
     unsafe { raw_set_drop(set) }
@@ -114,6 +126,7 @@ pub(crate) fn set_drop(set: u32) {
 
 /// Joins `waitable` to `set`; `set == 0` removes it from any set.
 pub(crate) fn join(waitable: u32, set: u32) {
+    count();
     // SAFETY: both handles are live handles of this instance, owned by the
     // caller (the host traps on anything else, it cannot corrupt memory).
     unsafe { raw_join(waitable, set) }
@@ -122,6 +135,7 @@ pub(crate) fn join(waitable: u32, set: u32) {
 /// Blocks until an event is pending in `set`: (event code, waitable, result).
 /// Only an async task may block (see `entry`).
 pub(crate) fn set_wait(set: u32) -> (u32, u32, u32) {
+    count();
     let mut payload = [0u32; 2];
     // SAFETY: `payload` is a valid, aligned buffer of two u32s for the host
     // to write, alive for the call.
@@ -131,6 +145,7 @@ pub(crate) fn set_wait(set: u32) -> (u32, u32, u32) {
 
 /// Takes one pending event of `set` without blocking (`EVENT_NONE` if none).
 pub(crate) fn set_poll(set: u32) -> (u32, u32, u32) {
+    count();
     let mut payload = [0u32; 2];
     // SAFETY: as in `set_wait`.
     let code = unsafe { raw_set_poll(set, &mut payload) };
@@ -187,11 +202,13 @@ pub(crate) fn wait_one(waitable: u32, home: u32, nanos: u64) -> Option<(u32, u32
 
 /// Cancels a started subtask and waits for it to settle.
 pub(crate) fn subtask_cancel(subtask: u32) -> u32 {
+    count();
     // SAFETY: `subtask` is a live subtask handle owned by the caller.
     unsafe { raw_subtask_cancel(subtask) }
 }
 
 pub(crate) fn subtask_drop(subtask: u32) {
+    count();
     // SAFETY: `subtask` is a live subtask handle owned by the caller that
     // has returned or been cancelled; it is not used afterwards.
     unsafe { raw_subtask_drop(subtask) }
@@ -202,6 +219,7 @@ pub(crate) fn subtask_drop(subtask: u32) {
 pub(crate) fn start_wait_for(nanos: u64) -> Option<u32> {
     // SAFETY: the import takes its one flat u64 argument by value and has no
     // results, so no memory is shared with the host.
+    count();
     let status = unsafe { monotonic_clock::wait_for(nanos as i64) } as u32;
     subtask_of(status)
 }
@@ -263,6 +281,7 @@ pub(crate) fn start_connect(
     // for the result (at most 20 bytes). The caller keeps the area alive and
     // unmoved (it is boxed) until the subtask returns or is cancelled, and
     // keeps the socket alive as long.
+    count();
     let status = unsafe { types::tcp_socket_connect(base, base.add(CONNECT_RESULTS)) } as u32;
     subtask_of(status)
 }
@@ -518,6 +537,7 @@ impl ResolveArea {
 /// returns or is cancelled (the host reads the name when the call starts
 /// and writes the result when it returns).
 pub(crate) fn start_resolve(name: &[u8], area: &mut ResolveArea) -> Option<u32> {
+    count();
     // SAFETY: `name` is valid for `len` bytes and `area` has room for the
     // lowered result; the caller keeps both alive until the call is done.
     let status = unsafe {
@@ -695,6 +715,7 @@ pub(crate) fn start_udp_send(
     // the list pointing into `data`, the optional address) and has room for
     // the result at offset 48; the caller keeps `data`, `area` and the
     // socket alive until the subtask returns or is cancelled.
+    count();
     let status = unsafe { types::udp_socket_send(base, base.add(UDP_SEND_RESULTS)) } as u32;
     subtask_of(status)
 }
@@ -730,6 +751,7 @@ impl UdpReceiveArea {
 /// returned (read the result with [`udp_receive_result`]). The caller keeps
 /// `area` alive until the subtask returns or is cancelled.
 pub(crate) fn start_udp_receive(socket: &WasiUdpSocket, area: &mut UdpReceiveArea) -> Option<u32> {
+    count();
     // SAFETY: `area` has room for the lowered result; the caller keeps it
     // and the socket alive until the subtask returns or is cancelled.
     let status =

@@ -67,6 +67,8 @@ mod std_impls;
 /// `std_interop`, which says that std's sockets do not convert.
 #[cfg(feature = "net")]
 pub(crate) mod wasi_ext {
+    #[cfg(feature = "host-call-count")]
+    pub use crate::sys::wasi::host_calls::host_calls;
     pub use crate::sys::wasi::name_resolver::NameResolver;
 
     /// Whether this crate's sockets convert to and from std's here: never

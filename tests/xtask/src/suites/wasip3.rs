@@ -108,6 +108,8 @@ fn lint(report: &mut Report, cargo3: &dyn Fn(&[&str]) -> Run) {
     }
 }
 
+/// The test binaries of `TESTS`, then tests/wasi_host_calls.rs with the
+/// `host-call-count` feature.
 fn tests(report: &mut Report, cargo3: &dyn Fn(&[&str]) -> Run) {
     for test in NOT_RUN {
         report.skip(
@@ -139,6 +141,31 @@ fn tests(report: &mut Report, cargo3: &dyn Fn(&[&str]) -> Run) {
         }
         report.add(counts);
     }
+    // Host calls per wait and per echo round trip, pinned by the test
+    // (the `host-call-count` feature builds the library apart).
+    let features = format!("{FEATURES},host-call-count");
+    let out = cargo3(&[
+        "test",
+        "--target",
+        TARGET,
+        "--features",
+        &features,
+        "--test",
+        "wasi_host_calls",
+        "--",
+        "--nocapture",
+    ])
+    .quiet()
+    .go();
+    for line in out.text.lines() {
+        if line.contains("host calls per") || line.contains("test result") {
+            println!("{line}");
+        }
+    }
+    if !out.success() {
+        println!("{}", out.tail(30));
+    }
+    report.add(libtest_counts(&out));
 }
 
 fn cross(ctx: &Ctx, report: &mut Report, host: &Host) {
