@@ -114,16 +114,29 @@ impl RecvFlags {
     pub(crate) const PEEK: RecvFlags = RecvFlags(p1::Riflags::RECV_PEEK);
 }
 
+/// The iovec of one buffer (a length past `u32` is cut, as a short read).
+fn iovec(buf: &mut [u8]) -> p1::Iovec {
+    p1::Iovec {
+        buf: buf.as_mut_ptr(),
+        buf_len: u32::try_from(buf.len()).unwrap_or(u32::MAX),
+    }
+}
+
+/// The ciovec of one buffer (see [`iovec`]).
+fn ciovec(buf: &[u8]) -> p1::Ciovec {
+    p1::Ciovec {
+        buf: buf.as_ptr(),
+        buf_len: u32::try_from(buf.len()).unwrap_or(u32::MAX),
+    }
+}
+
 fn iovecs<'a>(
     bufs: impl Iterator<Item = &'a mut [u8]>,
     array: &mut [p1::Iovec; MAX_IOVECS],
 ) -> usize {
     let mut n = 0;
     for buf in bufs.take(MAX_IOVECS) {
-        array[n] = p1::Iovec {
-            buf: buf.as_mut_ptr(),
-            buf_len: u32::try_from(buf.len()).unwrap_or(u32::MAX),
-        };
+        array[n] = iovec(buf);
         n += 1;
     }
     n
@@ -135,10 +148,7 @@ fn ciovecs<'a>(
 ) -> usize {
     let mut n = 0;
     for buf in bufs.take(MAX_IOVECS) {
-        array[n] = p1::Ciovec {
-            buf: buf.as_ptr(),
-            buf_len: u32::try_from(buf.len()).unwrap_or(u32::MAX),
-        };
+        array[n] = ciovec(buf);
         n += 1;
     }
     n
@@ -175,23 +185,17 @@ pub(crate) fn recv<'a>(
 /// `sock_recv` into one buffer: what `read` and `recv` use, without the
 /// vectored form's array (every instruction counts in an interpreter).
 pub(crate) fn recv_one(fd: RawFd, buf: &mut [u8], flags: RecvFlags) -> io::Result<usize> {
-    let iovec = [p1::Iovec {
-        buf: buf.as_mut_ptr(),
-        buf_len: u32::try_from(buf.len()).unwrap_or(u32::MAX),
-    }];
+    let iovecs = [iovec(buf)];
     // SAFETY: the iovec points at `buf`, borrowed mutably for this call.
-    let (len, _) = unsafe { p1::sock_recv(fd_of(fd), &iovec, flags.0) }.map_err(error)?;
+    let (len, _) = unsafe { p1::sock_recv(fd_of(fd), &iovecs, flags.0) }.map_err(error)?;
     Ok(len as usize)
 }
 
 /// `sock_send` from one buffer (see [`recv_one`]).
 pub(crate) fn send_one(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
-    let ciovec = [p1::Ciovec {
-        buf: buf.as_ptr(),
-        buf_len: u32::try_from(buf.len()).unwrap_or(u32::MAX),
-    }];
+    let ciovecs = [ciovec(buf)];
     // SAFETY: the ciovec points at `buf`, borrowed for this call.
-    let len = unsafe { p1::sock_send(fd_of(fd), &ciovec, 0) }.map_err(error)?;
+    let len = unsafe { p1::sock_send(fd_of(fd), &ciovecs, 0) }.map_err(error)?;
     Ok(len as usize)
 }
 

@@ -181,6 +181,11 @@ fn userdata(position: usize, write: bool) -> u64 {
     ((position as u64) << 1) | u64::from(write)
 }
 
+/// The slot of `State::recent` for descriptor `fd`.
+fn recent_slot(fd: RawFd) -> usize {
+    fd as u32 as usize % RECENT
+}
+
 /// The entry position and direction a subscription's `userdata` names.
 fn position_of(userdata: u64) -> (usize, bool) {
     ((userdata >> 1) as usize, userdata & 1 == 1)
@@ -285,16 +290,20 @@ impl State {
         }
     }
 
+    /// Remembers that the source with descriptor `fd` is at `at`.
+    fn remember(&mut self, fd: RawFd, at: u32) -> u32 {
+        self.recent[recent_slot(fd)] = (fd, at);
+        at
+    }
+
     /// Position in `entries` of the source with descriptor `fd`.
     fn lookup(&mut self, fd: RawFd) -> Option<usize> {
-        let slot = fd as u32 as usize % RECENT;
-        let (seen, at) = self.recent[slot];
+        let (seen, at) = self.recent[recent_slot(fd)];
         if seen == fd && self.entries.get(at as usize).is_some_and(|e| e.fd == fd) {
             return Some(at as usize);
         }
         let k = self.index.binary_search_by_key(&fd, |&(f, _)| f).ok()?;
-        let at = self.index[k].1;
-        self.recent[slot] = (fd, at);
+        let at = self.remember(fd, self.index[k].1);
         Some(at as usize)
     }
 
@@ -418,8 +427,8 @@ impl State {
                 }
             } else {
                 let token = entry.token;
+                self.remember(entry.fd, i as u32);
                 let entry = &mut self.entries[i];
-                self.recent[entry.fd as u32 as usize % RECENT] = (entry.fd, i as u32);
                 entry.event_batch = self.batch;
                 entry.event_at = events.len() as u32;
                 events.push(Event {

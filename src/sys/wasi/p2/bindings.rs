@@ -71,8 +71,7 @@ pub(crate) fn poll_handles(handles: &[u32], ready: &mut Vec<u32>) {
 
     use self::generated::raw::wasi::io::poll::poll as wasi_poll;
 
-    #[cfg(feature = "host-call-count")]
-    crate::sys::wasi::host_calls::bump();
+    crate::sys::wasi::count_host_call();
     let mut ret = ListRet {
         ptr: std::ptr::null_mut(),
         len: 0,
@@ -158,8 +157,7 @@ pub(crate) fn ip_from_wasi(addr: IpAddress) -> IpAddr {
 /// without allocating.
 pub(crate) fn handle_ready(handle: u32) -> bool {
     use self::generated::raw::wasi::io::poll::pollable_ready as wasi_ready;
-    #[cfg(feature = "host-call-count")]
-    crate::sys::wasi::host_calls::bump();
+    crate::sys::wasi::count_host_call();
     // SAFETY: `borrow<pollable>` is lowered as the raw handle; the caller
     // owns a live pollable with this handle for the duration of the call.
     unsafe { wasi_ready(handle as i32) != 0 }
@@ -170,8 +168,7 @@ pub(crate) fn handle_ready(handle: u32) -> bool {
 /// whenever it waits on a single pollable.
 pub(crate) fn handle_block(handle: u32) {
     use self::generated::raw::wasi::io::poll::pollable_block as wasi_block;
-    #[cfg(feature = "host-call-count")]
-    crate::sys::wasi::host_calls::bump();
+    crate::sys::wasi::count_host_call();
     // SAFETY: `borrow<pollable>` is lowered as the raw handle; the caller
     // owns a live pollable with this handle for the duration of the call.
     unsafe { wasi_block(handle as i32) }

@@ -100,15 +100,9 @@ mod host_stubs {
 #[cfg(not(target_arch = "wasm32"))]
 use self::host_stubs::*;
 
-/// Counts one host call made here rather than through the generated
-/// wrappers: the canonical built-ins and the raw async-lowered imports (the
-/// test-only `host-call-count` feature; build.rs counts the generated
-/// wrappers).
-#[inline(always)]
-fn count() {
-    #[cfg(feature = "host-call-count")]
-    crate::sys::wasi::host_calls::bump();
-}
+// The canonical built-ins and raw async-lowered imports below are called
+// directly, so each counts itself.
+use crate::sys::wasi::count_host_call as count;
 
 /// A waitable set: the selector's one set, joined once per waitable.
 pub(crate) fn set_new() -> u32 {
@@ -217,9 +211,9 @@ pub(crate) fn subtask_drop(subtask: u32) {
 /// Starts `monotonic-clock.wait-for(nanos)` without waiting for it: the
 /// subtask's handle, or `None` if it already returned.
 pub(crate) fn start_wait_for(nanos: u64) -> Option<u32> {
+    count();
     // SAFETY: the import takes its one flat u64 argument by value and has no
     // results, so no memory is shared with the host.
-    count();
     let status = unsafe { monotonic_clock::wait_for(nanos as i64) } as u32;
     subtask_of(status)
 }
@@ -276,12 +270,12 @@ pub(crate) fn start_connect(
         }
     }
     let base = p.as_mut_ptr();
+    count();
     // SAFETY: `base` points to 64 bytes aligned to 8 holding the lowered
     // parameters (borrowed socket handle, address), and offset 36 has room
     // for the result (at most 20 bytes). The caller keeps the area alive and
     // unmoved (it is boxed) until the subtask returns or is cancelled, and
     // keeps the socket alive as long.
-    count();
     let status = unsafe { types::tcp_socket_connect(base, base.add(CONNECT_RESULTS)) } as u32;
     subtask_of(status)
 }
@@ -711,11 +705,11 @@ pub(crate) fn start_udp_send(
         lower_address(&mut p[16..48], addr);
     }
     let base = p.as_mut_ptr();
+    count();
     // SAFETY: `base` holds the lowered parameters (borrowed socket handle,
     // the list pointing into `data`, the optional address) and has room for
     // the result at offset 48; the caller keeps `data`, `area` and the
     // socket alive until the subtask returns or is cancelled.
-    count();
     let status = unsafe { types::udp_socket_send(base, base.add(UDP_SEND_RESULTS)) } as u32;
     subtask_of(status)
 }
