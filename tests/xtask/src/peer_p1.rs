@@ -261,10 +261,7 @@ pub fn udp(report: &mut Report, name: &str, count: usize, command: &[String]) {
         Ok(guest) => guest,
         Err(e) => return report.fail(format!("{name}-start"), e),
     };
-    let addr = guest
-        .wait_for("LISTENING ", START)
-        .and_then(|shown| shown.parse().context(format!("`LISTENING {shown}`")));
-    let addr: SocketAddr = match addr {
+    let addr: SocketAddr = match guest.address_after("LISTENING ", START) {
         Ok(addr) => addr,
         Err(e) => return report.fail(format!("{name}-start"), e),
     };

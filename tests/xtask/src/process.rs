@@ -364,8 +364,18 @@ impl Background {
 
     /// Waits for a `listening on ADDR` line and parses the address.
     pub fn listening(&mut self, timeout: Duration) -> Fallible<std::net::SocketAddr> {
-        let addr = self.wait_for("listening on ", timeout)?;
-        addr.parse().context(format!("`listening on {addr}`"))
+        self.address_after("listening on ", timeout)
+    }
+
+    /// Waits for a line `PREFIX ADDR` (`prefix` with its space) and parses
+    /// the address.
+    pub fn address_after(
+        &mut self,
+        prefix: &str,
+        timeout: Duration,
+    ) -> Fallible<std::net::SocketAddr> {
+        let addr = self.wait_for(prefix, timeout)?;
+        addr.parse().context(format!("`{prefix}{addr}`"))
     }
 
     /// The process id of the child (the leader of its process group).

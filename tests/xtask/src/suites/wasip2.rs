@@ -245,8 +245,7 @@ pub fn idle_echo_build(ctx: &Ctx, target: &str, feature: &str, bin: &str) -> Fal
 /// argument), has a native client echo 1 MiB through it and stops it.
 pub fn idle_echo_check(server: Run) -> Fallible {
     let mut server = server.quiet().spawn()?;
-    let addr = server.wait_for("LISTENING ", LISTEN_TIMEOUT)?;
-    let addr = addr.parse().context(format!("`LISTENING {addr}`"))?;
+    let addr = server.address_after("LISTENING ", LISTEN_TIMEOUT)?;
     if let Err(e) = peer::tcp_echo(addr, 1024 * 1024, PEER_TIMEOUT) {
         return Err(format!("{e}; server output:\n{}", server.output()));
     }

@@ -117,20 +117,33 @@ fn tests(report: &mut Report, cargo3: &dyn Fn(&[&str]) -> Run) {
             format!("{STD_REASON} (compiled out with mio_wasip3)"),
         );
     }
-    for test in TESTS {
-        let out = cargo3(&[
+    // Then host calls per wait and per echo round trip, pinned by the test
+    // (the `host-call-count` feature builds the library apart).
+    let counting = format!("{FEATURES},host-call-count");
+    let runs = TESTS.iter().map(|test| (*test, FEATURES, false)).chain([(
+        "wasi_host_calls",
+        counting.as_str(),
+        true,
+    )]);
+    for (test, features, nocapture) in runs {
+        let mut args = vec![
             "test",
             "--target",
             TARGET,
             "--features",
-            FEATURES,
+            features,
             "--test",
             test,
-        ])
-        .quiet()
-        .go();
+        ];
+        if nocapture {
+            args.extend(["--", "--nocapture"]);
+        }
+        let out = cargo3(&args).quiet().go();
         for line in out.text.lines() {
-            if line.starts_with("test ") || line.contains("test result") {
+            if line.starts_with("test ")
+                || line.contains("test result")
+                || line.contains("host calls per")
+            {
                 println!("{line}");
             }
         }
@@ -141,31 +154,6 @@ fn tests(report: &mut Report, cargo3: &dyn Fn(&[&str]) -> Run) {
         }
         report.add(counts);
     }
-    // Host calls per wait and per echo round trip, pinned by the test
-    // (the `host-call-count` feature builds the library apart).
-    let features = format!("{FEATURES},host-call-count");
-    let out = cargo3(&[
-        "test",
-        "--target",
-        TARGET,
-        "--features",
-        &features,
-        "--test",
-        "wasi_host_calls",
-        "--",
-        "--nocapture",
-    ])
-    .quiet()
-    .go();
-    for line in out.text.lines() {
-        if line.contains("host calls per") || line.contains("test result") {
-            println!("{line}");
-        }
-    }
-    if !out.success() {
-        println!("{}", out.tail(30));
-    }
-    report.add(libtest_counts(&out));
 }
 
 fn cross(ctx: &Ctx, report: &mut Report, host: &Host) {
