@@ -56,24 +56,7 @@ if [ "${1:-}" = idle ]; then
         *) echo "host-floor" ;;
         esac
     }
-    for run in $(seq "$RUNS"); do
-        # Each run starts with the next variant.
-        n=${#variants[@]}
-        order=()
-        for i in $(seq 0 $((n - 1))); do
-            order+=("${variants[$(((run - 1 + i) % n))]}")
-        done
-        for idle in 0 100 1000; do
-            for v in "${order[@]}"; do
-                idle_echo_run "idle=$idle" "$(name "$v")" pingpong "$idle" "$ROUNDS" -- \
-                    "$WE" "target/idle-echo/$v/server-p1.wasm" 127.0.0.1:0
-            done
-        done
-        for v in "${order[@]}"; do
-            idle_echo_run "64x200x1K" "$(name "$v")" many 64 200 1024 -- \
-                "$WE" "target/idle-echo/$v/server-p1.wasm" 127.0.0.1:0
-        done
-    done
+    idle_echo_runs "$RUNS" "$ROUNDS" server-p1.wasm -- "$WE"
     echo "== $("$WE" --version | head -n1): ${variants[*]}, $RUNS runs of $ROUNDS round trips"
     "$CLIENT" summary "$RESULTS"
     rm -f "$RESULTS"

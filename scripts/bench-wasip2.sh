@@ -87,27 +87,7 @@ if [ "${1:-}" = idle ]; then
         *) echo "upstream-1.2.5" ;;
         esac
     }
-    for run in $(seq "$RUNS"); do
-        # Each run starts with the next variant; the first run's order is
-        # the one the summary lists.
-        n=${#variants[@]}
-        order=()
-        for i in $(seq 0 $((n - 1))); do
-            order+=("${variants[$(((run - 1 + i) % n))]}")
-        done
-        for idle in 0 100 1000; do
-            for v in "${order[@]}"; do
-                idle_echo_run "idle=$idle" "$(name "$v")" pingpong "$idle" "$ROUNDS" -- \
-                    "$WASMTIME" run -S inherit-network \
-                    "target/idle-echo/$v/server.wasm" 127.0.0.1:0
-            done
-        done
-        for v in "${order[@]}"; do
-            idle_echo_run "64x200x1K" "$(name "$v")" many 64 200 1024 -- \
-                "$WASMTIME" run -S inherit-network \
-                "target/idle-echo/$v/server.wasm" 127.0.0.1:0
-        done
-    done
+    idle_echo_runs "$RUNS" "$ROUNDS" server.wasm -- "$WASMTIME" run -S inherit-network
     echo "== wasmtime $("$WASMTIME" --version | cut -d' ' -f2): ${variants[*]} (this crate: Rust $THIS_RUST, upstream mio 1.2.5: Rust $UPSTREAM_RUST), $RUNS runs of $ROUNDS round trips"
     "$CLIENT" summary "$RESULTS"
     rm -f "$RESULTS"

@@ -46,6 +46,33 @@ idle_echo_run() {
     rm -f "$out"
 }
 
+# Runs every mode RUNS times for each build in the array `variants`, each
+# run starting with the next build so that load from elsewhere on the
+# machine hits all alike: idle_echo_runs RUNS ROUNDS MODULE -- RUNTIME ARGS...
+# The module of build V is target/idle-echo/V/MODULE; the caller's `name V`
+# gives the label the summary shows. The first run's order is the one the
+# summary lists.
+idle_echo_runs() {
+    local runs=$1 rounds=$2 module=$3 run i v idle order n=${#variants[@]}
+    shift 4
+    for run in $(seq "$runs"); do
+        order=()
+        for i in $(seq 0 $((n - 1))); do
+            order+=("${variants[$(((run - 1 + i) % n))]}")
+        done
+        for idle in 0 100 1000; do
+            for v in "${order[@]}"; do
+                idle_echo_run "idle=$idle" "$(name "$v")" pingpong "$idle" "$rounds" -- \
+                    "$@" "target/idle-echo/$v/$module" 127.0.0.1:0
+            done
+        done
+        for v in "${order[@]}"; do
+            idle_echo_run "64x200x1K" "$(name "$v")" many 64 200 1024 -- \
+                "$@" "target/idle-echo/$v/$module" 127.0.0.1:0
+        done
+    done
+}
+
 # Builds the native client of benches/idle-echo into $CLIENT.
 idle_echo_client() {
     (cd benches/idle-echo && cargo build --quiet --release --bin idle-echo-client \
